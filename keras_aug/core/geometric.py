@@ -1,0 +1,144 @@
+"""Geometric layers: one matrix per sample, every target derived from it.
+
+A geometric layer writes only `matrix(params, height, width)` (and
+`output_size` when it changes the size). `transform_batch` then moves every
+target with that matrix:
+  * images through the warp (the layer's interpolation and fill),
+  * masks through the same warp with nearest interpolation; where the image is
+    filled with a constant, masks get `mask_fill_value` (an ignore value),
+    otherwise they follow the image's fill mode so labels stay with pixels,
+  * boxes by mapping their four corners to the output and taking the enclosing
+    box, then clipping; boxes left with no area get label -1,
+  * keypoints by the inverse matrix; points that left the image get
+    visibility 0 when a visibility column is given.
+`keras_aug.Pipeline` multiplies the matrices of consecutive geometric layers
+and calls `transform_batch` once.
+"""
+
+import tensorflow as tf
+
+from keras_aug.core import boxes as box_utils
+from keras_aug.core import matrices as mat
+from keras_aug.core import warp as warp_lib
+from keras_aug.core.base import Augmentation
+from keras_aug.core.base import shape_of
+
+DEFAULT_MASK_FILL_VALUE = 255
+
+
+def transform_batch(batch, matrices, output_size, interpolation="bilinear", fill_mode="constant",
+                    fill_value=0.0, mask_fill_value=DEFAULT_MASK_FILL_VALUE):
+    """Moves every target of `batch` by per-sample matrices (output -> input)."""
+    changes = {
+        "images": warp_lib.warp(batch.images, matrices, output_size, interpolation, fill_mode, fill_value)
+    }
+    if batch.masks is not None:
+        changes["masks"] = warp_lib.warp(
+            batch.masks, matrices, output_size, "nearest", fill_mode,
+            mask_fill_value if fill_mode == "constant" else 0,
+        )
+    return move_annotations(batch, matrices, output_size).replace(**changes)
+
+
+def move_annotations(batch, matrices, output_size):
+    """Moves boxes and keypoints by per-sample matrices (output -> input)."""
+    if batch.boxes is None and batch.keypoints is None:
+        return batch
+    out_h, out_w = output_size
+    forward = mat.invert_affine(matrices)
+    changes = {}
+    if batch.boxes is not None:
+        x1, y1, x2, y2 = tf.unstack(batch.boxes, axis=-1)
+        corners = tf.stack([x1, y1, x2, y1, x1, y2, x2, y2], axis=-1)
+        n = tf.shape(corners)[1]
+        moved = tf.reshape(mat.transform_points(forward, tf.reshape(corners, [-1, n * 4, 2])), [-1, n, 4, 2])
+        boxes = tf.concat([tf.reduce_min(moved, axis=2), tf.reduce_max(moved, axis=2)], axis=-1)
+        changes["boxes"], changes["box_labels"] = box_utils.clip_and_invalidate(
+            boxes, batch.box_labels, out_h, out_w
+        )
+    if batch.keypoints is not None:
+        xy = mat.transform_points(forward, batch.keypoints[..., :2])
+        if batch.keypoints.shape[-1] == 3:
+            inside = (
+                (xy[..., 0] >= 0) & (xy[..., 0] <= tf.cast(out_w, tf.float32))
+                & (xy[..., 1] >= 0) & (xy[..., 1] <= tf.cast(out_h, tf.float32))
+            )
+            visible = tf.where(inside, batch.keypoints[..., 2], tf.zeros_like(batch.keypoints[..., 2]))
+            xy = tf.concat([xy, visible[..., None]], axis=-1)
+        changes["keypoints"] = xy
+    return batch.replace(**changes)
+
+
+class GeometricAugmentation(Augmentation):
+    """A layer defined by one output->input matrix per sample.
+
+    Subclasses implement `sample` and `matrix`, and `output_size` /
+    `inference_matrix` when they change the image size. Layers whose matrices
+    never read outside the image (flips, quarter turns, crops) leave
+    `fill_mode` as None: in a `Pipeline` they join a run of any fill mode, and
+    alone they clamp to the edge pixel (as `tf.image.resize` does at borders).
+
+    Args (shared):
+      interpolation: "bilinear" or "nearest" (images; masks are always nearest).
+      fill_mode: "constant", "nearest", "reflect", "wrap" or "mirror".
+      fill_value: constant for fill_mode="constant", in the images' units.
+      mask_fill_value: what masks read where the image is filled with a
+        constant (default 255, the usual ignore index).
+    """
+
+    is_geometric = True
+    # Resampling arguments the subclass constructor accepts (and so serializes).
+    resample_args = ("interpolation", "fill_mode", "fill_value", "mask_fill_value")
+
+    def __init__(self, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 mask_fill_value=DEFAULT_MASK_FILL_VALUE, **kwargs):
+        super().__init__(**kwargs)
+        self.interpolation = None if interpolation is None else warp_lib.validate_interpolation(interpolation)
+        self.fill_mode = None if fill_mode is None else warp_lib.validate_fill_mode(fill_mode)
+        try:
+            self.fill_value = float(fill_value)
+        except (TypeError, ValueError):
+            raise ValueError(f"`fill_value` must be a number; got {fill_value!r}.") from None
+        if not isinstance(mask_fill_value, int):
+            raise ValueError(f"`mask_fill_value` must be an int (a class id); got {mask_fill_value!r}.")
+        self.mask_fill_value = mask_fill_value
+
+    # ------------------------------------------------ to be defined by layers
+    def output_size(self, height, width):
+        """(height, width) of the output for an input of (height, width)."""
+        return height, width
+
+    def matrix(self, params, height, width):
+        """[B, 3, 3] output->input matrices for an input of (height, width)."""
+        raise NotImplementedError
+
+    def inference_matrix(self, shape):
+        """Matrices used when not augmenting; None means the identity."""
+        return None
+
+    # ------------------------------------------------------------- machinery
+    def resample_settings(self):
+        return dict(
+            interpolation=self.interpolation or "bilinear",
+            fill_mode=self.fill_mode or "nearest",
+            fill_value=self.fill_value,
+            mask_fill_value=self.mask_fill_value,
+        )
+
+    def apply(self, batch, params):
+        m = self.matrix(params, batch.height, batch.width)
+        size = self.output_size(batch.height, batch.width)
+        return transform_batch(batch, m, size, **self.resample_settings())
+
+    def inference(self, batch):
+        shape = shape_of(batch)
+        m = self.inference_matrix(shape)
+        if m is None:
+            return batch
+        size = self.output_size(batch.height, batch.width)
+        return transform_batch(batch, m, size, **self.resample_settings())
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({name: getattr(self, name) for name in self.resample_args})
+        return config

@@ -1,0 +1,121 @@
+"""Per-sample 3x3 matrices in continuous pixel coordinates.
+
+Conventions, shared by every geometric layer:
+  * Continuous coordinates: the image spans [0, width] x [0, height]; the centre
+    of pixel (row i, column j) is (x, y) = (j + 0.5, i + 0.5). Boxes and
+    keypoints live in the same coordinates.
+  * A layer's matrix maps an OUTPUT point to the INPUT point it is read from
+    (the "inverse map" used by every resampler). Column vectors: [x, y, 1].
+  * A chain of layers L1 then L2 then ... Ln has the matrix M1 @ M2 @ ... @ Mn.
+All matrices here are affine (last row 0, 0, 1).
+"""
+
+import math
+
+import tensorflow as tf
+
+
+def _f(x):
+    return tf.cast(x, tf.float32)
+
+
+def from_rows(a, b, c, d, e, f):
+    """Builds [B, 3, 3] matrices [[a, b, c], [d, e, f], [0, 0, 1]] from [B] tensors."""
+    a = _f(a)
+    zero = tf.zeros_like(a)
+    one = tf.ones_like(a)
+    rows = [a, _f(b) + zero, _f(c) + zero, _f(d) + zero, _f(e) + zero, _f(f) + zero, zero, zero, one]
+    return tf.reshape(tf.stack(rows, axis=-1), [-1, 3, 3])
+
+
+def identity(batch_size):
+    return tf.eye(3, batch_shape=[batch_size], dtype=tf.float32)
+
+
+def translation(dx, dy):
+    """Reads the input at (x + dx, y + dy): the content moves by (-dx, -dy)."""
+    return from_rows(tf.ones_like(_f(dx)), 0.0, dx, 0.0, 1.0, dy)
+
+
+def scaling(sx, sy):
+    """Reads the input at (sx * x, sy * y)."""
+    return from_rows(sx, 0.0, 0.0, 0.0, sy, 0.0)
+
+
+def about(matrix, cx, cy):
+    """Conjugates `matrix` so it acts about the point (cx, cy)."""
+    cx = _f(cx) + tf.zeros(tf.shape(matrix)[:1])
+    cy = _f(cy) + tf.zeros(tf.shape(matrix)[:1])
+    return translation(cx, cy) @ matrix @ translation(-cx, -cy)
+
+
+def rotation(angle):
+    """Reads the input at the output point turned by `angle` radians.
+
+    With y pointing down, a positive angle here turns the image content
+    counter-clockwise on screen (Keras's convention for a positive factor).
+    """
+    c = tf.cos(_f(angle))
+    s = tf.sin(_f(angle))
+    return from_rows(c, -s, 0.0, s, c, 0.0)
+
+
+def shear(shear_x, shear_y):
+    """Reads the input at (x + shear_x * y, y + shear_y * x)."""
+    one = tf.ones_like(_f(shear_x))
+    return from_rows(one, shear_x, 0.0, shear_y, one, 0.0)
+
+
+def horizontal_flip(flip, width):
+    """Per-sample mirror about the vertical centre line where `flip` is True."""
+    sign = tf.where(flip, -1.0, 1.0)
+    offset = tf.where(flip, _f(width), 0.0)
+    return from_rows(sign, 0.0, offset, 0.0, tf.ones_like(sign), 0.0)
+
+
+def vertical_flip(flip, height):
+    sign = tf.where(flip, -1.0, 1.0)
+    offset = tf.where(flip, _f(height), 0.0)
+    return from_rows(tf.ones_like(sign), 0.0, 0.0, 0.0, sign, offset)
+
+
+def quarter_turns(k, height, width):
+    """Turns of k * 90 degrees counter-clockwise (as `np.rot90`), output (h', w').
+
+    For odd k the output is width x height; the map is exact on pixel centres.
+    """
+    k = tf.math.floormod(tf.cast(k, tf.int32), 4)
+    h = _f(height)
+    w = _f(width)
+    kf = _f(k)
+    cos = tf.round(tf.cos(kf * (math.pi / 2)))
+    sin = tf.round(tf.sin(kf * (math.pi / 2)))
+    odd = tf.equal(k % 2, 1)
+    out_w = tf.where(odd, h, w)
+    out_h = tf.where(odd, w, h)
+    # np.rot90 (counter-clockwise on screen): output (x, y) reads input
+    # rotated about the centres of output and input.
+    centre_out = translation(-out_w / 2, -out_h / 2)
+    turn = from_rows(cos, -sin, 0.0, sin, cos, 0.0)
+    return translation(w / 2 + tf.zeros_like(kf), h / 2 + tf.zeros_like(kf)) @ turn @ centre_out
+
+
+def invert_affine(matrix):
+    """Closed-form inverse of affine [B, 3, 3] matrices (XLA friendly)."""
+    a, b, c = matrix[:, 0, 0], matrix[:, 0, 1], matrix[:, 0, 2]
+    d, e, f = matrix[:, 1, 0], matrix[:, 1, 1], matrix[:, 1, 2]
+    det = a * e - b * d
+    ia, ib = e / det, -b / det
+    id_, ie = -d / det, a / det
+    ic = -(ia * c + ib * f)
+    if_ = -(id_ * c + ie * f)
+    return from_rows(ia, ib, ic, id_, ie, if_)
+
+
+def transform_points(matrix, points):
+    """Applies [B, 3, 3] matrices to points [B, N, 2] (x, y)."""
+    x = points[..., 0]
+    y = points[..., 1]
+    nx = matrix[:, 0:1, 0] * x + matrix[:, 0:1, 1] * y + matrix[:, 0:1, 2]
+    ny = matrix[:, 1:2, 0] * x + matrix[:, 1:2, 1] * y + matrix[:, 1:2, 2]
+    return tf.stack([nx, ny], axis=-1)

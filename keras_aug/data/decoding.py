@@ -1,0 +1,379 @@
+"""Probe image files once at listing time, then decode them in the tf.data graph.
+
+Two halves:
+
+* `probe_file` / `probe_files` (Python, at listing time): open each file's header with PIL
+  (`Image.open` reads only the header: format, size, mode, EXIF orientation). That rejects
+  zero-byte files, non-images, unsupported formats/modes and images over the pixel limit
+  before training starts, and routes every good file to a decoder:
+
+  - `ROUTE_TF_JPEG`: baseline/progressive JPEG in RGB or grayscale, decoded by
+    `tf.io.decode_jpeg` in the graph, at a reduced DCT scale (`ratio` 2, 4 or 8) when the
+    file is at least that many times larger than the target size;
+  - `ROUTE_TF_PNG`: any PNG (8 or 16 bit, grey, palette, alpha), `tf.io.decode_png`;
+  - `ROUTE_PIL`: everything else (CMYK/YCCK JPEG, BMP, PPM, TIFF, GIF, 16-bit TIFF, ...),
+    decoded by PIL inside `tf.numpy_function`.
+
+  EXIF orientation (tag 0x0112) is read in the probe and applied after decoding on every
+  route, so images come out the way viewers show them (legacy Keras ignores it).
+
+  JPEG and PNG files also get a tail check: a complete JPEG has an EOI marker (FF D9) and
+  a complete PNG an IEND chunk near the end. Truncation (the common corruption) shows
+  there; only a file failing the tail check is decoded at listing time to confirm, so the
+  probe never reads more than a header and 1 KiB of tail per file in the common case.
+  Corruption that the probe cannot see is caught while decoding (see
+  `keras_aug.data.sources`), so training never stops on a bad file.
+
+* `make_graph_decoder` (graph side): returns a function mapping one element's probe
+  fields to a `uint8` HWC tensor with 1, 3 or 4 channels (`color_mode`).
+"""
+
+import dataclasses
+import math
+import os
+import threading
+import warnings
+from concurrent import futures
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+from PIL import ImageOps
+
+ROUTE_TF_JPEG = 0
+ROUTE_TF_PNG = 1
+ROUTE_PIL = 2
+
+COLOR_MODES = ("grayscale", "rgb", "rgba")
+CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
+
+# PIL's own decompression-bomb limit; a file over it is skipped as a bad file.
+DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
+# PIL modes the PIL route converts faithfully to 8-bit grey/RGB/RGBA. "F" (float) and
+# other exotic modes have no defined 0-255 range, so they are reported as unsupported.
+_PIL_MODES = {
+    "1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr",
+    "LAB", "HSV", "I", "I;16", "I;16L", "I;16B", "I;16N",
+}
+_SIXTEEN_BIT_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
+_JPEG_FORMATS = ("JPEG", "MPO")  # MPO: camera JPEGs with a multi-picture trailer
+_TAIL_BYTES = 1024
+_EXIF_ORIENTATION = 0x0112
+# Orientations 5-8 store the image transposed (width and height swap on display).
+_TRANSPOSED_ORIENTATIONS = (5, 6, 7, 8)
+
+
+@dataclasses.dataclass
+class Probe:
+    """What the header probe learned about one file.
+
+    Attributes:
+        path: the file path.
+        ok: False when the file is bad (see `reason`).
+        reason: why the file is bad ("" when ok).
+        format: PIL format name ("JPEG", "PNG", ...), "" if unknown.
+        width, height: stored size in pixels (before EXIF orientation).
+        mode: PIL mode ("RGB", "L", "CMYK", "I;16", ...).
+        orientation: EXIF orientation 1-8 (1 = as stored).
+        route: one of ROUTE_TF_JPEG, ROUTE_TF_PNG, ROUTE_PIL.
+    """
+
+    path: str
+    ok: bool = True
+    reason: str = ""
+    format: str = ""
+    width: int = 0
+    height: int = 0
+    mode: str = ""
+    orientation: int = 1
+    route: int = ROUTE_PIL
+
+    @property
+    def display_size(self):
+        """(height, width) after applying the EXIF orientation."""
+        if self.orientation in _TRANSPOSED_ORIENTATIONS:
+            return self.width, self.height
+        return self.height, self.width
+
+
+def _bad(probe, reason):
+    probe.ok = False
+    probe.reason = reason
+    return probe
+
+
+def _tail_is_complete(path, fmt):
+    """True when the last bytes hold the JPEG EOI marker / PNG IEND chunk."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - _TAIL_BYTES))
+        tail = f.read()
+    # Entropy-coded JPEG data never contains FF D9 (0xFF bytes are stuffed with 0x00),
+    # so an EOI in the tail is the real end of the image, even with trailing padding.
+    marker = b"\xff\xd9" if fmt in _JPEG_FORMATS else b"IEND"
+    return marker in tail
+
+
+def _confirm_decodes(path, fmt):
+    """Fully decodes a file whose tail looked incomplete; returns an error string or ""."""
+    try:
+        data = tf.io.read_file(path)
+        if fmt in _JPEG_FORMATS:
+            # ratio=8 still parses all entropy-coded data, so truncation shows, at a
+            # fraction of the cost of a full-scale decode.
+            tf.io.decode_jpeg(data, ratio=8)
+        else:
+            tf.io.decode_png(data)
+        return ""
+    except (tf.errors.OpError, ValueError) as e:  # pragma: no branch
+        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return f"truncated or corrupt image data ({message[:200]})"
+
+
+def probe_file(path, max_pixels=DEFAULT_MAX_PIXELS):
+    """Reads one file's header and decides whether and how to decode it.
+
+    Args:
+        path: file path.
+        max_pixels: files with more than this many pixels (width * height) are bad;
+            None disables the limit.
+
+    Returns:
+        A `Probe`; `probe.ok` is False with a `reason` for bad files.
+    """
+    probe = Probe(path=os.fspath(path))
+    try:
+        size = os.path.getsize(path)
+    except OSError as e:
+        return _bad(probe, f"cannot read file ({e.strerror or e})")
+    if size == 0:
+        return _bad(probe, "empty file (0 bytes)")
+    try:
+        with Image.open(path) as im:
+            probe.format = im.format or ""
+            probe.width, probe.height = im.size
+            probe.mode = im.mode
+            try:
+                orientation = int(im.getexif().get(_EXIF_ORIENTATION, 1))
+            except Exception:  # a broken EXIF block must not reject the pixels
+                orientation = 1
+    except Image.DecompressionBombError as e:
+        return _bad(probe, f"image over the pixel limit ({e})")
+    except Exception as e:  # PIL raises UnidentifiedImageError, OSError, SyntaxError...
+        return _bad(probe, f"not an image or unsupported format ({type(e).__name__}: {e})")
+    probe.orientation = orientation if 1 <= orientation <= 8 else 1
+    if max_pixels is not None and probe.width * probe.height > max_pixels:
+        return _bad(
+            probe,
+            f"image over the pixel limit ({probe.width}x{probe.height} = "
+            f"{probe.width * probe.height} pixels > max_pixels={max_pixels})",
+        )
+    if probe.width <= 0 or probe.height <= 0:
+        return _bad(probe, f"image has no pixels ({probe.width}x{probe.height})")
+    if probe.format in _JPEG_FORMATS and probe.mode in ("RGB", "L"):
+        probe.route = ROUTE_TF_JPEG
+    elif probe.format == "PNG":
+        probe.route = ROUTE_TF_PNG
+    elif probe.mode in _PIL_MODES:
+        probe.route = ROUTE_PIL
+    else:
+        return _bad(probe, f"unsupported pixel mode {probe.mode!r} ({probe.format})")
+    if probe.route != ROUTE_PIL:
+        try:
+            complete = _tail_is_complete(path, probe.format)
+        except OSError as e:
+            return _bad(probe, f"cannot read file ({e.strerror or e})")
+        if not complete:
+            error = _confirm_decodes(path, probe.format)
+            if error:
+                return _bad(probe, error)
+    return probe
+
+
+def probe_files(paths, max_pixels=DEFAULT_MAX_PIXELS, num_workers=None):
+    """Probes many files in a thread pool (header reads are I/O bound); keeps order."""
+    paths = list(paths)
+    if not paths:
+        return []
+    num_workers = num_workers or min(32, (os.cpu_count() or 1) * 4)
+    if len(paths) < 64 or num_workers <= 1:
+        return [probe_file(p, max_pixels) for p in paths]
+    with futures.ThreadPoolExecutor(num_workers) as pool:
+        return list(pool.map(lambda p: probe_file(p, max_pixels), paths, chunksize=64))
+
+
+def dct_ratio(probe, target_size, keep_aspect_ratio=False):
+    """The largest JPEG DCT down-scale (1, 2, 4 or 8) that keeps the image >= target.
+
+    Decoding at 1/r scale costs roughly 1/r^2 of the pixels; the resize that follows
+    then only has to shrink by less than 2x, which also keeps bilinear aliasing low.
+
+    Args:
+        probe: a `Probe` (stored size and orientation).
+        target_size: (height, width) the image is resized to, or None (returns 1).
+        keep_aspect_ratio: the image is centre-cropped to the target aspect first, so
+            only the crop has to stay >= target.
+    """
+    if target_size is None or probe.format not in _JPEG_FORMATS:
+        return 1
+    dh, dw = probe.display_size
+    th, tw = target_size
+    ch, cw = dh, dw
+    if keep_aspect_ratio:
+        if dw * th > dh * tw:  # wider than the target: crop the width
+            cw = dh * tw / th
+        else:
+            ch = dw * th / tw
+    for r in (8, 4, 2):
+        if math.floor(ch / r) >= th and math.floor(cw / r) >= tw:
+            return r
+    return 1
+
+
+def orient(image, orientation):
+    """Applies an EXIF orientation (int32 scalar tensor 1-8) to an HWC tensor.
+
+    Matches `PIL.ImageOps.exif_transpose`: 2 mirror, 3 rotate 180, 4 flip, 5 transpose,
+    6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise.
+    """
+    branches = [
+        lambda: image,
+        lambda: tf.reverse(image, [1]),
+        lambda: tf.reverse(image, [0, 1]),
+        lambda: tf.reverse(image, [0]),
+        lambda: tf.transpose(image, [1, 0, 2]),
+        lambda: tf.image.rot90(image, k=3),
+        lambda: tf.reverse(tf.transpose(image, [1, 0, 2]), [0, 1]),
+        lambda: tf.image.rot90(image, k=1),
+    ]
+    index = tf.clip_by_value(tf.cast(orientation, tf.int32) - 1, 0, 7)
+    return tf.switch_case(index, branches)
+
+
+def pil_decode(path, color_mode="rgb", ratio=1, apply_orientation=True):
+    """Decodes one file with PIL into a uint8 HWC array in `color_mode` (1, 3 or 4 ch).
+
+    Used for the formats and modes TF cannot decode (CMYK JPEG, BMP, TIFF, 16-bit TIFF,
+    palette GIF, ...). 16-bit data is scaled to 8 bits by dropping the low byte, as
+    `tf.io.decode_png` does. Raises on any decoding problem.
+    """
+    channels = CHANNELS[color_mode]
+    with Image.open(path) as im:
+        if ratio > 1 and im.format in _JPEG_FORMATS:
+            # Same reduced-DCT-scale decode as the TF route: PIL picks the largest
+            # scale that keeps the image at least this size.
+            im.draft(None, (math.ceil(im.width / ratio), math.ceil(im.height / ratio)))
+        im.load()
+        if apply_orientation:
+            im = ImageOps.exif_transpose(im)
+        if im.mode in _SIXTEEN_BIT_MODES:
+            arr = np.asarray(im).astype(np.int64)
+            arr = np.clip(arr >> 8, 0, 255).astype(np.uint8)
+            im = Image.fromarray(arr, mode="L")
+        target = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}[color_mode]
+        arr = np.asarray(im.convert(target), dtype=np.uint8)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.shape[-1] != channels or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"decoded to unexpected shape {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def make_graph_decoder(color_mode, pil_loader):
+    """Returns `decode(path, route, ratio_index, orientation, index) -> uint8 [H, W, C]`.
+
+    Args:
+        color_mode: "grayscale", "rgb" or "rgba".
+        pil_loader: Python callable `index (np.int64) -> uint8 HWC array` used for
+            `ROUTE_PIL` files (already oriented and converted). It may raise; the error
+            then drops the element (see `keras_aug.data.sources`).
+
+    The returned function runs inside `Dataset.map`; `route`, `ratio_index` (log2 of the
+    JPEG DCT ratio: 0-3 for 1, 2, 4, 8), `orientation` are int32 scalars, `index` an
+    int64 scalar.
+    """
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"color_mode must be one of {COLOR_MODES}; received {color_mode!r}")
+    channels = CHANNELS[color_mode]
+    jpeg_channels = 1 if color_mode == "grayscale" else 3
+
+    def to_channels(image):
+        if color_mode == "rgba" and image.shape[-1] == 3:
+            alpha = tf.fill(tf.concat([tf.shape(image)[:2], [1]], 0), tf.constant(255, tf.uint8))
+            image = tf.concat([image, alpha], axis=-1)
+        return image
+
+    def decode(path, route, ratio_index, orientation, index):
+        def tf_route():
+            data = tf.io.read_file(path)
+
+            def jpeg(r):
+                return lambda: to_channels(
+                    tf.io.decode_jpeg(data, channels=jpeg_channels, ratio=r)
+                )
+
+            def png():
+                return tf.io.decode_png(data, channels=channels, dtype=tf.uint8)
+
+            # decode_jpeg's ratio is a static attribute: one branch per scale.
+            image = tf.cond(
+                tf.equal(route, ROUTE_TF_JPEG),
+                lambda: tf.switch_case(
+                    tf.clip_by_value(tf.cast(ratio_index, tf.int32), 0, 3), [jpeg(1), jpeg(2), jpeg(4), jpeg(8)]
+                ),
+                png,
+            )
+            image.set_shape([None, None, channels])
+            return orient(image, orientation)
+
+        def pil_route():
+            image = tf.numpy_function(pil_loader, [index], tf.uint8, stateful=False)
+            image.set_shape([None, None, channels])
+            return image
+
+        image = tf.cond(tf.equal(route, ROUTE_PIL), pil_route, tf_route)
+        image.set_shape([None, None, channels])
+        return image
+
+    return decode
+
+
+class BadFileLog(list):
+    """A list of `(path, reason)` for files skipped as bad; each path appears once.
+
+    `len(log)` is the count. Appending warns (python `warnings`, `UserWarning`) once per
+    path, naming the path and the reason; with `on_bad_file="raise"` it raises a
+    `ValueError` naming the file instead. Thread-safe: files found bad while decoding are
+    added from tf.data worker threads.
+    """
+
+    def __init__(self, on_bad_file="warn"):
+        super().__init__()
+        if on_bad_file not in ("warn", "raise", "ignore"):
+            raise ValueError(
+                "on_bad_file must be one of ('warn', 'raise', 'ignore'); "
+                f"received {on_bad_file!r}"
+            )
+        self.on_bad_file = on_bad_file
+        self._lock = threading.Lock()
+        self._seen = set()
+
+    @property
+    def paths(self):
+        """The bad file paths."""
+        return [p for p, _ in self]
+
+    def report(self, path, reason):
+        """Records a bad file (once per path) and warns or raises per `on_bad_file`."""
+        with self._lock:
+            if path in self._seen:
+                return
+            self._seen.add(path)
+            self.append((path, reason))
+        message = f"keras_aug: skipping bad image file {path!r}: {reason}"
+        if self.on_bad_file == "raise":
+            raise ValueError(f"Bad image file {path!r}: {reason}")
+        if self.on_bad_file == "warn":
+            warnings.warn(message, UserWarning, stacklevel=2)

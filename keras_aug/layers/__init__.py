@@ -1,0 +1,1 @@
+"""Augmentation layers, one module per family."""

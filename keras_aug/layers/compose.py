@@ -1,0 +1,146 @@
+"""Pipeline: layers in order, each run of geometric layers fused into one resample."""
+
+import keras
+import tensorflow as tf
+
+from keras_aug.core import randomness
+from keras_aug.core.base import Augmentation
+from keras_aug.core.base import ImageShape
+from keras_aug.core.base import shape_of
+from keras_aug.core.geometric import GeometricAugmentation
+from keras_aug.core.geometric import transform_batch
+
+
+def _settings_key(layer):
+    return (layer.interpolation, layer.fill_mode, layer.fill_value if layer.fill_mode == "constant" else None)
+
+
+def _compatible(run_settings, layer):
+    """Whether `layer` can share one resample with a run of `run_settings`.
+
+    None (a layer that never reads outside the image, or has no interpolation
+    of its own) matches anything. Layers are fused only when the result is
+    the same as applying them one after another with their own settings.
+    """
+    for have, want in zip(run_settings, _settings_key(layer)):
+        if have is not None and want is not None and have != want:
+            return False
+    return run_settings[3] == layer.mask_fill_value
+
+
+def _merge(run_settings, layer):
+    merged = tuple(w if h is None else h for h, w in zip(run_settings[:3], _settings_key(layer)))
+    return merged + (run_settings[3],)
+
+
+def plan_runs(layers):
+    """Groups layers into steps: ("fused", [geometric layers]) or ("single", layer)."""
+    steps = []
+    for layer in layers:
+        if isinstance(layer, GeometricAugmentation):
+            if steps and steps[-1][0] == "fused" and _compatible(steps[-1][2], layer):
+                steps[-1][1].append(layer)
+                steps[-1] = ("fused", steps[-1][1], _merge(steps[-1][2], layer))
+                continue
+            settings = _settings_key(layer) + (layer.mask_fill_value,)
+            steps.append(("fused", [layer], settings))
+        else:
+            steps.append(("single", layer, None))
+    return steps
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class Pipeline(Augmentation):
+    """Applies `layers` in order; consecutive geometric layers cost ONE resample.
+
+    Each geometric layer contributes a per-sample matrix; a run of them is
+    multiplied into one matrix and the batch is warped once (faster than one
+    resample per layer, and sharper: no repeated interpolation). A run of a
+    single flip or quarter turn stays an exact index move. Layers whose
+    interpolation or fill differ start a new run, so fusing never changes
+    what a layer means.
+
+    Args:
+      layers: a list of keras_aug layers (any mix of families).
+      seed: seeds the whole pipeline; each layer gets its own stream derived
+        from the call's seed and its position, so results do not depend on the
+        layers' own seeds.
+      bounding_box_format, data_format: see `keras_aug.core.Augmentation`;
+        they apply to every layer of the pipeline.
+
+    Targets: whatever each layer does to each target.
+    """
+
+    def __init__(self, layers, seed=None, bounding_box_format=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
+        layers = list(layers)
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Augmentation):
+                raise ValueError(
+                    f"`layers[{i}]` must be a keras_aug layer (a keras_aug.core.Augmentation); got {layer!r}."
+                )
+        self.layers = layers
+        self._steps = plan_runs(layers)
+
+    @property
+    def is_geometric(self):
+        return bool(self.layers) and all(layer.is_geometric for layer in self.layers)
+
+    def augment(self, batch, seed):
+        index = 0
+        for kind, item, settings in self._steps:
+            if kind == "single" or len(item) == 1:
+                layer = item if kind == "single" else item[0]
+                batch = layer.augment(batch, randomness.fold_in(seed, index))
+                index += 1
+                continue
+            matrix = None
+            height, width = batch.height, batch.width
+            for layer in item:
+                shape = ImageShape(batch.batch_size, height, width, batch.images.shape[-1])
+                params = layer.sample(shape, randomness.Draws(randomness.fold_in(seed, index)))
+                index += 1
+                m = layer.matrix(params, height, width)
+                matrix = m if matrix is None else matrix @ m
+                height, width = layer.output_size(height, width)
+            interpolation, fill_mode, fill_value = settings[:3]
+            batch = transform_batch(
+                batch, matrix, (height, width), interpolation=interpolation or "bilinear",
+                fill_mode=fill_mode or "nearest", fill_value=fill_value or 0.0, mask_fill_value=settings[3],
+            )
+        return batch
+
+    def inference(self, batch):
+        # Only layers that act when not augmenting (resizes, crops) matter here.
+        matrix = None
+        height, width = batch.height, batch.width
+        for kind, item, settings in self._steps:
+            layers = [item] if kind == "single" else item
+            for layer in layers:
+                if not isinstance(layer, GeometricAugmentation):
+                    if matrix is not None:
+                        batch = transform_batch(batch, matrix, (height, width), interpolation="bilinear")
+                        matrix = None
+                    batch = layer.inference(batch)
+                    height, width = batch.height, batch.width
+                    continue
+                m = layer.inference_matrix(ImageShape(batch.batch_size, height, width, batch.images.shape[-1]))
+                if m is None:
+                    continue
+                matrix = m if matrix is None else matrix @ m
+                height, width = layer.output_size(height, width)
+                last = layer
+        if matrix is not None:
+            batch = transform_batch(batch, matrix, (height, width), **last.resample_settings())
+        return batch
+
+    def get_config(self):
+        config = super().get_config()
+        config["layers"] = [keras.saving.serialize_keras_object(layer) for layer in self.layers]
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["layers"] = [keras.saving.deserialize_keras_object(layer) for layer in config["layers"]]
+        return cls(**config)

@@ -1,0 +1,69 @@
+"""RandomFlip: mirror each sample horizontally and/or vertically."""
+
+import keras
+import tensorflow as tf
+
+from keras_aug.core import arguments
+from keras_aug.core import matrices as mat
+from keras_aug.core.geometric import GeometricAugmentation
+from keras_aug.core.geometric import move_annotations
+
+MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomFlip(GeometricAugmentation):
+    """Flips each sample with probability 1/2 per enabled axis.
+
+    Same name and arguments as `keras.layers.RandomFlip`. With
+    "horizontal_and_vertical" each axis is decided independently per sample
+    (Keras couples them), so all four flip states occur.
+
+    Standing alone, a flip is an exact index move (no resampling); inside a
+    `Pipeline` it folds into the run's single matrix.
+
+    Args:
+      mode: "horizontal" (left-right), "vertical" (up-down) or
+        "horizontal_and_vertical".
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+
+    Targets: images and masks mirrored; boxes and keypoints mirrored with them;
+    labels unchanged.
+    """
+
+    resample_args = ()
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+        super().__init__(interpolation=None, fill_mode=None, seed=seed, data_format=data_format, **kwargs)
+        self.mode = arguments.parse_choice(mode, "mode", MODES)
+
+    def sample(self, shape, draws):
+        n = [shape.batch_size]
+        horizontal = draws.bernoulli(n, 0.5)
+        vertical = draws.bernoulli(n, 0.5)
+        if self.mode == "vertical":
+            horizontal = tf.zeros_like(horizontal)
+        if self.mode == "horizontal":
+            vertical = tf.zeros_like(vertical)
+        return {"horizontal": horizontal, "vertical": vertical}
+
+    def matrix(self, params, height, width):
+        return mat.horizontal_flip(params["horizontal"], width) @ mat.vertical_flip(params["vertical"], height)
+
+    def apply(self, batch, params):
+        def flip(images):
+            h = params["horizontal"][:, None, None, None]
+            v = params["vertical"][:, None, None, None]
+            images = tf.where(h, tf.reverse(images, [2]), images)
+            return tf.where(v, tf.reverse(images, [1]), images)
+
+        moved = move_annotations(batch, self.matrix(params, batch.height, batch.width), (batch.height, batch.width))
+        changes = {"images": flip(batch.images)}
+        if batch.masks is not None:
+            changes["masks"] = flip(batch.masks)
+        return moved.replace(**changes)
+
+    def get_config(self):
+        config = super().get_config()
+        config["mode"] = self.mode
+        return config

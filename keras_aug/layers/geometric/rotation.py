@@ -1,0 +1,129 @@
+"""RandomRotation (any angle) and RandomRotate90 (exact quarter turns)."""
+
+import math
+
+import keras
+import tensorflow as tf
+
+from keras_aug.core import arguments
+from keras_aug.core import matrices as mat
+from keras_aug.core.geometric import GeometricAugmentation
+from keras_aug.core.geometric import move_annotations
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomRotation(GeometricAugmentation):
+    """Rotates each sample by its own random angle about the image centre.
+
+    Same name and arguments as `keras.layers.RandomRotation`.
+
+    Args:
+      factor: fraction of a full turn (2*pi). A number f means the range
+        (-f, f); a pair (low, high) is used as given (low <= high). Positive
+        values turn the content counter-clockwise. Example: 15 / 360 is +-15 deg.
+      fill_mode: "reflect" (default), "constant", "nearest", "wrap", "mirror".
+      interpolation: "bilinear" (default) or "nearest".
+      fill_value: constant for fill_mode="constant".
+      mask_fill_value: what masks read where the image is constant-filled.
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+
+    Targets: images (warp), masks (nearest), boxes (enclosing box of the
+    turned corners, clipped), keypoints (turned); labels unchanged.
+    """
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
+                 data_format=None, mask_fill_value=255, **kwargs):
+        super().__init__(interpolation=interpolation, fill_mode=fill_mode, fill_value=fill_value,
+                         mask_fill_value=mask_fill_value, seed=seed, data_format=data_format, **kwargs)
+        self.factor = factor
+        self.lower, self.upper = arguments.parse_range(factor, "factor", symmetric=True)
+
+    def sample(self, shape, draws):
+        turns = draws.uniform([shape.batch_size], self.lower, self.upper)
+        return {"angle": turns * (2.0 * math.pi)}
+
+    def matrix(self, params, height, width):
+        return mat.about(mat.rotation(params["angle"]), tf.cast(width, tf.float32) / 2,
+                         tf.cast(height, tf.float32) / 2)
+
+    def get_config(self):
+        config = super().get_config()
+        config["factor"] = self.factor
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomRotate90(GeometricAugmentation):
+    """Turns each sample by a random number of quarter turns, exactly.
+
+    Standing alone this is an index move (transpose and reverse), with no
+    resampling and no fill. Odd turns swap height and width, which cannot differ
+    per sample inside one batch: they need square images (a clear error
+    otherwise; use `turns=(0, 2)` for non-square images).
+
+    Args:
+      turns: the quarter-turn counts to choose from, uniformly per sample,
+        counter-clockwise like `np.rot90`; any subset of (0, 1, 2, 3).
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+
+    Targets: images and masks turned; boxes and keypoints turned with them;
+    labels unchanged.
+    """
+
+    resample_args = ()
+
+    def __init__(self, turns=(0, 1, 2, 3), seed=None, data_format=None, **kwargs):
+        super().__init__(interpolation=None, fill_mode=None, seed=seed, data_format=data_format, **kwargs)
+        turns = tuple(turns) if isinstance(turns, (tuple, list)) else (turns,)
+        if not turns or any(not isinstance(t, int) or isinstance(t, bool) or t not in (0, 1, 2, 3) for t in turns):
+            raise ValueError(f"`turns` must be a non-empty subset of (0, 1, 2, 3); got {turns!r}.")
+        self.turns = turns
+
+    def _check_square(self, height, width):
+        if any(t % 2 for t in self.turns) and isinstance(height, int) and isinstance(width, int) and height != width:
+            raise ValueError(
+                f"RandomRotate90 with odd `turns` {self.turns} needs square images; got {height}x{width}. "
+                "Use turns=(0, 2), or crop/resize to a square first."
+            )
+
+    def sample(self, shape, draws):
+        self._check_square(shape.height, shape.width)
+        index = draws.integers([shape.batch_size], 0, len(self.turns))
+        return {"turns": tf.gather(tf.constant(self.turns, tf.int32), index)}
+
+    def matrix(self, params, height, width):
+        return mat.quarter_turns(params["turns"], height, width)
+
+    def apply(self, batch, params):
+        k = params["turns"]
+
+        def turn(images):
+            # np.rot90 (counter-clockwise): 1 = transpose then reverse rows,
+            # 2 = reverse both axes, 3 = transpose then reverse columns.
+            moves = {
+                1: lambda: tf.reverse(tf.transpose(images, [0, 2, 1, 3]), [1]),
+                2: lambda: tf.reverse(images, [1, 2]),
+                3: lambda: tf.reverse(tf.transpose(images, [0, 2, 1, 3]), [2]),
+            }
+            sel = k[:, None, None, None]
+            out = images
+            for turns in sorted(set(self.turns) - {0}):
+                out = tf.where(tf.equal(sel, turns), moves[turns](), out)
+            return out
+
+        if any(t % 2 for t in self.turns):
+            tf.debugging.assert_equal(
+                tf.shape(batch.images)[1], tf.shape(batch.images)[2],
+                message="RandomRotate90 with odd `turns` needs square images",
+            )
+        m = self.matrix(params, batch.height, batch.width)
+        moved = move_annotations(batch, m, (batch.height, batch.width))
+        changes = {"images": turn(batch.images)}
+        if batch.masks is not None:
+            changes["masks"] = turn(batch.masks)
+        return moved.replace(**changes)
+
+    def get_config(self):
+        config = super().get_config()
+        config["turns"] = list(self.turns)
+        return config

@@ -1,0 +1,329 @@
+"""Layers that set the output size: Resizing, CenterCrop, RandomCrop, RandomResizedCrop.
+
+Each is a matrix that reads a (possibly random) input region onto the output
+grid, so inside a `Pipeline` a resize or crop costs nothing extra: it is part
+of the run's single resample.
+"""
+
+import math
+
+import keras
+import tensorflow as tf
+
+from keras_aug.core import arguments
+from keras_aug.core import matrices as mat
+from keras_aug.core.geometric import GeometricAugmentation
+
+
+def _f(x):
+    return tf.cast(x, tf.float32)
+
+
+def _floor_int(x):
+    """floor for Python numbers, tf.floor for tensors (static shapes stay static)."""
+    if isinstance(x, (int, float)):
+        return int(math.floor(x))
+    return tf.cast(tf.floor(x), tf.int32)
+
+
+def region_matrix(x0, y0, region_w, region_h, out_w, out_h):
+    """Maps the output grid onto the input region [x0, x0+region_w] x [y0, y0+region_h]."""
+    sx = _f(region_w) / _f(out_w)
+    sy = _f(region_h) / _f(out_h)
+    return mat.from_rows(sx + tf.zeros_like(_f(x0)), 0.0, x0, 0.0, sy, y0)
+
+
+def aspect_crop(height, width, target_h, target_w):
+    """Keras's centred crop to the target aspect ratio: (y0, x0, crop_h, crop_w), integers."""
+    if isinstance(height, int) and isinstance(width, int):
+        crop_h = max(min(height, int(width * target_h / target_w)), 1)
+        crop_w = max(min(width, int(height * target_w / target_h)), 1)
+        return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
+    h = tf.cast(height, tf.int32)
+    w = tf.cast(width, tf.int32)
+    crop_h = tf.maximum(tf.minimum(h, tf.cast(_f(w) * target_h / target_w, tf.int32)), 1)
+    crop_w = tf.maximum(tf.minimum(w, tf.cast(_f(h) * target_w / target_h, tf.int32)), 1)
+    return (h - crop_h) // 2, (w - crop_w) // 2, crop_h, crop_w
+
+
+def aspect_pad(height, width, target_h, target_w):
+    """Keras's centred pad to the target aspect ratio: (y0, x0, pad_h, pad_w), integers.
+
+    y0, x0 are where the image starts inside the padded canvas.
+    """
+    if isinstance(height, int) and isinstance(width, int):
+        pad_h = max(height, int(width * target_h / target_w))
+        pad_w = max(width, int(height * target_w / target_h))
+        return (pad_h - height) // 2, (pad_w - width) // 2, pad_h, pad_w
+    h = tf.cast(height, tf.int32)
+    w = tf.cast(width, tf.int32)
+    pad_h = tf.maximum(h, tf.cast(_f(w) * target_h / target_w, tf.int32))
+    pad_w = tf.maximum(w, tf.cast(_f(h) * target_w / target_h, tf.int32))
+    return (pad_h - h) // 2, (pad_w - w) // 2, pad_h, pad_w
+
+
+class _SizedLayer(GeometricAugmentation):
+    """A geometric layer with a fixed (height, width) output."""
+
+    def __init__(self, height, width, **kwargs):
+        super().__init__(**kwargs)
+        self.height = arguments.parse_size(height, "height")
+        self.width = arguments.parse_size(width, "width")
+
+    def output_size(self, height, width):
+        return self.height, self.width
+
+    def _repeat(self, matrix, shape):
+        return tf.tile(matrix, [shape.batch_size, 1, 1]) if matrix.shape[0] == 1 else matrix
+
+    def resize_matrix(self, shape, crop_to_aspect_ratio=True):
+        """Keras's inference-time resize: centred crop to the aspect ratio, then resize."""
+        if crop_to_aspect_ratio:
+            y0, x0, ch, cw = aspect_crop(shape.height, shape.width, self.height, self.width)
+        else:
+            y0, x0, ch, cw = 0, 0, shape.height, shape.width
+        m = region_matrix(tf.reshape(_f(x0), [1]), _f(y0), cw, ch, self.width, self.height)
+        return self._repeat(m, shape)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = list(input_shape)
+        if self.data_format == "channels_last":
+            input_shape[-3], input_shape[-2] = self.height, self.width
+        else:
+            input_shape[-2], input_shape[-1] = self.height, self.width
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(height=self.height, width=self.width)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class Resizing(_SizedLayer):
+    """Resizes images to (height, width), in training and inference alike.
+
+    Same name and arguments as `keras.layers.Resizing` (bilinear without
+    antialiasing matches `tf.image.resize`). Inside a `Pipeline` the resize
+    fuses with neighbouring geometric layers into one resample.
+
+    Args:
+      height, width: output size in pixels.
+      interpolation: "bilinear" (default) or "nearest".
+      crop_to_aspect_ratio: crop the largest centred region of the target
+        aspect ratio first, so the content is not stretched.
+      pad_to_aspect_ratio: pad (centred, with fill_value) to the target aspect
+        ratio first instead. At most one of the two may be True.
+      fill_mode: "constant" only matters with padding.
+      fill_value: padding value.
+      antialias: not supported by the single-warp design (a blur before
+        downsampling cannot fold into a matrix); must be False.
+      mask_fill_value, bounding_box_format, data_format: as in `RandomRotation`.
+
+    Targets: images (warp), masks (nearest), boxes and keypoints scaled.
+    """
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False,
+                 data_format=None, mask_fill_value=255, **kwargs):
+        if antialias:
+            raise ValueError(
+                "`antialias=True` is not supported: keras_aug resizes inside its single warp, which "
+                "cannot blur before sampling. Use antialias=False, or keras.layers.Resizing(antialias=True)."
+            )
+        if crop_to_aspect_ratio and pad_to_aspect_ratio:
+            raise ValueError("Only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be True.")
+        if fill_mode != "constant":
+            raise ValueError(f"`fill_mode` must be 'constant' (it applies to padding only); got {fill_mode!r}.")
+        # Without padding nothing is read outside the image except at the
+        # borders of an upscale, where the edge is clamped like tf.image.resize.
+        super().__init__(height, width, interpolation=interpolation,
+                         fill_mode="constant" if pad_to_aspect_ratio else None,
+                         fill_value=fill_value, mask_fill_value=mask_fill_value, data_format=data_format,
+                         **kwargs)
+        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
+        self.antialias = False
+
+    def fixed_matrix(self, shape):
+        if self.pad_to_aspect_ratio:
+            y0, x0, ph, pw = aspect_pad(shape.height, shape.width, self.height, self.width)
+            m = region_matrix(tf.reshape(-_f(x0), [1]), -_f(y0), pw, ph, self.width, self.height)
+            return self._repeat(m, shape)
+        return self.resize_matrix(shape, crop_to_aspect_ratio=self.crop_to_aspect_ratio)
+
+    def sample(self, shape, draws):
+        return {"matrix": self.fixed_matrix(shape)}
+
+    def matrix(self, params, height, width):
+        return params["matrix"]
+
+    def inference_matrix(self, shape):
+        return self.fixed_matrix(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(crop_to_aspect_ratio=self.crop_to_aspect_ratio, pad_to_aspect_ratio=self.pad_to_aspect_ratio,
+                      fill_mode="constant", antialias=False)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class CenterCrop(_SizedLayer):
+    """Crops the centre (height, width) region, in training and inference alike.
+
+    Same name and arguments as `keras.layers.CenterCrop`: an input smaller than
+    the target is first cropped to the target aspect ratio, then resized.
+
+    Targets: images, masks, boxes (clipped; boxes outside get label -1),
+    keypoints; labels unchanged.
+    """
+
+    resample_args = ("mask_fill_value",)
+
+    def __init__(self, height, width, data_format=None, mask_fill_value=255, **kwargs):
+        super().__init__(height, width, interpolation="bilinear", fill_mode=None,
+                         mask_fill_value=mask_fill_value, data_format=data_format, **kwargs)
+
+    def fixed_matrix(self, shape):
+        h, w = shape.height, shape.width
+        if isinstance(h, int) and isinstance(w, int):
+            if h >= self.height and w >= self.width:
+                m = region_matrix(tf.constant([float((w - self.width) // 2)]), float((h - self.height) // 2),
+                                  self.width, self.height, self.width, self.height)
+                return self._repeat(m, shape)
+            return self.resize_matrix(shape)
+        crop = region_matrix(tf.reshape(_f((w - self.width) // 2), [1]), _f((h - self.height) // 2),
+                             self.width, self.height, self.width, self.height)
+        fits = (h >= self.height) & (w >= self.width)
+        return self._repeat(tf.where(fits, crop, self.resize_matrix(ImageShape1(h, w))), shape)
+
+    def sample(self, shape, draws):
+        return {"matrix": self.fixed_matrix(shape)}
+
+    def matrix(self, params, height, width):
+        return params["matrix"]
+
+    def inference_matrix(self, shape):
+        return self.fixed_matrix(shape)
+
+
+class ImageShape1:
+    """A batch-of-one shape, for building one matrix then tiling it."""
+
+    def __init__(self, height, width):
+        self.batch_size = 1
+        self.height = height
+        self.width = width
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomCrop(_SizedLayer):
+    """Crops a random (height, width) region, at a different offset per sample.
+
+    Same name and arguments as `keras.layers.RandomCrop` (which draws one
+    offset per batch). When not augmenting, and for inputs smaller than the
+    target, it crops the centre to the target aspect ratio and resizes, as Keras.
+
+    Targets: images, masks, boxes (clipped; boxes outside get label -1),
+    keypoints; labels unchanged.
+    """
+
+    resample_args = ("mask_fill_value",)
+
+    def __init__(self, height, width, seed=None, data_format=None, mask_fill_value=255, **kwargs):
+        super().__init__(height, width, interpolation="bilinear", fill_mode=None, seed=seed,
+                         mask_fill_value=mask_fill_value, data_format=data_format, **kwargs)
+
+    def sample(self, shape, draws):
+        n = [shape.batch_size]
+        # Integer offsets, uniform over every position: exact pixel copies.
+        room_y = tf.maximum(tf.cast(shape.height, tf.int32) - self.height, 0)
+        room_x = tf.maximum(tf.cast(shape.width, tf.int32) - self.width, 0)
+        y0 = tf.cast(tf.floor(draws.uniform(n) * _f(room_y + 1)), tf.int32)
+        x0 = tf.cast(tf.floor(draws.uniform(n) * _f(room_x + 1)), tf.int32)
+        crop = region_matrix(_f(x0), _f(y0), self.width, self.height, self.width, self.height)
+        fits = (tf.cast(shape.height, tf.int32) >= self.height) & (tf.cast(shape.width, tf.int32) >= self.width)
+        return {"matrix": tf.where(fits, crop, self.resize_matrix(shape))}
+
+    def matrix(self, params, height, width):
+        return params["matrix"]
+
+    def inference_matrix(self, shape):
+        return self.resize_matrix(shape)
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomResizedCrop(_SizedLayer):
+    """Inception-style crop: random area and aspect ratio per sample, resized.
+
+    As torchvision's `RandomResizedCrop`: up to 10 proposals per sample with
+    area fraction ~ U(scale) and log aspect ratio ~ U(log ratio); the first
+    that fits is used (integer sizes and offsets); if none fits, the centre
+    crop with the aspect ratio clamped to `ratio`. When not augmenting: centre
+    crop to the target aspect ratio, then resize.
+
+    Args:
+      height, width: output size in pixels.
+      scale: (low, high) fraction of the input area, 0 < low <= high <= 1.
+      ratio: (low, high) aspect ratio width / height, 0 < low <= high.
+      interpolation: "bilinear" or "nearest".
+      seed, mask_fill_value, bounding_box_format, data_format: as elsewhere.
+
+    Targets: images, masks, boxes (clipped; boxes outside get label -1),
+    keypoints; labels unchanged.
+    """
+
+    resample_args = ("interpolation", "mask_fill_value")
+
+    def __init__(self, height, width, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), interpolation="bilinear",
+                 seed=None, data_format=None, mask_fill_value=255, **kwargs):
+        super().__init__(height, width, interpolation=interpolation, fill_mode=None, seed=seed,
+                         mask_fill_value=mask_fill_value, data_format=data_format, **kwargs)
+        self.scale = arguments.parse_range(scale, "scale", symmetric=False)
+        if not 0.0 < self.scale[0] or self.scale[1] > 1.0:
+            raise ValueError(f"`scale` must satisfy 0 < low <= high <= 1; got {scale!r}.")
+        self.ratio = arguments.parse_range(ratio, "ratio", symmetric=False)
+        if not self.ratio[0] > 0.0:
+            raise ValueError(f"`ratio` must satisfy 0 < low <= high; got {ratio!r}.")
+
+    def sample(self, shape, draws):
+        tries = 10
+        n = shape.batch_size
+        h = _f(shape.height)
+        w = _f(shape.width)
+        area = h * w * draws.uniform([tries, n], *self.scale)
+        log_ratio = draws.uniform([tries, n], math.log(self.ratio[0]), math.log(self.ratio[1]))
+        aspect = tf.exp(log_ratio)
+        cw = tf.round(tf.sqrt(area * aspect))
+        ch = tf.round(tf.sqrt(area / aspect))
+        ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
+        first = tf.argmax(tf.cast(ok, tf.int32), axis=0, output_type=tf.int32)
+        pick = tf.one_hot(first, tries, axis=0)
+        cw_pick = tf.reduce_sum(cw * pick, axis=0)
+        ch_pick = tf.reduce_sum(ch * pick, axis=0)
+        y0 = tf.floor(draws.uniform([n]) * (h - ch_pick + 1))
+        x0 = tf.floor(draws.uniform([n]) * (w - cw_pick + 1))
+        # Fallback: centre crop with the aspect ratio clamped to `ratio`.
+        in_ratio = w / h
+        fb_w = tf.where(in_ratio < self.ratio[0], w, tf.where(in_ratio > self.ratio[1], tf.round(h * self.ratio[1]), w))
+        fb_h = tf.where(in_ratio < self.ratio[0], tf.round(w / self.ratio[0]), h)
+        any_ok = tf.reduce_any(ok, axis=0)
+        cw_pick = tf.where(any_ok, cw_pick, fb_w)
+        ch_pick = tf.where(any_ok, ch_pick, fb_h)
+        x0 = tf.where(any_ok, x0, tf.floor((w - fb_w) / 2))
+        y0 = tf.where(any_ok, y0, tf.floor((h - fb_h) / 2))
+        return {"x0": x0, "y0": y0, "crop_w": cw_pick, "crop_h": ch_pick}
+
+    def matrix(self, params, height, width):
+        sx = params["crop_w"] / self.width
+        sy = params["crop_h"] / self.height
+        return mat.from_rows(sx, 0.0, params["x0"], 0.0, sy, params["y0"])
+
+    def inference_matrix(self, shape):
+        return self.resize_matrix(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(scale=list(self.scale), ratio=list(self.ratio))
+        return config
