@@ -31,6 +31,7 @@ Two halves:
 import dataclasses
 import math
 import os
+import re
 import threading
 import warnings
 from concurrent import futures
@@ -128,8 +129,16 @@ def _confirm_decodes(path, fmt):
             tf.io.decode_png(data)
         return ""
     except (tf.errors.OpError, ValueError) as e:  # pragma: no branch
-        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        message = _short_error(e)
         return f"truncated or corrupt image data ({message[:200]})"
+
+
+def _short_error(error):
+    """The human part of a TF error message (drops the `{{function_node ...}}` prefix)."""
+    text = getattr(error, "message", None) or str(error)
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text).strip()
+    text = text.split(" [Op:")[0]
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]
 
 
 def probe_file(path, max_pixels=DEFAULT_MAX_PIXELS):

@@ -1,0 +1,515 @@
+"""`from_directory`, `from_dataframe`, `from_arrays`: tf.data replacements for the legacy
+`flow_from_directory`, `flow_from_dataframe` and `flow`.
+
+They list once, probe every file's header once (see `keras_aug.data.decoding`), and build
+the parallel, seeded pipeline of `keras_aug.data.pipeline`. The returned
+`tf.data.Dataset` carries the legacy metadata as attributes:
+
+* `class_names` (list), `class_indices` (dict name -> index), `num_classes`;
+* `filenames` (relative to `directory`, legacy order), `filepaths` (full paths),
+  `classes` (int32 label per file, legacy name), `samples` (number of good files);
+* `bad_files`: a `BadFileLog`, a list of `(path, reason)` of skipped files; files found
+  bad while decoding are appended during iteration. `len(ds.bad_files)` is the count.
+
+Attributes live on the returned object only: `ds.map(...)` returns a dataset without
+them (as with `keras.utils.image_dataset_from_directory`).
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from keras_aug.data import decoding
+from keras_aug.data import listing
+from keras_aug.data import pipeline
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+DIRECTORY_CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
+DATAFRAME_CLASS_MODES = ("categorical", "binary", "sparse", "input", "raw", "multi_output", None)
+
+
+def _check_choice(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}; received {name}={value!r}")
+
+
+def _check_common(target_size, color_mode, batch_size, num_parallel_calls):
+    if target_size is None or len(tuple(target_size)) != 2 or min(int(s) for s in target_size) < 1:
+        raise ValueError(
+            f"target_size must be (height, width) with positive ints; received target_size={target_size!r}"
+        )
+    _check_choice("color_mode", color_mode, decoding.COLOR_MODES)
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive int or None; received batch_size={batch_size!r}")
+    if num_parallel_calls != AUTOTUNE and (
+        not isinstance(num_parallel_calls, (int, np.integer)) or num_parallel_calls < 1
+    ):
+        raise ValueError(
+            "num_parallel_calls must be tf.data.AUTOTUNE or a positive int; "
+            f"received num_parallel_calls={num_parallel_calls!r}"
+        )
+
+
+def _probe(filepaths, bad_files, max_pixels, target_size, keep_aspect_ratio):
+    """Probes every file; reports bad ones; returns (keep mask, good probes, ratio index)."""
+    probes = decoding.probe_files(filepaths, max_pixels=max_pixels)
+    keep = np.array([p.ok for p in probes], dtype=bool)
+    for p in probes:
+        if not p.ok:
+            bad_files.report(p.path, p.reason)
+    good = [p for p in probes if p.ok]
+    ratio_index = np.array(
+        [int(np.log2(decoding.dct_ratio(p, target_size, keep_aspect_ratio))) for p in good],
+        dtype=np.int32,
+    )
+    return keep, good, ratio_index
+
+
+def _print_found(verbose, message):
+    if verbose:
+        print(message)
+
+
+def from_directory(
+    directory,
+    target_size=(256, 256),
+    color_mode="rgb",
+    classes=None,
+    class_mode="categorical",
+    batch_size=32,
+    shuffle=True,
+    seed=None,
+    follow_links=False,
+    subset=None,
+    validation_split=0.0,
+    interpolation="bilinear",
+    keep_aspect_ratio=False,
+    augment=None,
+    on_bad_file="warn",
+    max_pixels=decoding.DEFAULT_MAX_PIXELS,
+    num_parallel_calls=AUTOTUNE,
+    dtype="float32",
+    rescale=None,
+    verbose=True,
+    _image_fn=None,
+    _batch_fn=None,
+):
+    """A `tf.data.Dataset` of batches from a class-per-folder image tree.
+
+    A drop-in for `ImageDataGenerator().flow_from_directory(...)`: same classes (sorted
+    sub-folder names), same files (white-listed extensions png, jpg, jpeg, bmp, ppm, tif,
+    tiff; recursive), same order without shuffle, same labels and the same per-class
+    validation split, with pixel values in [0, 255] (no rescale unless asked). Reading,
+    decoding and resizing run in parallel in the tf.data graph; large JPEGs are decoded
+    at a reduced DCT scale.
+
+    Args:
+        directory: root folder; each sub-folder is a class.
+        target_size: (height, width) in pixels of the output images.
+        color_mode: "grayscale" (1 channel), "rgb" (3) or "rgba" (4). Grey, palette, CMYK,
+            alpha and 16-bit files are converted.
+        classes: optional list of sub-folder names; fixes which classes and their order.
+        class_mode: "categorical" (one-hot float labels), "binary" (float 0/1), "sparse"
+            (float class index, as legacy), "input" (labels = images), None (images only).
+        batch_size: images per batch (the last batch may be smaller); None: unbatched.
+        shuffle: shuffle the files, anew every epoch.
+        seed: int fixing the shuffle order and augmentation of every epoch; None: random.
+        follow_links: follow symlinked sub-folders.
+        subset: None, "training" or "validation" (needs `validation_split`).
+        validation_split: fraction in (0, 1) of each class held out as "validation" (the
+            first files of each class, as legacy).
+        interpolation: resize filter: "bilinear" (default), "nearest", "bicubic", "area",
+            "lanczos3", "lanczos5", "gaussian", "mitchellcubic" (legacy names "box" and
+            "lanczos" map to "area" and "lanczos3").
+        keep_aspect_ratio: centre-crop to the target aspect ratio before resizing.
+        augment: a keras_aug layer or `keras_aug.Pipeline`. Its leading geometric layers
+            run per image, fused with the resize into one resample; the rest per batch.
+        on_bad_file: "warn" (skip, warn once per file naming it and the reason), "ignore"
+            (skip silently; still listed in `bad_files`) or "raise" (ValueError naming
+            the file; files found bad only while decoding raise a tf error that names it).
+        max_pixels: files with more pixels (width * height) are skipped as bad; None: no
+            limit. Default: PIL's decompression-bomb limit (about 89.5 million).
+        num_parallel_calls: parallel loads; results do not depend on it.
+        dtype: float dtype of images and labels.
+        rescale: optional factor multiplied into the images (e.g. 1/255).
+        verbose: print "Found N images belonging to K classes." like the legacy iterator.
+
+    Returns:
+        A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
+        images float `[batch, height, width, channels]`; with the attributes listed in the
+        module docstring.
+
+    Raises:
+        ValueError: bad arguments (naming the argument and the allowed values), or a bad
+            file with `on_bad_file="raise"`.
+    """
+    _check_common(target_size, color_mode, batch_size, num_parallel_calls)
+    _check_choice("class_mode", class_mode, DIRECTORY_CLASS_MODES)
+    target_size = (int(target_size[0]), int(target_size[1]))
+    bad_files = decoding.BadFileLog(on_bad_file)
+    listed = listing.list_directory(
+        directory,
+        classes=classes,
+        follow_links=follow_links,
+        validation_split=validation_split,
+        subset=subset,
+    )
+    keep, probes, ratio_index = _probe(
+        listed.filepaths, bad_files, max_pixels, target_size, keep_aspect_ratio
+    )
+    filenames = [f for f, k in zip(listed.filenames, keep) if k]
+    labels = listed.labels[keep]
+    num_classes = len(listed.class_names)
+    if class_mode == "categorical":
+        targets = pipeline.Targets("categorical", labels, num_classes)
+    elif class_mode in ("binary", "sparse"):
+        targets = pipeline.Targets("scalar", labels.astype(np.float64))
+    else:
+        targets = pipeline.Targets(class_mode)
+    _print_found(
+        verbose,
+        f"Found {len(filenames)} images belonging to {num_classes} classes."
+        + (f" Skipped {len(bad_files)} bad files." if len(bad_files) else ""),
+    )
+    ds = pipeline.build(
+        pipeline.Source(n=len(probes), probes=probes, ratio_index=ratio_index),
+        targets,
+        target_size=target_size,
+        color_mode=color_mode,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        interpolation=interpolation,
+        keep_aspect_ratio=keep_aspect_ratio,
+        augment=augment,
+        bad_files=bad_files,
+        num_parallel_calls=num_parallel_calls,
+        dtype=dtype,
+        image_fn=_image_fn,
+        batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
+    )
+    return pipeline.attach(
+        ds,
+        directory=listed.directory,
+        class_names=list(listed.class_names),
+        class_indices=listed.class_indices,
+        num_classes=num_classes,
+        filenames=filenames,
+        filepaths=[p.path for p in probes],
+        classes=labels,
+        samples=len(filenames),
+        bad_files=bad_files,
+        class_mode=class_mode,
+        batch_size=batch_size,
+        target_size=target_size,
+    )
+
+
+def _rescale_fn(rescale):
+    if rescale is None or rescale == 1:
+        return None
+    rescale = float(rescale)
+    return lambda images: images * tf.cast(rescale, images.dtype)
+
+
+def _combine(*fns):
+    fns = [f for f in fns if f is not None]
+    if not fns:
+        return None
+
+    def combined(x):
+        for f in fns:
+            x = f(x)
+        return x
+
+    return combined
+
+
+def from_dataframe(
+    dataframe,
+    directory=None,
+    x_col="filename",
+    y_col="class",
+    weight_col=None,
+    target_size=(256, 256),
+    color_mode="rgb",
+    classes=None,
+    class_mode="categorical",
+    batch_size=32,
+    shuffle=True,
+    seed=None,
+    subset=None,
+    validation_split=0.0,
+    interpolation="bilinear",
+    keep_aspect_ratio=False,
+    validate_filenames=True,
+    augment=None,
+    on_bad_file="warn",
+    max_pixels=decoding.DEFAULT_MAX_PIXELS,
+    num_parallel_calls=AUTOTUNE,
+    dtype="float32",
+    rescale=None,
+    verbose=True,
+    _image_fn=None,
+    _batch_fn=None,
+):
+    """A `tf.data.Dataset` of batches from a pandas DataFrame of file names and labels.
+
+    A drop-in for `ImageDataGenerator().flow_from_dataframe(...)`, with the legacy rules:
+    rows whose file does not exist or lacks a white-listed extension are dropped with a
+    warning (`validate_filenames=True`), classes are the sorted labels found (or
+    `classes`, in that order, dropping rows with other labels), the validation split takes
+    the first `int(validation_split * rows)` rows, and rows keep their order without
+    shuffle. Every file is then probed like in `from_directory`; bad files are skipped and
+    reported.
+
+    Args:
+        dataframe: pandas DataFrame.
+        directory: folder the `x_col` paths are relative to; None: `x_col` holds full
+            (or working-directory-relative) paths.
+        x_col: column of file names (strings).
+        y_col: label column; a list of columns for "multi_output" (and allowed for "raw").
+        weight_col: optional numeric column of sample weights: batches become (x, y, w).
+        class_mode: "categorical" (one-hot; a list/tuple of labels in a cell gives a
+            multi-hot vector), "binary", "sparse" (string labels; float outputs as legacy),
+            "raw" (the numeric `y_col` values), "multi_output" (a tuple with one array per
+            column of `y_col`), "input", or None.
+        Others: as in `from_directory`.
+
+    Returns:
+        A `tf.data.Dataset` with the attributes of `from_directory` (`filenames` are the
+        `x_col` values kept).
+    """
+    _check_common(target_size, color_mode, batch_size, num_parallel_calls)
+    _check_choice("class_mode", class_mode, DATAFRAME_CLASS_MODES)
+    target_size = (int(target_size[0]), int(target_size[1]))
+    bounds = listing.split_bounds(validation_split, subset)
+    df = dataframe.copy()
+    if x_col not in df.columns:
+        raise ValueError(f"x_col={x_col!r} is not a column of the dataframe; columns: {list(df.columns)}")
+    if class_mode == "multi_output" and not isinstance(y_col, (list, tuple)):
+        raise ValueError(
+            f'class_mode="multi_output" needs y_col to be a list of columns; received y_col={y_col!r}'
+        )
+    if not all(isinstance(x, str) for x in df[x_col]):
+        raise ValueError(f"All values in column x_col={x_col!r} must be strings.")
+    if class_mode in ("binary", "sparse") and not all(isinstance(v, str) for v in df[y_col]):
+        raise ValueError(f'If class_mode="{class_mode}", y_col="{y_col}" column values must be strings.')
+    if class_mode == "categorical" and not all(isinstance(v, (str, list, tuple)) for v in df[y_col]):
+        raise ValueError(
+            f'If class_mode="categorical", y_col="{y_col}" column values must be strings, lists or tuples.'
+        )
+    base = os.fspath(directory) if directory is not None else ""
+    if validate_filenames:
+        mask = df[x_col].map(lambda f: listing_valid(os.path.join(base, f)))
+        n_invalid = int((~mask).sum())
+        if n_invalid:
+            import warnings
+
+            warnings.warn(
+                f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". '
+                "These filename(s) will be ignored.",
+                UserWarning,
+                stacklevel=2,
+            )
+        df = df[mask]
+    class_names = None
+    if class_mode in ("categorical", "binary", "sparse"):
+        df, class_names = _filter_classes(df, y_col, classes)
+        if class_mode == "binary" and len(class_names) != 2:
+            raise ValueError(f'If class_mode="binary" there must be 2 classes. Found {len(class_names)} classes.')
+    if bounds is not None:
+        n = len(df)
+        df = df.iloc[int(bounds[0] * n) : int(bounds[1] * n)]
+    bad_files = decoding.BadFileLog(on_bad_file)
+    filepaths = [os.path.join(base, f) for f in df[x_col]]
+    keep, probes, ratio_index = _probe(filepaths, bad_files, max_pixels, target_size, keep_aspect_ratio)
+    df = df[keep]
+    weights = None
+    if weight_col is not None:
+        weights = np.asarray(df[weight_col], dtype=np.float64)
+    labels = None
+    class_indices = {}
+    if class_names is not None:
+        class_indices = {c: i for i, c in enumerate(class_names)}
+        cells = list(df[y_col])
+        if class_mode == "categorical" and any(isinstance(c, (list, tuple)) for c in cells):
+            multi = np.zeros((len(cells), len(class_names)), dtype=np.float64)
+            for r, cell in enumerate(cells):
+                for c in cell if isinstance(cell, (list, tuple)) else [cell]:
+                    multi[r, class_indices[c]] = 1.0
+            targets = pipeline.Targets("multi_hot", multi, sample_weight=weights)
+            labels = [
+                [class_indices[c] for c in cell] if isinstance(cell, (list, tuple)) else class_indices[cell]
+                for cell in cells
+            ]
+        else:
+            labels = np.array([class_indices[c] for c in cells], dtype=np.int32)
+            if class_mode == "categorical":
+                targets = pipeline.Targets("categorical", labels, len(class_names), sample_weight=weights)
+            else:
+                targets = pipeline.Targets("scalar", labels.astype(np.float64), sample_weight=weights)
+    elif class_mode == "raw":
+        targets = pipeline.Targets("raw", np.asarray(df[y_col].values), sample_weight=weights)
+    elif class_mode == "multi_output":
+        targets = pipeline.Targets(
+            "multi_output", [np.array(df[c].tolist()) for c in y_col], sample_weight=weights
+        )
+    else:
+        targets = pipeline.Targets(class_mode, sample_weight=weights)
+    _print_found(
+        verbose,
+        f"Found {len(df)} validated image filenames"
+        + (f" belonging to {len(class_names)} classes." if class_names is not None else ".")
+        + (f" Skipped {len(bad_files)} bad files." if len(bad_files) else ""),
+    )
+    ds = pipeline.build(
+        pipeline.Source(n=len(probes), probes=probes, ratio_index=ratio_index),
+        targets,
+        target_size=target_size,
+        color_mode=color_mode,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        interpolation=interpolation,
+        keep_aspect_ratio=keep_aspect_ratio,
+        augment=augment,
+        bad_files=bad_files,
+        num_parallel_calls=num_parallel_calls,
+        dtype=dtype,
+        image_fn=_image_fn,
+        batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
+    )
+    return pipeline.attach(
+        ds,
+        directory=directory,
+        class_names=list(class_names) if class_names is not None else [],
+        class_indices=class_indices,
+        num_classes=len(class_names) if class_names is not None else 0,
+        filenames=list(df[x_col]),
+        filepaths=[p.path for p in probes],
+        classes=labels,
+        samples=len(df),
+        bad_files=bad_files,
+        class_mode=class_mode,
+        batch_size=batch_size,
+        target_size=target_size,
+    )
+
+
+def listing_valid(path):
+    """Legacy `validate_filename`: white-listed extension and an existing file."""
+    return path.lower().endswith(listing.WHITE_LIST_FORMATS) and os.path.isfile(path)
+
+
+def _filter_classes(df, y_col, classes):
+    """Legacy `DataFrameIterator._filter_classes`: (filtered df, class list)."""
+    df = df.copy()
+    if classes:
+        classes = list(dict.fromkeys(classes))
+        allowed = set(classes)
+
+        def keep(labels):
+            if isinstance(labels, (list, tuple)):
+                labels = [c for c in labels if c in allowed]
+                return labels or None
+            return labels if labels in allowed else None
+
+        df[y_col] = df[y_col].apply(keep)
+    else:
+        found = set()
+        for v in df[y_col]:
+            if isinstance(v, (list, tuple)):
+                found.update(v)
+            else:
+                found.add(v)
+        classes = sorted(found)
+    return df.dropna(subset=[y_col]), classes
+
+
+def from_arrays(
+    x,
+    y=None,
+    batch_size=32,
+    shuffle=True,
+    seed=None,
+    augment=None,
+    sample_weight=None,
+    subset=None,
+    validation_split=0.0,
+    target_size=None,
+    interpolation="bilinear",
+    num_parallel_calls=AUTOTUNE,
+    dtype="float32",
+    rescale=None,
+    _image_fn=None,
+    _batch_fn=None,
+):
+    """A `tf.data.Dataset` of (augmented) batches from in-memory arrays.
+
+    A drop-in for `ImageDataGenerator().flow(x, y, ...)`: `validation_split` takes the
+    first `int(validation_split * len(x))` samples as "validation" and the rest as
+    "training" (legacy rule); order is kept without shuffle.
+
+    Args:
+        x: array [N, H, W, C] (any numeric dtype; values kept as they are, cast to
+            `dtype`).
+        y: optional array [N, ...] of labels, yielded unchanged (cast to `dtype` when
+            numeric).
+        batch_size, shuffle, seed, augment, num_parallel_calls, dtype, rescale: as in
+            `from_directory`.
+        sample_weight: optional array [N] of weights: batches become (x, y, w).
+        subset, validation_split: as above.
+        target_size: optional (height, width) to resize to; None keeps the array's size.
+        interpolation: resize filter when `target_size` is set.
+
+    Returns:
+        A `tf.data.Dataset` with attributes `samples` and `bad_files` (always empty).
+    """
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"x must have rank 4 [N, H, W, C]; received shape {x.shape}")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"x and y must have the same length; received {len(x)} and {len(y)}")
+    if sample_weight is not None and len(sample_weight) != len(x):
+        raise ValueError(
+            f"x and sample_weight must have the same length; received {len(x)} and {len(sample_weight)}"
+        )
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive int or None; received batch_size={batch_size!r}")
+    bounds = listing.split_bounds(validation_split, subset)
+    if bounds is not None:
+        split = int(len(x) * (validation_split or 0.0))
+        sl = slice(0, split) if subset == "validation" else slice(split, len(x))
+        x = x[sl]
+        y = None if y is None else np.asarray(y)[sl]
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight)[sl]
+    if target_size is not None:
+        target_size = (int(target_size[0]), int(target_size[1]))
+    if y is None:
+        targets = pipeline.Targets(None)
+    else:
+        y_arr = np.asarray(y)
+        if y_arr.dtype.kind in "biuf":
+            targets = pipeline.Targets("scalar", y_arr.astype(np.float64), sample_weight=sample_weight)
+        else:
+            targets = pipeline.Targets("raw", y_arr, sample_weight=sample_weight)
+    if y is None and sample_weight is not None:
+        raise ValueError("sample_weight needs y")
+    ds = pipeline.build(
+        pipeline.Source(n=len(x), array=x),
+        targets,
+        target_size=target_size,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        interpolation=interpolation,
+        augment=augment,
+        num_parallel_calls=num_parallel_calls,
+        dtype=dtype,
+        image_fn=_image_fn,
+        batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
+    )
+    return pipeline.attach(ds, samples=len(x), bad_files=decoding.BadFileLog("ignore"), batch_size=batch_size)

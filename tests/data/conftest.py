@@ -1,0 +1,131 @@
+"""Fixtures that write small image trees into tmp_path (tiny images: the suite stays fast)."""
+
+import io
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+from PIL import Image
+
+# Distinct solid colours: every good file in the bad-file tree is one of these, so the
+# content of an output image tells which file it came from.
+PALETTE = [
+    (230, 20, 20), (20, 230, 20), (20, 20, 230), (230, 230, 20), (20, 230, 230),
+    (230, 20, 230), (120, 60, 10), (10, 120, 60), (60, 10, 120), (200, 200, 200),
+    (90, 90, 90), (160, 100, 220),
+]
+
+
+def save(path, array_or_image, fmt=None, **kwargs):
+    """Writes an image (uint8 array or PIL image) creating parent folders."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    img = array_or_image if isinstance(array_or_image, Image.Image) else Image.fromarray(array_or_image)
+    img.save(path, format=fmt, **kwargs)
+    return path
+
+
+def noise(h, w, c=3, seed=0):
+    """A smooth-ish random image (a blurred gradient plus noise), uint8 [h, w, c]."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = (yy * 255 / max(h - 1, 1))[..., None] * np.linspace(0.2, 1.0, c) + (xx * 255 / max(w - 1, 1))[..., None] * np.linspace(1.0, 0.2, c)
+    img = base / 2 + rng.normal(0, 10, (h, w, c))
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    return img if c > 1 else img[..., 0]
+
+
+def solid(h, w, colour):
+    return np.full((h, w, 3), colour, dtype=np.uint8)
+
+
+def exif_bytes(orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+@pytest.fixture
+def clean_tree(tmp_path):
+    """3 classes, 17 files: jpg/png/JPG/jpeg, a nested folder, ignored non-image names.
+
+    Every image is 12x16 (h x w) so pixel values can be compared without resampling.
+    """
+    root = tmp_path / "clean"
+    counts = {"ant": 5, "bee": 7, "cow": 5}
+    seed = 0
+    for cls, n in counts.items():
+        for i in range(n):
+            seed += 1
+            ext = ["png", "jpg", "PNG", "jpeg", "png"][i % 5]
+            fmt = "JPEG" if ext.lower() in ("jpg", "jpeg") else "PNG"
+            sub = "nested" if (cls == "bee" and i >= 5) else ""
+            save(str(root / cls / sub / f"img_{i:02d}.{ext}"), noise(12, 16, seed=seed), fmt=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    # Not white-listed: ignored by the legacy generator, so by us too.
+    (root / "ant" / "notes.txt").write_text("not an image")
+    save(str(root / "cow" / "anim.gif"), noise(12, 16, seed=99), fmt="GIF")
+    # A file at the top level is not a class.
+    save(str(root / "stray.png"), noise(12, 16, seed=98), fmt="PNG")
+    return str(root)
+
+
+def _cmyk_jpeg(colour):
+    r, g, b = [v / 255 for v in colour]
+    k = 1 - max(r, g, b)
+    c, m, y = [(1 - v - k) / (1 - k) if k < 1 else 0 for v in (r, g, b)]
+    arr = np.full((10, 14, 4), [c * 255, m * 255, y * 255, k * 255], dtype=np.uint8)
+    return Image.fromarray(arr, mode="CMYK")
+
+
+@pytest.fixture
+def bad_tree(tmp_path):
+    """Good files of every kind (each a distinct solid colour) plus every kind of bad file.
+
+    Returns (root, good, bad, max_pixels): `good` maps relative path -> expected RGB
+    colour, `bad` maps relative path -> a word the reason must contain.
+    """
+    root = tmp_path / "mixed"
+    good, bad = {}, {}
+    colours = iter(PALETTE)
+
+    def add_good(rel, image, fmt, expected, **kwargs):
+        save(str(root / rel), image, fmt=fmt, **kwargs)
+        good[rel] = expected
+
+    c = next(colours); add_good("a/rgb.jpg", solid(10, 14, c), "JPEG", c, quality=95)
+    c = next(colours); add_good("a/rgb.png", solid(10, 14, c), "PNG", c)
+    g = 77; add_good("a/gray.png", np.full((10, 14), g, np.uint8), "PNG", (g, g, g))
+    g = 177; add_good("a/gray.jpg", np.full((10, 14), g, np.uint8), "JPEG", (g, g, g), quality=95)
+    c = next(colours)
+    rgba = np.concatenate([solid(10, 14, c), np.full((10, 14, 1), 128, np.uint8)], -1)
+    add_good("a/rgba.png", rgba, "PNG", c)
+    c = next(colours); add_good("b/palette.png", Image.fromarray(solid(10, 14, c)).convert("P"), "PNG", c)
+    c = next(colours); add_good("b/cmyk.jpg", _cmyk_jpeg(c), "JPEG", c, quality=95)
+    g = 200
+    add_good("b/sixteen.png", Image.fromarray(np.full((10, 14), g * 257, np.uint16)), "PNG", (g, g, g))
+    c = next(colours); add_good("b/rotated.jpg", solid(10, 14, c), "JPEG", c, quality=95, exif=exif_bytes(6))
+    c = next(colours); add_good("b/plain.bmp", solid(10, 14, c), "BMP", c)
+    c = next(colours); add_good("b/plain.tiff", solid(10, 14, c), "TIFF", c)
+
+    # ---- bad files ----
+    big = solid(120, 100, (1, 2, 3))
+    data = io.BytesIO(); Image.fromarray(noise(40, 40, seed=5)).save(data, "JPEG", quality=95)
+    jpeg = data.getvalue()
+    (root / "a" / "truncated.jpg").write_bytes(jpeg[: len(jpeg) // 2]); bad["a/truncated.jpg"] = "truncated"
+    (root / "a" / "corrupt.jpg").write_bytes(jpeg[:2] + bytes(range(256)) * 4); bad["a/corrupt.jpg"] = "not an image"
+    (root / "a" / "empty.png").write_bytes(b""); bad["a/empty.png"] = "empty"
+    (root / "b" / "text.jpg").write_text("this is not a jpeg\n" * 20); bad["b/text.jpg"] = "not an image"
+    (root / "b" / "vector.png").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>"); bad["b/vector.png"] = "not an image"
+    save(str(root / "b" / "float.tif"), Image.fromarray(np.ones((10, 14), np.float32)), fmt="TIFF"); bad["b/float.tif"] = "unsupported"
+    save(str(root / "b" / "huge.png"), big, fmt="PNG"); bad["b/huge.png"] = "pixel limit"
+    # Corruption the header probe cannot see: PNG pixel data (IDAT) overwritten, file end
+    # intact (TF fails while decoding), and a truncated BMP (PIL fails while decoding).
+    data = io.BytesIO(); Image.fromarray(noise(20, 20, seed=6)).save(data, "PNG")
+    png = bytearray(data.getvalue())
+    idat = png.index(b"IDAT")
+    png[idat + 10 : idat + 40] = bytes(30)
+    (root / "a" / "badcrc.png").write_bytes(bytes(png)); bad["a/badcrc.png"] = "a/badcrc.png"
+    data = io.BytesIO(); Image.fromarray(noise(20, 20, seed=7)).save(data, "BMP")
+    (root / "b" / "short.bmp").write_bytes(data.getvalue()[:300]); bad["b/short.bmp"] = "b/short.bmp"
+    return str(root), good, bad, 10_000
