@@ -1,0 +1,141 @@
+"""Shared machinery of the photometric layers.
+
+A photometric layer changes pixel values only: labels, bounding boxes,
+segmentation masks and keypoints pass through unchanged (the base class's
+identity `apply_*`), and nothing moves.
+
+Every layer here
+  * draws one parameter set per sample in `sample` (a dict of `[batch]` or
+    `[batch, k]` tensors, see each layer's docstring for the keys), so a batch
+    of copies of one image gives different outputs;
+  * computes in float32 (float64 inputs in float64) and returns the input's
+    dtype: integer images are rounded half-to-even and clipped to the dtype's
+    range, float16/bfloat16 are computed in float32 and cast back;
+  * clips its output to `value_range` where it takes one (the values the
+    images are expected to span: (0, 255) or (0, 1) typically);
+  * treats channels as follows: 3 channels are RGB; a 4th channel is alpha and
+    passes through unchanged; a single channel is a gray image, for which the
+    colour-only layers (saturation, hue, grayscale) are the identity.
+
+Parameters are "identity-friendly": every layer has parameter values that
+leave the image unchanged (delta 0, factor 1, flag False, ...), which a policy
+can use for samples where the op was not chosen.
+"""
+
+import numbers
+
+import tensorflow as tf
+
+from keras_aug.core.base import Augmentation
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def parse_value_range(value_range, name="value_range"):
+    """A (low, high) pair of numbers with low < high, as python floats."""
+    if (
+        not isinstance(value_range, (tuple, list))
+        or len(value_range) != 2
+        or not all(_is_number(v) for v in value_range)
+    ):
+        raise ValueError(
+            f"`{name}` must be a (low, high) pair of numbers such as (0, 255) or (0, 1); got {value_range!r}."
+        )
+    low, high = float(value_range[0]), float(value_range[1])
+    if not low < high:
+        raise ValueError(f"`{name}` must satisfy low < high; got ({low}, {high}).")
+    return low, high
+
+
+def parse_unit_range(value, name, single="zero_to"):
+    """Keras-style factor in [0, 1]: a number f means (0, f) (or (f, f) with
+    single="fixed"); a pair (low, high) is taken as is. Both ends in [0, 1]."""
+    if _is_number(value):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"`{name}` must be a number in [0, 1] or a (low, high) pair within [0, 1]; got {value!r}.")
+        return (0.0, float(value)) if single == "zero_to" else (float(value), float(value))
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
+        low, high = float(value[0]), float(value[1])
+        if not (0.0 <= low <= 1.0 and 0.0 <= high <= 1.0):
+            raise ValueError(f"`{name}` values must be in [0, 1]; got ({low}, {high}).")
+        if low > high:
+            raise ValueError(f"`{name}` must satisfy low <= high; got ({low}, {high}).")
+        return low, high
+    raise ValueError(f"`{name}` must be a number in [0, 1] or a (low, high) pair within [0, 1]; got {value!r}.")
+
+
+def per_sample(value, like):
+    """Reshapes a `[batch]` (or `[batch, k]`) parameter to broadcast over `[B, H, W, C]`."""
+    value = tf.cast(value, like.dtype)
+    if value.shape.rank == 1:
+        return value[:, None, None, None]
+    return value[:, None, None, :]
+
+
+def work_dtype(dtype):
+    return tf.float64 if dtype == tf.float64 else tf.float32
+
+
+def restore_dtype(images, dtype):
+    """Casts float results back to `dtype`, rounding and clipping for integers."""
+    if dtype.is_integer:
+        images = tf.clip_by_value(tf.round(images), float(dtype.min), float(dtype.max))
+    return tf.cast(images, dtype)
+
+
+class PhotometricAugmentation(Augmentation):
+    """Base of the photometric layers: per-sample parameters, pure float kernel.
+
+    Subclasses write `sample(shape, draws)` and `transform(images, params)`,
+    where `images` are the colour channels (alpha removed) as float32 and the
+    result need not be clipped: the base clips to `value_range`, puts alpha
+    back and restores the dtype.
+
+    Args:
+      value_range: (low, high), the range the input values span, or None for
+        layers that need none (no clipping then, except to an integer dtype's
+        range).
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+    """
+
+    color_only = False  # identity on single-channel images
+
+    def __init__(self, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.value_range = None if value_range is None else parse_value_range(value_range)
+
+    def transform(self, images, params):
+        raise NotImplementedError
+
+    def color_channels(self, channels):
+        """Number of channels the kernel sees for an input with `channels`."""
+        if channels is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a static channel count (1, 3 or 4); got images with unknown channels."
+            )
+        return 3 if channels == 4 else channels
+
+    def apply_images(self, images, params, batch=None):
+        dtype = images.dtype
+        channels = images.shape[-1]
+        if self.color_only and channels == 1:
+            return images
+        x = tf.cast(images, work_dtype(dtype))
+        alpha = None
+        if channels == 4:
+            x, alpha = x[..., :3], x[..., 3:]
+        elif channels is None and self.color_only:
+            self.color_channels(channels)  # raises
+        y = self.transform(x, params)
+        if self.value_range is not None:
+            y = tf.clip_by_value(y, self.value_range[0], self.value_range[1])
+        if alpha is not None:
+            y = tf.concat([y, alpha], axis=-1)
+        return restore_dtype(y, dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config["value_range"] = None if self.value_range is None else list(self.value_range)
+        return config
