@@ -1,0 +1,83 @@
+"""Seeds: identical batches at any parallelism, new draws every epoch, seeds differ."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_aug
+import keras_aug.data as kd
+
+
+class AddSeededNoise:
+    """A stand-in non-geometric layer (runs per batch): noise drawn from the call's seed."""
+
+    is_geometric = False
+
+    def __call__(self, inputs, training=True, seed=None):
+        images = inputs["images"] if isinstance(inputs, dict) else inputs
+        images = images + tf.random.stateless_uniform(tf.shape(images), seed=seed, maxval=10.0)
+        return dict(inputs, images=images) if isinstance(inputs, dict) else images
+
+
+def augment():
+    return keras_aug.Pipeline(
+        [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.1), keras_aug.RandomZoom(0.2)]
+    )
+
+
+def epochs(ds, n=2):
+    return [[(x.numpy(), y.numpy()) for x, y in ds] for _ in range(n)]
+
+
+def same(a, b):
+    return len(a) == len(b) and all(
+        np.array_equal(xa, xb) and np.array_equal(ya, yb) for (xa, ya), (xb, yb) in zip(a, b)
+    )
+
+
+@pytest.mark.parametrize("aug", ["fused", "batch", None])
+def test_same_seed_is_bitwise_identical_across_parallelism(clean_tree, aug):
+    make = {"fused": augment, "batch": AddSeededNoise, None: lambda: None}[aug]
+    kwargs = dict(target_size=(8, 10), batch_size=4, seed=11, verbose=False)
+    one = epochs(kd.from_directory(clean_tree, num_parallel_calls=1, augment=make(), **kwargs))
+    four = epochs(kd.from_directory(clean_tree, num_parallel_calls=4, augment=make(), **kwargs))
+    assert same(one[0], four[0]) and same(one[1], four[1])
+    # Every epoch draws anew (order and augmentation).
+    assert not same(one[0], one[1])
+
+
+def test_epochs_differ_in_augmentation_even_without_shuffle(clean_tree):
+    ds = kd.from_directory(clean_tree, target_size=(8, 10), shuffle=False, seed=2, augment=augment(), verbose=False)
+    first, second = epochs(ds)
+    assert all(np.array_equal(ya, yb) for (_, ya), (_, yb) in zip(first, second))  # same order
+    assert not all(np.array_equal(xa, xb) for (xa, _), (xb, _) in zip(first, second))
+
+
+def test_different_seeds_differ(clean_tree):
+    kwargs = dict(target_size=(8, 10), batch_size=17, augment=augment(), verbose=False)
+    a = epochs(kd.from_directory(clean_tree, seed=1, **kwargs), 1)[0]
+    b = epochs(kd.from_directory(clean_tree, seed=2, **kwargs), 1)[0]
+    assert not same(a, b)
+
+
+def test_shuffle_is_a_permutation_per_epoch(clean_tree):
+    ds = kd.from_directory(clean_tree, target_size=(2, 2), batch_size=3, seed=4, class_mode="sparse", verbose=False)
+    orders = [np.concatenate([y for _, y in e]) for e in epochs(ds, 3)]
+    for o in orders:
+        assert sorted(o.tolist()) == sorted(ds.classes.astype(float).tolist())
+    # The unshuffled order is the legacy order.
+    plain = kd.from_directory(clean_tree, target_size=(2, 2), shuffle=False, class_mode="sparse", verbose=False)
+    np.testing.assert_array_equal(np.concatenate([y.numpy() for _, y in plain]), ds.classes)
+
+
+def test_augmentation_applies_per_image(clean_tree):
+    # The fused per-image stage gives different transforms to different images.
+    flip = keras_aug.Pipeline([keras_aug.RandomFlip("horizontal")])
+    ds = kd.from_directory(clean_tree, target_size=(12, 16), shuffle=False, batch_size=17, seed=0, verbose=False)
+    aug = kd.from_directory(clean_tree, target_size=(12, 16), shuffle=False, batch_size=17, seed=0, augment=flip, verbose=False)
+    (x, _), = list(ds)
+    (xa, _), = list(aug)
+    flipped = [np.array_equal(xa[i], x[i, :, ::-1]) for i in range(17)]
+    kept = [np.array_equal(xa[i], x[i]) for i in range(17)]
+    assert all(f or k for f, k in zip(flipped, kept))
+    assert 0 < sum(flipped) < 17
