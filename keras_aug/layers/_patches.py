@@ -260,8 +260,8 @@ def partners(draws, batch_size, count=1):
     `count` partners of a sample are distinct. With B == 1 the partner is the
     sample itself.
     """
-    order = tf.argsort(draws.uniform([batch_size]), output_type=tf.int32)  # position -> sample
-    position = tf.argsort(order, output_type=tf.int32)  # sample -> position
+    order = tf.argsort(draws.uniform([batch_size]))  # position -> sample
+    position = tf.argsort(order)  # sample -> position
     size = tf.shape(order)[0]
     out = [tf.gather(order, (position + k) % size) for k in range(1, count + 1)]
     return tf.stack(out, axis=0)

@@ -1,0 +1,426 @@
+"""Mixing layers: CutMix (and its "replacement" mode), MixUp, Mosaic.
+
+Each sample is combined with other samples of the same batch, its partners,
+drawn per call as a random permutation that never maps a sample to itself when
+the batch has more than one sample (see `_patches.partners`); a batch of one
+is returned unchanged by CutMix and MixUp.
+
+Label forms: one-hot or soft vectors [B, C] mix directly; float scalars
+([B] or [B, 1], e.g. binary 0/1) mix as floats; integer class ids need
+`num_classes` (they are one-hot encoded, so the output is [B, num_classes]).
+
+Box counts grow: boxes are padded per sample ([B, N, 4] with label -1), and a
+mixed sample carries its own boxes and its partners', so CutMix and MixUp
+return [B, 2N, 4] and Mosaic [B, 4N, 4] (own boxes first). Keypoints are
+refused with a clear error.
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_aug.core import arguments
+from keras_aug.core import matrices as mat
+from keras_aug.core.base import Augmentation
+from keras_aug.core.geometric import transform_batch
+from keras_aug.layers import _patches as P
+
+MODES = ("cutmix", "replacement")
+
+
+def log_gamma(draws, shape, alpha):
+    """log of Gamma(alpha, 1) draws, for any alpha > 0, without underflow.
+
+    Uses Gamma(a) = Gamma(a + 1) * U^(1/a) in log space, with the core's
+    XLA-safe Marsaglia-Tsang sampler for Gamma(a + 1) (a + 1 >= 1).
+    """
+    alpha = tf.cast(alpha, tf.float32)
+    g = draws.gamma(shape, alpha + 1.0)
+    u = draws.uniform(shape)
+    return tf.math.log(tf.maximum(g, 1e-30)) + tf.math.log(tf.maximum(u, 1e-37)) / alpha
+
+
+def beta(draws, shape, a, b):
+    """Beta(a, b) draws that compile under XLA and stay right for small a, b.
+
+    `Draws.beta` divides two gamma draws; for a, b below about 0.05 both
+    underflow to 0 and the draw collapses to 0. Here the ratio is taken in
+    log space: Beta = sigmoid(log G1 - log G2).
+    """
+    return tf.sigmoid(log_gamma(draws, shape, a) - log_gamma(draws, shape, b))
+
+
+def _keras_factor(factor, name):
+    return arguments.parse_range(factor, name, symmetric=False, default_low=0.0, minimum=0.0, maximum=1.0)
+
+
+class _Mixing(Augmentation):
+    def __init__(self, num_classes=None, seed=None, bounding_box_format=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
+        self.num_classes = P.parse_num_classes(num_classes)
+
+    def mixed_labels(self, labels, index_list, weights):
+        def mix(tensor):
+            tensor = P.prepare_labels(tensor, self.num_classes, type(self).__name__)
+            return P.mix_labels([P.gather_samples(tensor, i) for i in index_list], weights)
+
+        return tf.nest.map_structure(mix, labels)
+
+    def get_config(self):
+        config = super().get_config()
+        config["num_classes"] = self.num_classes
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class CutMix(_Mixing):
+    """CutMix (Yun et al., 2019): each sample gets a rectangle from a partner.
+
+    Same name and arguments as `keras.layers.CutMix` (factor, seed,
+    data_format), drawn per sample: Beta parameter alpha ~ U(factor),
+    lambda ~ Beta(alpha, alpha), a patch with sides sqrt(1 - lambda) x (H, W)
+    (whole pixels) centred at a pixel uniform over the image and clipped at
+    the borders, as in the paper. The partner's pixels at the same place
+    replace the sample's.
+
+    Replacement. With `mode="replacement"` the same patches are pasted but the
+    label is KEPT: small regions of other samples act as structured noise
+    ("data replacement"), a regularizer that, unlike CutMix, does not claim
+    the pasted content in the label. Patch areas then come from `scale`
+    (default (0.02, 0.25) of the image) rather than from lambda.
+
+    Args:
+      factor: range of the Beta parameter alpha, in [0, 1]: a number f means
+        alpha ~ U(0, f) per sample, a pair (low, high) alpha ~ U(low, high).
+        Default 1.0 (Keras's).
+      num_classes: needed for integer class-id labels (see module doc).
+      mode: "cutmix" (labels mixed by area) or "replacement" (labels kept).
+      scale: None, or (low, high) fraction of the image area for the patch,
+        drawn uniformly per sample (patch aspect = image aspect), in [0, 1].
+        None means lambda-driven areas in "cutmix" mode and (0.02, 0.25) in
+        "replacement" mode.
+      min_box_visibility: in [0, 1): own boxes whose visible share of pixels
+        and partner boxes whose share inside the patch is at or under it are
+        dropped (label -1). Boxes with nothing left always are.
+      trim_boxes: shrink own boxes partly under the patch to the extent of
+        their visible pixels.
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+
+    Targets:
+      images: the patch holds the partner's pixels, the rest is untouched.
+      labels ("cutmix"): own x (1 - a) + partner's x a, where a is the TRUE
+        pasted area fraction (after clipping at the borders); weights sum to 1.
+        ("replacement"): unchanged.
+      segmentation masks: pasted with the pixels (the partner's class ids).
+      boxes: own boxes hidden under the patch are trimmed or dropped; the
+        partner's boxes, clipped to the patch, are appended: [B, 2N, 4].
+      keypoints: refused.
+    """
+
+    def __init__(self, factor=1.0, num_classes=None, mode="cutmix", scale=None, min_box_visibility=0.0,
+                 trim_boxes=True, seed=None, bounding_box_format=None, data_format=None, **kwargs):
+        super().__init__(num_classes=num_classes, seed=seed, bounding_box_format=bounding_box_format,
+                         data_format=data_format, **kwargs)
+        self.factor = _keras_factor(factor, "factor")
+        self.mode = arguments.parse_choice(mode, "mode", MODES)
+        if scale is not None:
+            scale = arguments.parse_range(scale, "scale", symmetric=False, default_low=0.0, minimum=0.0,
+                                          maximum=1.0)
+        self.scale = scale
+        self.min_box_visibility = P.parse_visibility(min_box_visibility)
+        self.trim_boxes = bool(trim_boxes)
+
+    def sample(self, shape, draws):
+        n = shape.batch_size
+        h = P.f32(shape.height)
+        w = P.f32(shape.width)
+        partner = P.partners(draws, n)[0]
+        scale = self.scale if self.scale is not None else ((0.02, 0.25) if self.mode == "replacement" else None)
+        if scale is None:
+            alpha = draws.uniform([n], self.factor[0], self.factor[1]) + 1e-6
+            lam = beta(draws, [n], alpha, alpha)
+            area = 1.0 - lam
+        else:
+            lam = None
+            area = draws.uniform([n], scale[0], scale[1])
+        side = tf.sqrt(area)
+        rh = tf.round(h * side)
+        rw = tf.round(w * side)
+        cy = tf.floor(draws.uniform([n]) * h)
+        cx = tf.floor(draws.uniform([n]) * w)
+        y0 = cy - tf.floor(rh / 2.0)
+        x0 = cx - tf.floor(rw / 2.0)
+        rect = tf.stack([tf.clip_by_value(y0, 0.0, h), tf.clip_by_value(x0, 0.0, w),
+                         tf.clip_by_value(y0 + rh, 0.0, h), tf.clip_by_value(x0 + rw, 0.0, w)], axis=-1)
+        alone = partner == tf.range(tf.shape(partner)[0])
+        rect = tf.where(alone[:, None], tf.zeros_like(rect), rect)
+        # `area` (the unclipped target area fraction) and `center` are for inspection;
+        # `apply` only reads `partner` and `rect`.
+        return {"partner": partner, "rect": rect, "area": area, "center": tf.stack([cy, cx], axis=-1)}
+
+    def apply(self, batch, params):
+        P.refuse_keypoints(batch, "CutMix")
+        partner, rect = params["partner"], params["rect"]
+        hidden = P.rect_hidden(rect[:, None], tf.ones_like(rect[:, :1], tf.bool), batch.height, batch.width)
+        pasted = P.gather_samples(batch.images, partner)
+        changes = {"images": tf.where(hidden[..., None], pasted, batch.images)}
+        if batch.masks is not None:
+            changes["masks"] = tf.where(hidden[..., None], P.gather_samples(batch.masks, partner), batch.masks)
+        if batch.labels is not None and self.mode == "cutmix":
+            share = P.rect_area(rect) / (P.f32(batch.height) * P.f32(batch.width))
+            changes["labels"] = self.mixed_labels(batch.labels, [tf.range(tf.shape(partner)[0]), partner],
+                                                  [1.0 - share, share])
+        if batch.boxes is not None:
+            own, own_labels = P.visible_boxes(batch.boxes, batch.box_labels, hidden, self.min_box_visibility,
+                                              self.trim_boxes)
+            theirs, their_labels = P.clip_boxes_to_rect(
+                P.gather_samples(batch.boxes, partner), P.gather_samples(batch.box_labels, partner), rect,
+                self.min_box_visibility)
+            changes["boxes"] = tf.concat([own, theirs], axis=1)
+            changes["box_labels"] = tf.concat([own_labels, their_labels], axis=1)
+        return batch.replace(**changes)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(factor=list(self.factor), mode=self.mode,
+                      scale=None if self.scale is None else list(self.scale),
+                      min_box_visibility=self.min_box_visibility, trim_boxes=self.trim_boxes)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class MixUp(_Mixing):
+    """MixUp (Zhang et al., 2018): each sample blended with a partner.
+
+    Same name and arguments as `keras.layers.MixUp` (alpha, seed,
+    data_format). Per sample lambda ~ Beta(alpha, alpha), drawn with an
+    XLA-safe sampler (stateless normal/uniform draws only), and the output is
+    lambda x sample + (1 - lambda) x partner.
+
+    Args:
+      alpha: Beta parameter, > 0. Smaller values mean less mixing (lambda near
+        0 or 1). Default 0.2.
+      num_classes: needed for integer class-id labels (see module doc).
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+
+    Targets:
+      images: blended in float32, returned in the input dtype (uint8 rounded).
+      labels: lambda x own + (1 - lambda) x partner's.
+      segmentation masks: blending class ids is meaningless, so each sample
+        keeps the mask of its dominant source: its own when lambda >= 0.5,
+        else the partner's.
+      boxes: the boxes of both samples are kept, own first: [B, 2N, 4].
+      keypoints: refused.
+    """
+
+    def __init__(self, alpha=0.2, num_classes=None, seed=None, bounding_box_format=None, data_format=None,
+                 **kwargs):
+        super().__init__(num_classes=num_classes, seed=seed, bounding_box_format=bounding_box_format,
+                         data_format=data_format, **kwargs)
+        if not arguments._is_number(alpha) or alpha <= 0:
+            raise ValueError(f"`alpha` must be a number > 0 (the Beta(alpha, alpha) parameter); got {alpha!r}.")
+        self.alpha = float(alpha)
+
+    def sample(self, shape, draws):
+        n = shape.batch_size
+        partner = P.partners(draws, n)[0]
+        lam = beta(draws, [n], self.alpha, self.alpha)
+        lam = tf.where(partner == tf.range(tf.shape(partner)[0]), tf.ones_like(lam), lam)
+        return {"partner": partner, "lambda": lam}
+
+    def apply(self, batch, params):
+        P.refuse_keypoints(batch, "MixUp")
+        partner, lam = params["partner"], params["lambda"]
+        own = tf.range(tf.shape(partner)[0])
+        weight = lam[:, None, None, None]
+        images = P.f32(batch.images)
+        mixed = weight * images + (1.0 - weight) * P.gather_samples(images, partner)
+        changes = {"images": P.cast_like(mixed, batch.images.dtype)}
+        if batch.labels is not None:
+            changes["labels"] = self.mixed_labels(batch.labels, [own, partner], [lam, 1.0 - lam])
+        if batch.masks is not None:
+            dominant = tf.where(lam >= 0.5, own, partner)
+            changes["masks"] = P.gather_samples(batch.masks, dominant)
+        if batch.boxes is not None:
+            changes["boxes"] = tf.concat([batch.boxes, P.gather_samples(batch.boxes, partner)], axis=1)
+            changes["box_labels"] = tf.concat([batch.box_labels, P.gather_samples(batch.box_labels, partner)],
+                                              axis=1)
+        return batch.replace(**changes)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["alpha"] = self.alpha
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class Mosaic(_Mixing):
+    """Mosaic (YOLOv4): four samples tiled around a per-sample centre.
+
+    Each output sample is split at a centre (cx, cy) (whole pixels, drawn per
+    sample from `center_range` x the output size) into four quadrants. The
+    sample itself and three partners (distinct when the batch has at least
+    four samples) fill them, in a random per-sample order; each quadrant
+    shows the corner of its source that touches the centre: the source
+    image, at the output size, is shifted so its corner sits at the centre
+    and cut to the quadrant. No pixel is resampled when the input already
+    has the output size; otherwise every image is first resized to it.
+
+    Args:
+      height, width: output size in pixels; None (default) keeps the input
+        size. Both or neither must be given.
+      center_range: (low, high) range of the centre as a fraction of the
+        output height and width, in [0, 1]. Default (0.25, 0.75).
+      num_classes: needed for integer class-id labels (see module doc).
+      interpolation: "bilinear" or "nearest", for the resize to the output
+        size (masks always use nearest).
+      min_box_visibility: in [0, 1): boxes whose share inside their quadrant
+        is at or under it are dropped (label -1). Empty boxes always are.
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+
+    Targets:
+      images and segmentation masks: tiled as above.
+      labels: the four sources' labels weighted by their quadrant's share of
+        the image (the visible area), summing to 1.
+      boxes: each source's boxes shifted with it and clipped to its quadrant:
+        [B, 4N, 4] (own boxes first).
+      keypoints: refused.
+    When not augmenting, the layer only resizes to the output size (if set).
+    """
+
+    def __init__(self, height=None, width=None, center_range=(0.25, 0.75), num_classes=None,
+                 interpolation="bilinear", min_box_visibility=0.0, seed=None, bounding_box_format=None,
+                 data_format=None, **kwargs):
+        super().__init__(num_classes=num_classes, seed=seed, bounding_box_format=bounding_box_format,
+                         data_format=data_format, **kwargs)
+        if (height is None) != (width is None):
+            raise ValueError(f"`height` and `width` must both be ints >= 1 or both None; got {height!r}, {width!r}.")
+        self.height = None if height is None else arguments.parse_size(height, "height")
+        self.width = None if width is None else arguments.parse_size(width, "width")
+        self.center_range = arguments.parse_range(center_range, "center_range", symmetric=False,
+                                                  default_low=center_range if arguments._is_number(center_range)
+                                                  else None, minimum=0.0, maximum=1.0)
+        self.interpolation = arguments.parse_choice(interpolation, "interpolation", ("bilinear", "nearest"))
+        self.min_box_visibility = P.parse_visibility(min_box_visibility)
+
+    def _size(self, height, width):
+        return (height, width) if self.height is None else (self.height, self.width)
+
+    def sample(self, shape, draws):
+        n = shape.batch_size
+        out_h, out_w = self._size(shape.height, shape.width)
+        cy = tf.round(draws.uniform([n], *self.center_range) * P.f32(out_h))
+        cx = tf.round(draws.uniform([n], *self.center_range) * P.f32(out_w))
+        others = P.partners(draws, n, count=3)  # [3, B]
+        candidates = tf.concat([tf.range(tf.shape(others)[1])[None], others], axis=0)  # [4, B]
+        turn = draws.integers([n], 0, 4)
+        quadrant = tf.range(4)[:, None]
+        pick = (quadrant + turn[None, :]) % 4  # [4, B]: which candidate fills quadrant q
+        sources = tf.transpose(tf.reduce_sum(tf.one_hot(pick, 4, axis=0, dtype=tf.int32) * candidates[:, None, :],
+                                             axis=0))  # [B, 4]
+        return {"sources": sources, "center": tf.stack([cy, cx], axis=-1)}
+
+    def _resize(self, batch):
+        out_h, out_w = self._size(batch.height, batch.width)
+        if isinstance(batch.height, int) and isinstance(batch.width, int) and (out_h, out_w) == (
+                batch.height, batch.width):
+            return batch
+        if self.height is None:
+            return batch
+        n = tf.shape(batch.images)[0]
+        sx = tf.fill([n], P.f32(batch.width) / out_w)
+        sy = tf.fill([n], P.f32(batch.height) / out_h)
+        return transform_batch(batch, mat.from_rows(sx, 0.0, 0.0, 0.0, sy, 0.0), (out_h, out_w),
+                               interpolation=self.interpolation, fill_mode="nearest")
+
+    def inference(self, batch):
+        return self._resize(batch)
+
+    def quadrants(self, params, height, width):
+        """[4, B, 4] quadrant rectangles (y0, x0, y1, x1) in output pixels."""
+        cy, cx = tf.unstack(params["center"], axis=-1)
+        h = tf.zeros_like(cy) + P.f32(height)
+        w = tf.zeros_like(cx) + P.f32(width)
+        zero = tf.zeros_like(cy)
+        return tf.stack([
+            tf.stack([zero, zero, cy, cx], -1),
+            tf.stack([zero, cx, cy, w], -1),
+            tf.stack([cy, zero, h, cx], -1),
+            tf.stack([cy, cx, h, w], -1),
+        ])
+
+    def apply(self, batch, params):
+        P.refuse_keypoints(batch, "Mosaic")
+        batch = self._resize(batch)
+        height, width = batch.height, batch.width
+        sources = params["sources"]
+        cy, cx = tf.unstack(tf.cast(params["center"], tf.int32), axis=-1)
+        rows = (tf.range(height)[None, :] - cy[:, None]) % height  # [B, H] source row of each output row
+        cols = (tf.range(width)[None, :] - cx[:, None]) % width
+        top = tf.range(height)[None, :] < cy[:, None]  # [B, H]
+        left = tf.range(width)[None, :] < cx[:, None]  # [B, W]
+        in_quadrant = [top[:, :, None] & left[:, None, :], top[:, :, None] & ~left[:, None, :],
+                       ~top[:, :, None] & left[:, None, :], ~top[:, :, None] & ~left[:, None, :]]
+
+        def tile(tensor):
+            out = None
+            for q in range(4):
+                src = P.gather_samples(tensor, sources[:, q])
+                src = tf.gather(src, rows, axis=1, batch_dims=1)
+                src = tf.gather(src, cols, axis=2, batch_dims=1)
+                out = src if out is None else tf.where(in_quadrant[q][..., None], src, out)
+            return out
+
+        changes = {"images": tile(batch.images)}
+        if batch.masks is not None:
+            changes["masks"] = tile(batch.masks)
+        quads = self.quadrants(params, height, width)
+        if batch.labels is not None:
+            total = P.f32(height) * P.f32(width)
+            weights = [P.rect_area(quads[q]) / total for q in range(4)]
+            changes["labels"] = self.mixed_labels(batch.labels, [sources[:, q] for q in range(4)], weights)
+        if batch.boxes is not None:
+            fcy, fcx = tf.unstack(params["center"], axis=-1)
+            h, w = P.f32(height), P.f32(width)
+            boxes, labels = [], []
+            for q in range(4):
+                dy = fcy - h if q < 2 else fcy
+                dx = fcx - w if q in (0, 2) else fcx
+                shift = tf.stack([dx, dy, dx, dy], axis=-1)[:, None, :]
+                src_boxes = P.gather_samples(batch.boxes, sources[:, q]) + shift
+                b, lab = P.clip_boxes_to_rect(src_boxes, P.gather_samples(batch.box_labels, sources[:, q]),
+                                              quads[q], self.min_box_visibility)
+                boxes.append(b)
+                labels.append(lab)
+            # Own boxes first: order the quadrants so the sample's own comes first.
+            own_first = tf.argsort(tf.cast(sources != tf.range(tf.shape(sources)[0])[:, None], tf.int32),
+                                   axis=1, stable=True)  # [B, 4]
+            boxes = tf.stack(boxes, axis=1)  # [B, 4, N, 4]
+            labels = tf.stack(labels, axis=1)  # [B, 4, N]
+            boxes = tf.gather(boxes, own_first, axis=1, batch_dims=1)
+            labels = tf.gather(labels, own_first, axis=1, batch_dims=1)
+            n = tf.shape(batch.boxes)[1]
+            changes["boxes"] = tf.reshape(boxes, [-1, 4 * n, 4])
+            changes["box_labels"] = tf.reshape(labels, [-1, 4 * n])
+        return batch.replace(**changes)
+
+    def compute_output_shape(self, input_shape):
+        if self.height is None:
+            return input_shape
+        input_shape = list(input_shape)
+        if self.data_format == "channels_last":
+            input_shape[-3], input_shape[-2] = self.height, self.width
+        else:
+            input_shape[-2], input_shape[-1] = self.height, self.width
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(height=self.height, width=self.width, center_range=list(self.center_range),
+                      interpolation=self.interpolation, min_box_visibility=self.min_box_visibility)
+        return config
