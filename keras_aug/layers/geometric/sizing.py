@@ -12,7 +12,10 @@ import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core import warp as warp_lib
+from keras_aug.core.base import shape_of
 from keras_aug.core.geometric import GeometricAugmentation
+from keras_aug.core.geometric import move_annotations
 
 
 def _f(x):
@@ -85,6 +88,59 @@ class _SizedLayer(GeometricAugmentation):
         m = region_matrix(tf.reshape(_f(x0), [1]), _f(y0), cw, ch, self.width, self.height)
         return self._repeat(m, shape)
 
+    # Keras resizes a crop or a padded canvas as a separate tensor, so its
+    # resize clamps at the region's edges instead of blending in the pixels
+    # beside the region (or the fill beyond an unpadded side). For static
+    # sizes we do the same: the region is sliced (or padded) first, then
+    # resized by the warp with edge clamping. Inside a fused Pipeline run the
+    # region is part of the one matrix, which differs only in the border
+    # pixels of an upscaled region.
+    def static_region(self, height, width, training):
+        """(y0, x0, region_h, region_w) the layer resizes for a static size, or None."""
+        return None
+
+    def _region_of(self, batch, training):
+        if not (isinstance(batch.height, int) and isinstance(batch.width, int)):
+            return None
+        return self.static_region(batch.height, batch.width, training)
+
+    def apply(self, batch, params):
+        region = self._region_of(batch, training=True)
+        if region is None:
+            return super().apply(batch, params)
+        return self._resize_region(batch, region, self.matrix(params, batch.height, batch.width))
+
+    def inference(self, batch):
+        region = self._region_of(batch, training=False)
+        if region is None:
+            return super().inference(batch)
+        return self._resize_region(batch, region, self.inference_matrix(shape_of(batch)))
+
+    def _resize_region(self, batch, region, matrices):
+        """Slices (or pads, with the fill values) a static region, then resizes it to the output size.
+
+        `matrices` are the equivalent whole-image matrices; boxes and keypoints move by them.
+        """
+        y0, x0, region_h, region_w = region
+        height, width = batch.height, batch.width
+        size = (self.height, self.width)
+        local = tf.tile(region_matrix(tf.zeros([1]), 0.0, region_w, region_h, self.width, self.height),
+                        [batch.batch_size, 1, 1])
+
+        def cut(t, value):
+            t = t[:, max(y0, 0): min(y0 + region_h, height), max(x0, 0): min(x0 + region_w, width)]
+            pads = [[0, 0], [max(-y0, 0), max(y0 + region_h - height, 0)],
+                    [max(-x0, 0), max(x0 + region_w - width, 0)], [0, 0]]
+            if any(p for pair in pads for p in pair):
+                t = tf.pad(t, pads, constant_values=tf.cast(value, t.dtype))
+            return t
+
+        interpolation = self.interpolation or "bilinear"
+        changes = {"images": warp_lib.warp(cut(batch.images, self.fill_value), local, size, interpolation, "nearest")}
+        if batch.masks is not None:
+            changes["masks"] = warp_lib.warp(cut(batch.masks, self.mask_fill_value), local, size, "nearest", "nearest")
+        return move_annotations(batch, matrices, size).replace(**changes)
+
     def compute_output_shape(self, input_shape):
         input_shape = list(input_shape)
         if self.data_format == "channels_last":
@@ -145,6 +201,14 @@ class Resizing(_SizedLayer):
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.antialias = False
 
+    def static_region(self, height, width, training):
+        if self.pad_to_aspect_ratio:
+            y0, x0, ph, pw = aspect_pad(height, width, self.height, self.width)
+            return -y0, -x0, ph, pw
+        if self.crop_to_aspect_ratio:
+            return aspect_crop(height, width, self.height, self.width)
+        return None
+
     def fixed_matrix(self, shape):
         if self.pad_to_aspect_ratio:
             y0, x0, ph, pw = aspect_pad(shape.height, shape.width, self.height, self.width)
@@ -173,7 +237,10 @@ class CenterCrop(_SizedLayer):
     """Crops the centre (height, width) region, in training and inference alike.
 
     Same name and arguments as `keras.layers.CenterCrop`: an input smaller than
-    the target is first cropped to the target aspect ratio, then resized.
+    the target is first cropped to the target aspect ratio, then resized, as
+    `keras.utils.smart_resize` (identical for static sizes; inside a fused
+    `Pipeline` run, or with dynamic sizes, the resize may blend in the pixels
+    just outside the crop at its border).
 
     Targets: images, masks, boxes (clipped; boxes outside get label -1),
     keypoints; labels unchanged.
@@ -184,6 +251,11 @@ class CenterCrop(_SizedLayer):
     def __init__(self, height, width, data_format=None, mask_fill_value=255, **kwargs):
         super().__init__(height, width, interpolation="bilinear", fill_mode=None,
                          mask_fill_value=mask_fill_value, data_format=data_format, **kwargs)
+
+    def static_region(self, height, width, training):
+        if height >= self.height and width >= self.width:
+            return None  # an exact slice through the matrix
+        return aspect_crop(height, width, self.height, self.width)
 
     def fixed_matrix(self, shape):
         h, w = shape.height, shape.width
@@ -222,8 +294,13 @@ class RandomCrop(_SizedLayer):
     """Crops a random (height, width) region, at a different offset per sample.
 
     Same name and arguments as `keras.layers.RandomCrop` (which draws one
-    offset per batch). When not augmenting, and for inputs smaller than the
-    target, it crops the centre to the target aspect ratio and resizes, as Keras.
+    offset per batch). Inputs smaller than the target on either side, and
+    every input when not augmenting, are centre-cropped to the target aspect
+    ratio and resized, exactly as `keras.utils.smart_resize` and `CenterCrop`.
+    Keras 3's RandomCrop differs there: for a smaller input in training it
+    slices a target-sized window from the aspect-crop start, clipped by the
+    image, and stretches it (the aspect ratio is lost); with training=False
+    it returns the input unchanged, not at the target size.
 
     Targets: images, masks, boxes (clipped; boxes outside get label -1),
     keypoints; labels unchanged.
@@ -234,6 +311,11 @@ class RandomCrop(_SizedLayer):
     def __init__(self, height, width, seed=None, data_format=None, mask_fill_value=255, **kwargs):
         super().__init__(height, width, interpolation="bilinear", fill_mode=None, seed=seed,
                          mask_fill_value=mask_fill_value, data_format=data_format, **kwargs)
+
+    def static_region(self, height, width, training):
+        if training and height >= self.height and width >= self.width:
+            return None  # a random exact slice through the matrix
+        return aspect_crop(height, width, self.height, self.width)
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
