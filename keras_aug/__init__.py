@@ -3,9 +3,15 @@
 Every layer draws its parameters per sample from a seed, moves labels, boxes,
 masks and keypoints with the image, compiles under `jit_compile=True`, and is
 the identity in `predict`, `evaluate` and exported serving functions.
+`keras_aug.data` builds tf.data pipelines from directories, dataframes and
+arrays (the `ImageDataGenerator.flow*` replacements).
 """
 
+from keras_aug import data
 from keras_aug.layers.compose import Pipeline
+from keras_aug.layers.erasing import GridMask
+from keras_aug.layers.erasing import RandomCutout
+from keras_aug.layers.erasing import RandomErasing
 from keras_aug.layers.geometric import CenterCrop
 from keras_aug.layers.geometric import RandomAffine
 from keras_aug.layers.geometric import RandomCrop
@@ -17,5 +23,21 @@ from keras_aug.layers.geometric import RandomShear
 from keras_aug.layers.geometric import RandomTranslation
 from keras_aug.layers.geometric import RandomZoom
 from keras_aug.layers.geometric import Resizing
+from keras_aug.layers.mixing import CutMix
+from keras_aug.layers.mixing import MixUp
+from keras_aug.layers.mixing import Mosaic
+from keras_aug.layers.photometric import RandomBrightness
+from keras_aug.layers.photometric import RandomBrightnessScale
+from keras_aug.layers.photometric import RandomChannelShift
+from keras_aug.layers.photometric import RandomColorJitter
+from keras_aug.layers.photometric import RandomContrast
+from keras_aug.layers.photometric import RandomGaussianBlur
+from keras_aug.layers.photometric import RandomGrayscale
+from keras_aug.layers.photometric import RandomHue
+from keras_aug.layers.photometric import RandomInvert
+from keras_aug.layers.photometric import RandomPosterization
+from keras_aug.layers.photometric import RandomSaturation
+from keras_aug.layers.photometric import RandomSharpness
+from keras_aug.layers.photometric import Solarization
 
 __version__ = "0.1.0"
