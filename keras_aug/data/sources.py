@@ -456,8 +456,7 @@ def from_arrays(
     Args:
         x: array [N, H, W, C] (any numeric dtype; values kept as they are, cast to
             `dtype`).
-        y: optional array [N, ...] of labels, yielded unchanged (cast to `dtype` when
-            numeric).
+        y: optional array [N, ...] of labels, yielded unchanged (same dtype).
         batch_size, shuffle, seed, augment, num_parallel_calls, dtype, rescale: as in
             `from_directory`.
         sample_weight: optional array [N] of weights: batches become (x, y, w).
@@ -491,11 +490,8 @@ def from_arrays(
     if y is None:
         targets = pipeline.Targets(None)
     else:
-        y_arr = np.asarray(y)
-        if y_arr.dtype.kind in "biuf":
-            targets = pipeline.Targets("scalar", y_arr.astype(np.float64), sample_weight=sample_weight)
-        else:
-            targets = pipeline.Targets("raw", y_arr, sample_weight=sample_weight)
+        # Labels pass through with their own dtype, as legacy `flow` yields `y[index]`.
+        targets = pipeline.Targets("raw", np.asarray(y), sample_weight=sample_weight)
     if y is None and sample_weight is not None:
         raise ValueError("sample_weight needs y")
     ds = pipeline.build(
