@@ -3,11 +3,61 @@
 Every random number a layer uses comes from a `Draws` object built on one
 stateless seed (a shape-[2] integer tensor). Each named draw folds its own
 counter into that seed, so draws are independent of each other, reproducible
-for a given seed, and compile under XLA (only stateless uniform/normal kernels
-are used: TF has no XLA kernel for the gamma sampler).
+for a given seed, and compile under XLA.
+
+The bits come from a counter-based integer hash written with plain uint32
+arithmetic, not from `tf.random.stateless_*`: TF's stateless kernels return
+DIFFERENT numbers under `jit_compile=True` than eagerly or in a tf.data map
+for the same seed, so the same seed would give different augmentations in a
+compiled model and in the data pipeline. Integer hashing is bit-exact in every
+execution mode. (Gamma is built from these uniforms: TF has no XLA gamma.)
 """
 
+import math
+
 import tensorflow as tf
+
+_MASK = 0xFFFFFFFF
+
+
+def _u32(x):
+    return tf.cast(tf.bitwise.bitwise_and(tf.cast(x, tf.int64), _MASK), tf.uint32)
+
+
+def _mix(x):
+    """lowbias32 (C. Wellons): a fast, well-mixing bijection on uint32."""
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(16, tf.uint32)))
+    x = x * tf.constant(0x7FEB352D, tf.uint32)
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(15, tf.uint32)))
+    x = x * tf.constant(0x846CA68B, tf.uint32)
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(16, tf.uint32)))
+
+
+def _keys(seed):
+    """Two uint32 keys from an int64 [2] seed (all 128 seed bits contribute)."""
+    s = tf.cast(seed, tf.int64)
+    lo = _u32(s)
+    hi = _u32(tf.bitwise.right_shift(s, tf.constant(32, tf.int64)))
+    k0 = _mix(lo[0] ^ _mix(hi[0] + tf.constant(0x9E3779B9, tf.uint32)))
+    k1 = _mix(lo[1] ^ _mix(hi[1] + k0))
+    return k0, k1
+
+
+def random_bits(shape, seed):
+    """uint32 bits of `shape`, a pure function of (seed, position): same in every execution mode."""
+    k0, k1 = _keys(seed)
+    n = tf.reduce_prod(tf.cast(shape, tf.int32))
+    counter = tf.cast(tf.range(n), tf.uint32)
+    x = _mix(counter * tf.constant(0x9E3779B9, tf.uint32) + k0)
+    x = _mix(x ^ k1)
+    x = _mix(x + k0)
+    return tf.reshape(x, shape)
+
+
+def _unit_uniform(shape, seed):
+    """Floats in [0, 1) with 24 random bits."""
+    bits = tf.bitwise.right_shift(random_bits(shape, seed), tf.constant(8, tf.uint32))
+    return tf.cast(bits, tf.float32) * (1.0 / (1 << 24))
 
 
 def as_seed(seed):
@@ -26,8 +76,12 @@ def as_seed(seed):
 
 
 def fold_in(seed, value):
-    """Derives a new seed from `seed` and an integer (e.g. epoch or index)."""
-    return tf.random.experimental.stateless_fold_in(as_seed(seed), tf.cast(value, tf.int64))
+    """Derives a new seed from `seed` and an integer (e.g. epoch or index); same in every mode."""
+    k0, k1 = _keys(as_seed(seed))
+    v = _u32(value)
+    a = _mix(k0 ^ _mix(v + tf.constant(0x632BE5AB, tf.uint32)))
+    b = _mix(k1 + _mix(v ^ a))
+    return tf.stack([tf.cast(a, tf.int64), tf.cast(b, tf.int64)])
 
 
 class Draws:
@@ -48,21 +102,26 @@ class Draws:
 
     def uniform(self, shape, minval=0.0, maxval=1.0, dtype=tf.float32):
         """Uniform floats in [minval, maxval)."""
-        u = tf.random.stateless_uniform(shape, seed=self.next_seed(), dtype=dtype)
+        u = tf.cast(_unit_uniform(shape, self.next_seed()), dtype)
         return minval + (maxval - minval) * u
 
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=tf.float32):
-        return tf.random.stateless_normal(shape, seed=self.next_seed(), mean=mean, stddev=stddev, dtype=dtype)
+        # Box-Muller on two independent uniforms.
+        u = _unit_uniform(tf.concat([[2], tf.cast(shape, tf.int32)], 0), self.next_seed())
+        r = tf.sqrt(-2.0 * tf.math.log(1.0 - u[0]))
+        z = r * tf.cos((2.0 * math.pi) * u[1])
+        return tf.cast(mean + stddev * z, dtype)
 
     def integers(self, shape, minval, maxval):
         """Integers in [minval, maxval) (int32)."""
-        return tf.random.stateless_uniform(
-            shape, seed=self.next_seed(), minval=minval, maxval=maxval, dtype=tf.int32
-        )
+        u = _unit_uniform(shape, self.next_seed())
+        span = tf.cast(maxval, tf.float32) - tf.cast(minval, tf.float32)
+        k = tf.cast(tf.floor(u * span), tf.int32)
+        return tf.cast(minval, tf.int32) + tf.minimum(k, tf.cast(span, tf.int32) - 1)
 
     def bernoulli(self, shape, probability):
         """Booleans that are True with `probability`."""
-        return tf.random.stateless_uniform(shape, seed=self.next_seed()) < probability
+        return _unit_uniform(shape, self.next_seed()) < probability
 
     def gamma(self, shape, alpha):
         """Gamma(alpha, 1) draws by Marsaglia–Tsang with a fixed number of tries.
