@@ -24,12 +24,14 @@ def rgb_to_hcv(images):
     Scale-free: works on any value range measured from its low end.
     """
     r, g, b = images[..., 0], images[..., 1], images[..., 2]
-    v = tf.reduce_max(images, axis=-1)
-    chroma = v - tf.reduce_min(images, axis=-1)
+    # Pick the max channel by comparisons, not by equality with a reduced max:
+    # XLA may evaluate the two differently by an ulp.
+    red = (r >= g) & (r >= b)
+    green = ~red & (g >= b)
+    v = tf.where(red, r, tf.where(green, g, b))
+    chroma = v - tf.minimum(tf.minimum(r, g), b)
     safe = tf.where(chroma > 0, chroma, tf.ones_like(chroma))
-    hue = tf.where(
-        v == r, (g - b) / safe, tf.where(v == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0)
-    )
+    hue = tf.where(red, (g - b) / safe, tf.where(green, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
     hue = tf.where(chroma > 0, tf.math.floormod(hue, 6.0), tf.zeros_like(hue))
     return hue, chroma, v
 
