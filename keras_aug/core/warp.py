@@ -27,22 +27,74 @@ def validate_fill_mode(fill_mode):
     return fill_mode
 
 
-def _map_index(index, size, fill_mode):
-    """Maps integer indices outside [0, size) by the fill mode; returns (index, inside)."""
-    inside = (index >= 0) & (index < size)
+def _as_float(size):
+    return float(size) if isinstance(size, int) else tf.cast(size, tf.float32)
+
+
+def _floormod(v, period):
+    """`v mod period` for integer-valued float32 `v` and a positive period.
+
+    Float math with a correction step instead of an integer `floormod`: both
+    XLA and TF's CPU kernels vectorize it, and it is exact for |v| < 2**24.
+    """
+    m = v - period * tf.floor(v * (1.0 / period))
+    m = tf.where(m >= period, m - period, m)  # 1 / period is rounded: fix the
+    return tf.where(m < 0.0, m + period, m)  # off-by-one-period cases.
+
+
+def _map_index(v, size, fill_mode):
+    """Maps integer-valued float indices `v` into [0, size) by the fill mode.
+
+    Returns (int32 index, inside) where `inside` (only for "constant") says
+    whether `v` was inside the image.
+    """
+    sz = _as_float(size)
+    if fill_mode in ("constant", "nearest"):
+        inside = ((v >= 0.0) & (v < sz)) if fill_mode == "constant" else None
+        return tf.cast(tf.clip_by_value(v, 0.0, sz - 1.0), tf.int32), inside
+    if fill_mode == "wrap":
+        return tf.cast(_floormod(v, sz), tf.int32), None
     if fill_mode == "reflect":  # (d c b a | a b c d | d c b a)
-        period = 2 * size
-        m = tf.math.floormod(index, period)
-        index = tf.where(m >= size, period - 1 - m, m)
-    elif fill_mode == "mirror":  # (d c b | a b c d | c b a)
-        period = tf.maximum(2 * size - 2, 1)
-        m = tf.math.floormod(index, period)
-        index = tf.where(m >= size, period - m, m)
-    elif fill_mode == "wrap":
-        index = tf.math.floormod(index, size)
-    else:  # "nearest", and "constant" (whose outside reads are replaced later)
-        index = tf.clip_by_value(index, 0, size - 1)
-    return index, inside
+        period = 2.0 * sz
+        m = _floormod(v, period)
+        return tf.cast(tf.where(m >= sz, period - 1.0 - m, m), tf.int32), None
+    # "mirror": (d c b | a b c d | c b a)
+    period = tf.maximum(2.0 * sz - 2.0, 1.0) if not isinstance(sz, float) else max(2.0 * sz - 2.0, 1.0)
+    m = _floormod(v, period)
+    return tf.cast(tf.where(m >= sz, period - m, m), tf.int32), None
+
+
+def _map_pair(v, size, fill_mode):
+    """Maps the neighbours `v` and `v + 1` (integer-valued floats) by the fill mode.
+
+    One modulo serves both neighbours. Returns (i0, i1, inside0, inside1);
+    the inside masks are None except for "constant".
+    """
+    sz = _as_float(size)
+    if fill_mode in ("constant", "nearest"):
+        i0 = tf.cast(tf.clip_by_value(v, 0.0, sz - 1.0), tf.int32)
+        i1 = tf.cast(tf.clip_by_value(v + 1.0, 0.0, sz - 1.0), tf.int32)
+        if fill_mode == "nearest":
+            return i0, i1, None, None
+        return i0, i1, (v >= 0.0) & (v < sz), (v >= -1.0) & (v < sz - 1.0)
+    if fill_mode == "wrap":
+        m0 = _floormod(v, sz)
+        m1 = m0 + 1.0
+        m1 = tf.where(m1 >= sz, m1 - sz, m1)
+        return tf.cast(m0, tf.int32), tf.cast(m1, tf.int32), None, None
+    if fill_mode == "reflect":
+        period = 2.0 * sz
+        m0 = _floormod(v, period)
+        m1 = m0 + 1.0  # in [1, period]; period reflects to -1 and is clamped to 0
+        i0 = tf.where(m0 >= sz, period - 1.0 - m0, m0)
+        i1 = tf.maximum(tf.where(m1 >= sz, period - 1.0 - m1, m1), 0.0)
+        return tf.cast(i0, tf.int32), tf.cast(i1, tf.int32), None, None
+    period = tf.maximum(2.0 * sz - 2.0, 1.0) if not isinstance(sz, float) else max(2.0 * sz - 2.0, 1.0)
+    m0 = _floormod(v, period)
+    m1 = m0 + 1.0  # in [1, period]; period mirrors to 0
+    i0 = tf.where(m0 >= sz, period - m0, m0)
+    i1 = tf.maximum(tf.where(m1 >= sz, period - m1, m1), 0.0)
+    return tf.cast(i0, tf.int32), tf.cast(i1, tf.int32), None, None
 
 
 def _dim(tensor, axis):
@@ -95,38 +147,50 @@ def warp(images, matrices, output_size=None, interpolation="bilinear", fill_mode
     offsets = (tf.range(batch) * (height * width))[:, None, None]
     dtype = images.dtype
 
-    def gather(xi, yi):
-        xi, x_in = _map_index(xi, width, fill_mode)
-        yi, y_in = _map_index(yi, height, fill_mode)
-        values = tf.gather(flat, offsets + yi * width + xi)
-        return values, (x_in & y_in)
-
     if interpolation == "nearest":
-        values, inside = gather(tf.cast(tf.floor(x), tf.int32), tf.cast(tf.floor(y), tf.int32))
+        xi, x_in = _map_index(tf.floor(x), width, fill_mode)
+        yi, y_in = _map_index(tf.floor(y), height, fill_mode)
+        values = tf.gather(flat, offsets + yi * width + xi)
         if fill_mode == "constant":
-            values = tf.where(inside[..., None], values, tf.cast(fill_value, dtype))
+            values = tf.where((x_in & y_in)[..., None], values, tf.cast(fill_value, dtype))
         return values
 
     # Bilinear: neighbours around the point in index space (centres at i + 0.5).
-    x = x - 0.5
-    y = y - 0.5
-    x0f = tf.floor(x)
-    y0f = tf.floor(y)
-    fx = (x - x0f)[..., None]
-    fy = (y - y0f)[..., None]
-    x0 = tf.cast(x0f, tf.int32)
-    y0 = tf.cast(y0f, tf.int32)
-    # One gather for the four neighbours: fewer, larger ops are faster on CPU.
-    xs = tf.stack([x0, x0 + 1, x0, x0 + 1])
-    ys = tf.stack([y0, y0, y0 + 1, y0 + 1])
-    xs, x_in = _map_index(xs, width, fill_mode)
-    ys, y_in = _map_index(ys, height, fill_mode)
-    values = tf.cast(tf.gather(flat, offsets[None] + ys * width + xs), tf.float32)
+    x0f = tf.floor(x - 0.5)
+    y0f = tf.floor(y - 0.5)
+    fx = x - 0.5 - x0f
+    fy = y - 0.5 - y0f
+    x0, x1, x0_in, x1_in = _map_pair(x0f, width, fill_mode)
+    y0, y1, y0_in, y1_in = _map_pair(y0f, height, fill_mode)
+    row0 = offsets + y0 * width
+    row1 = offsets + y1 * width
+
+    # Four separate gathers, each cast right away: XLA fuses every gather into
+    # the one loop that blends and writes the output, so no [4, B, H, W, C]
+    # stack is materialized (a stacked gather ran 2-3x slower, measured).
+    def take(index):
+        return tf.cast(tf.gather(flat, index), tf.float32)
+
+    v00, v01, v10, v11 = take(row0 + x0), take(row0 + x1), take(row1 + x0), take(row1 + x1)
     if fill_mode == "constant":
-        values = tf.where((x_in & y_in)[..., None], values, tf.cast(fill_value, tf.float32))
-    top = values[0] + (values[1] - values[0]) * fx
-    bottom = values[2] + (values[3] - values[2]) * fx
-    out = top + (bottom - top) * fy
+        # Outside neighbours read `fill_value`: zero their weights and add the
+        # fill once, weighted by the total weight that fell outside.
+        wx0 = tf.where(x0_in, 1.0 - fx, 0.0)
+        wx1 = tf.where(x1_in, fx, 0.0)
+        wy0 = tf.where(y0_in, 1.0 - fy, 0.0)
+        wy1 = tf.where(y1_in, fy, 0.0)
+        top = v00 * wx0[..., None] + v01 * wx1[..., None]
+        bottom = v10 * wx0[..., None] + v11 * wx1[..., None]
+        out = top * wy0[..., None] + bottom * wy1[..., None]
+        if not (isinstance(fill_value, (int, float)) and fill_value == 0):
+            outside = 1.0 - (wx0 + wx1) * (wy0 + wy1)
+            out = out + tf.cast(fill_value, tf.float32) * outside[..., None]
+    else:
+        fx = fx[..., None]
+        fy = fy[..., None]
+        top = v00 + (v01 - v00) * fx
+        bottom = v10 + (v11 - v10) * fx
+        out = top + (bottom - top) * fy
     return cast_like(out, dtype)
 
 
