@@ -465,3 +465,20 @@ def test_bad_arguments_raise_clear_errors(make, words):
         make()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+# ------------------------------------------------------ layout and composition
+@pytest.mark.parametrize("name", ["RandomHue", "RandomChannelShift", "RandomGaussianBlur"])
+def test_channels_first_matches_channels_last(name):
+    last = LAYERS[name](seed=0)(IMAGES, seed=[3, 3]).numpy()
+    first = LAYERS[name](seed=0, data_format="channels_first")(IMAGES.transpose(0, 3, 1, 2), seed=[3, 3]).numpy()
+    np.testing.assert_allclose(first.transpose(0, 2, 3, 1), last, atol=1e-3)
+
+
+def test_inside_a_pipeline_with_geometric_layers():
+    import keras_aug
+
+    pipeline = keras_aug.Pipeline([keras_aug.RandomFlip("horizontal"), P.RandomBrightness(0.2),
+                                   keras_aug.RandomRotation(0.05), P.RandomHue(0.3)], seed=1)
+    out = tf.function(lambda x: pipeline(x, training=True), jit_compile=True)(UINT8)
+    assert out.dtype == tf.uint8 and out.shape == UINT8.shape
