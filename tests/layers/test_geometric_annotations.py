@@ -106,7 +106,7 @@ def test_keypoints_follow_their_marker_pixels(name):
                        "keypoints": keypoints})
     out_masks = out["segmentation_masks"].numpy()
     out_points = out["keypoints"].numpy()[:, 0]
-    checked = 0
+    checked, offsets, distances = 0, [], []
     for i in range(B):
         ys, xs = np.nonzero(out_masks[i] == 1)
         x, y, visible = out_points[i]
@@ -115,10 +115,13 @@ def test_keypoints_follow_their_marker_pixels(name):
         if len(xs) == 0:  # the marker left the image or fell between output pixels
             continue
         assert inside
-        distance = np.min(np.hypot(xs + 0.5 - x, ys + 0.5 - y))
-        assert distance <= 0.5 * np.sqrt(2) + 1e-3, (i, distance)
+        distances.append(np.min(np.hypot(xs + 0.5 - x, ys + 0.5 - y)))
+        offsets.append([x - np.mean(xs + 0.5), y - np.mean(ys + 0.5)])
         checked += 1
     assert checked >= B // 3
+    assert max(distances) <= 0.5 * np.sqrt(2) + 1e-3
+    # Centred on the marker: a half-pixel convention error shows up here.
+    assert np.all(np.abs(np.mean(offsets, axis=0)) < 0.2), np.mean(offsets, axis=0)
 
 
 FORMATS = ["xyxy", "xywh", "center_xywh", "rel_xyxy", "rel_xywh", "rel_center_xywh"]
