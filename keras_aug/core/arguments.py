@@ -26,6 +26,11 @@ def parse_range(value, name, symmetric=True, minimum=None, maximum=None, default
             low, high = -float(value), float(value)
         else:
             low, high = float(default_low if default_low is not None else 0.0), float(value)
+            if high < low:
+                raise ValueError(
+                    f"`{name}` as a single number must be >= {low} (it means the range ({low}, {name})); "
+                    f"got {value}."
+                )
     elif isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
         low, high = float(value[0]), float(value[1])
     else:

@@ -18,6 +18,7 @@ def test_parse_range_number_and_pair():
     ("a", {}, "number or a \\(low, high\\) pair"),
     ((1, 2, 3), {}, "number or a \\(low, high\\) pair"),
     (True, {}, "number or a \\(low, high\\) pair"),
+    (-0.5, {"symmetric": False}, "as a single number must be >= 0.0"),
     ((-2.0, 0.0), {"minimum": -1.0}, ">= -1.0"),
     ((0.0, 2.0), {"maximum": 1.0}, "<= 1.0"),
 ])
