@@ -111,27 +111,34 @@ class Pipeline(Augmentation):
         return batch
 
     def inference(self, batch):
-        # Only layers that act when not augmenting (resizes, crops) matter here.
-        matrix = None
-        height, width = batch.height, batch.width
+        # Only layers that act when not augmenting (resizes, crops) matter
+        # here. A run of one layer uses that layer's own inference (exact
+        # slices, smart_resize parity); a longer run fuses the inference
+        # matrices of its layers into one resample, as in `augment`.
         for kind, item, settings in self._steps:
-            layers = [item] if kind == "single" else item
-            for layer in layers:
-                if not isinstance(layer, GeometricAugmentation):
-                    if matrix is not None:
-                        batch = transform_batch(batch, matrix, (height, width), interpolation="bilinear")
-                        matrix = None
-                    batch = layer.inference(batch)
-                    height, width = batch.height, batch.width
-                    continue
+            if kind == "single" or len(item) == 1:
+                layer = item if kind == "single" else item[0]
+                batch = layer.inference(batch)
+                continue
+            matrix = None
+            acting = []
+            height, width = batch.height, batch.width
+            for layer in item:
                 m = layer.inference_matrix(ImageShape(batch.batch_size, height, width, batch.images.shape[-1]))
                 if m is None:
                     continue
+                acting.append(layer)
                 matrix = m if matrix is None else matrix @ m
                 height, width = layer.output_size(height, width)
-                last = layer
-        if matrix is not None:
-            batch = transform_batch(batch, matrix, (height, width), **last.resample_settings())
+            if len(acting) == 1:
+                # The others are the identity here: the one layer acts alone.
+                batch = acting[0].inference(batch)
+            elif matrix is not None:
+                interpolation, fill_mode, fill_value = settings[:3]
+                batch = transform_batch(
+                    batch, matrix, (height, width), interpolation=interpolation or "bilinear",
+                    fill_mode=fill_mode or "nearest", fill_value=fill_value or 0.0, mask_fill_value=settings[3],
+                )
         return batch
 
     def get_config(self):
