@@ -1,0 +1,327 @@
+"""Throughput of keras_aug layers against Keras 3's own layers (and Albumentations).
+
+One batch (default 64 x 224 x 224 x 3) on the CPU, called again and again:
+  * keras_aug layers: uint8 and float32 inputs, in `tf.function` and in
+    `tf.function(jit_compile=True)` (XLA);
+  * the Keras 3 counterpart (`keras.layers.X`, same arguments,
+    `training=True`), float32, in `tf.function`, and under XLA where it
+    compiles (Keras's geometric layers use `ImageProjectiveTransformV3`,
+    which has no XLA kernel: those rows say so);
+  * the augmentation chain RandomFlip + RandomRotation(15 deg) +
+    RandomZoom(0.2) + RandomTranslation(0.1, 0.1) + RandomShear(0.2):
+    Keras's layers in a `keras.Sequential` (4 resamples) against
+    `keras_aug.Pipeline` (one resample), and the same chain in Albumentations
+    (uint8, OpenCV, one image at a time in a Python loop, stacked into a batch);
+  * RandomResizedCrop and RandomAffine, which Keras lacks, against
+    Albumentations.
+
+Each row reports the median over `--repeats` of images/s (wall clock) and of
+process CPU milliseconds per image (all threads, `time.process_time()`).
+On a shared or throttled machine the CPU time is the steadier figure. The
+"x ref" columns divide by the case's reference row measured in the same run
+(the best Keras variant, else Albumentations): images/s ours / ref and
+CPU ms ref / ours, so above 1 means faster than the reference.
+
+    python benchmarks/layers.py --repeats 3 --markdown
+    python benchmarks/layers.py --quick                  # smoke run
+    python benchmarks/layers.py --only 'chain|Rotation'  # some cases
+"""
+
+import argparse
+import dataclasses
+import math
+import os
+import re
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the CPU numbers, even where a GPU exists
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import keras  # noqa: E402
+import keras_aug  # noqa: E402
+from _common import Measurement  # noqa: E402
+from _common import fmt  # noqa: E402
+from _common import machine_notes  # noqa: E402
+from _common import markdown_table  # noqa: E402
+from _common import measure  # noqa: E402
+from _common import ratio  # noqa: E402
+from _common import text_table  # noqa: E402
+
+try:
+    import albumentations as A  # noqa: N812
+    import cv2
+except ImportError:  # optional: pip install 'keras-aug-layers[bench]'
+    A = None
+    cv2 = None
+
+ROTATION = 15 / 360  # Keras factor: a fraction of a full turn (+-15 degrees)
+SHEAR_DEG = math.degrees(math.atan(0.2))  # Keras shear factor 0.2 as an angle
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    ours: object = None  # () -> keras_aug layer
+    keras: object = None  # () -> Keras layer
+    albumentations: object = None  # () -> A.Compose
+    labels: bool = False  # feed {"images", "labels"} dicts (mixing layers)
+    unfused: object = None  # () -> keras_aug layers in a keras.Sequential (chain only)
+    note: str = ""
+
+
+def _layer(module, name):
+    """keras_aug.<name> if it exists, else None (the case is skipped with a note)."""
+    return getattr(keras_aug, name, None) if module is None else getattr(module, name, None)
+
+
+def chain_keras():
+    return keras.Sequential([
+        keras.layers.RandomFlip(),
+        keras.layers.RandomRotation(ROTATION),
+        keras.layers.RandomZoom(0.2),
+        keras.layers.RandomTranslation(0.1, 0.1),
+        keras.layers.RandomShear(0.2),
+    ])
+
+
+def chain_ours_layers():
+    return [
+        keras_aug.RandomFlip(),
+        keras_aug.RandomRotation(ROTATION),
+        keras_aug.RandomZoom(0.2),
+        keras_aug.RandomTranslation(0.1, 0.1),
+        keras_aug.RandomShear(0.2),
+    ]
+
+
+def chain_albumentations():
+    return A.Compose([
+        A.HorizontalFlip(p=0.5),
+        A.VerticalFlip(p=0.5),
+        A.Affine(rotate=(-15, 15), scale=(0.8, 1.2), keep_ratio=True, translate_percent=(-0.1, 0.1),
+                 shear={"x": (-SHEAR_DEG, SHEAR_DEG), "y": (0, 0)}, interpolation=cv2.INTER_LINEAR,
+                 border_mode=cv2.BORDER_REFLECT, p=1.0),
+    ])
+
+
+def build_cases(size):
+    crop = size * 7 // 8
+    resize = size * 5 // 7
+    k = keras.layers
+    cases = [
+        Case("RandomFlip", lambda: keras_aug.RandomFlip(), lambda: k.RandomFlip()),
+        Case("RandomRotation(15/360)", lambda: keras_aug.RandomRotation(ROTATION),
+             lambda: k.RandomRotation(ROTATION)),
+        Case("RandomZoom(0.2)", lambda: keras_aug.RandomZoom(0.2), lambda: k.RandomZoom(0.2)),
+        Case("RandomTranslation(0.1, 0.1)", lambda: keras_aug.RandomTranslation(0.1, 0.1),
+             lambda: k.RandomTranslation(0.1, 0.1)),
+        Case("RandomShear(0.2, 0.2)", lambda: keras_aug.RandomShear(0.2, 0.2), lambda: k.RandomShear(0.2, 0.2)),
+        Case(f"RandomCrop({crop}, {crop})", lambda: keras_aug.RandomCrop(crop, crop),
+             lambda: k.RandomCrop(crop, crop)),
+        Case(f"RandomResizedCrop({size}, {size})", lambda: keras_aug.RandomResizedCrop(size, size),
+             albumentations=(lambda: A.Compose([A.RandomResizedCrop(size=(size, size), p=1.0)])) if A else None,
+             note="Keras 3 has no RandomResizedCrop"),
+        Case("RandomAffine(15, translate, scale, shear)",
+             lambda: keras_aug.RandomAffine(15, translate=(0.1, 0.1), scale=(0.8, 1.2), shear=10,
+                                            fill_mode="reflect"),
+             albumentations=(lambda: A.Compose([A.Affine(
+                 rotate=(-15, 15), translate_percent=(-0.1, 0.1), scale=(0.8, 1.2), keep_ratio=True,
+                 shear={"x": (-10, 10), "y": (0, 0)}, interpolation=cv2.INTER_LINEAR,
+                 border_mode=cv2.BORDER_REFLECT, p=1.0)])) if A else None,
+             note="Keras 3 has no RandomAffine"),
+        Case(f"Resizing({resize}, {resize})", lambda: keras_aug.Resizing(resize, resize),
+             lambda: k.Resizing(resize, resize)),
+        Case("chain: Flip+Rotation+Zoom+Translation+Shear",
+             lambda: keras_aug.Pipeline(chain_ours_layers()), chain_keras,
+             albumentations=chain_albumentations if A else None,
+             unfused=lambda: keras.Sequential(chain_ours_layers())),
+    ]
+    erasing = _layer(None, "RandomErasing")
+    cases.append(Case("RandomErasing", (lambda: erasing(factor=1.0)) if erasing else None,
+                      lambda: k.RandomErasing(factor=1.0),
+                      note="" if erasing else "keras_aug.RandomErasing not available yet"))
+    for name, ours_kwargs, keras_kwargs in (("CutMix", {"factor": 1.0}, {"factor": 1.0}),
+                                            ("MixUp", {"alpha": 0.2}, {"alpha": 0.2})):
+        cls = _layer(None, name)
+        cases.append(Case(name, (lambda cls=cls, kw=ours_kwargs: cls(**kw)) if cls else None,
+                          lambda name=name, kw=keras_kwargs: getattr(k, name)(**kw), labels=True,
+                          note="" if cls else f"keras_aug.{name} not available yet"))
+    return cases
+
+
+@dataclasses.dataclass
+class Row:
+    case: str
+    implementation: str
+    dtype: str
+    compiled: str
+    result: Measurement
+    reference: bool = False
+
+
+def tf_runner(layer, inputs, jit):
+    fn = tf.function(lambda x: layer(x, training=True), jit_compile=jit)
+    return lambda: fn(inputs)
+
+
+def albumentations_runner(compose, images):
+    def run():
+        return np.stack([compose(image=image)["image"] for image in images])
+    return run
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--min-repeat-s", type=float, default=0.5,
+                        help="CPU seconds each timed repeat lasts at least (calls are repeated)")
+    parser.add_argument("--only", default=None, help="regex on the case name")
+    parser.add_argument("--markdown", action="store_true", help="print a README-ready markdown table")
+    parser.add_argument("--quick", action="store_true", help="smoke run: batch 8, 64x64, 1 short repeat")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.batch, args.size, args.repeats, args.min_repeat_s = 8, 64, 1, 0.05
+
+    notes = machine_notes()
+    notes.append(f"batch {args.batch} x {args.size} x {args.size} x 3, median of {args.repeats} repeats "
+                 f"of >= {args.min_repeat_s:g} CPU-s each, after warm-up")
+    for line in notes:
+        print(line, flush=True)
+
+    rng = np.random.default_rng(0)
+    images_u8 = rng.integers(0, 256, (args.batch, args.size, args.size, 3), dtype=np.uint8)
+    inputs = {"uint8": tf.constant(images_u8), "float32": tf.constant(images_u8.astype(np.float32))}
+    labels = tf.one_hot(rng.integers(0, 10, args.batch), 10)
+    pattern = re.compile(args.only) if args.only else None
+
+    rows, skipped = [], []
+    for case in build_cases(args.size):
+        if pattern and not pattern.search(case.name):
+            continue
+        print(f"\n== {case.name}", flush=True)
+
+        def record(implementation, dtype, compiled, result, reference=False, case=case):
+            rows.append(Row(case.name, implementation, dtype, compiled, result, reference))
+            text = (f"{result.images_per_s:8.1f} img/s  {result.cpu_ms_per_image:7.3f} CPU ms/img"
+                    if result.ok else f"failed: {result.error}")
+            print(f"   {implementation:44s} {dtype:8s} {compiled:12s} {text}", flush=True)
+
+        def feed(dtype, case=case):
+            x = inputs[dtype]
+            return {"images": x, "labels": labels} if case.labels else x
+
+        def timed(run):
+            return measure(run, args.batch, repeats=args.repeats, min_repeat_s=args.min_repeat_s)
+
+        if case.keras is not None:
+            for jit in (False, True):
+                layer = case.keras()
+                label = "Keras layers in keras.Sequential" if isinstance(layer, keras.Sequential) else "keras.layers"
+                record(label, "float32", "XLA" if jit else "tf.function", timed(tf_runner(layer, feed("float32"), jit)))
+        if case.albumentations is not None:
+            record("Albumentations (OpenCV, per image)", "uint8", "NumPy loop",
+                   timed(albumentations_runner(case.albumentations(), images_u8)))
+        if case.ours is None:
+            skipped.append(f"{case.name}: {case.note}")
+            print(f"   skipped: {case.note}", flush=True)
+            continue
+        label = "keras_aug.Pipeline (fused)" if case.unfused else "keras_aug"
+        for dtype in ("uint8", "float32"):
+            for jit in (False, True):
+                record(label, dtype, "XLA" if jit else "tf.function", timed(tf_runner(case.ours(), feed(dtype), jit)))
+        if case.unfused is not None:
+            for jit in (False, True):
+                record("keras_aug layers in keras.Sequential (unfused)", "uint8", "XLA" if jit else "tf.function",
+                       timed(tf_runner(case.unfused(), feed("uint8"), jit)))
+
+    table = report(rows)
+    print()
+    if args.markdown:
+        print(markdown_table(*table))
+        print()
+        for line in notes:
+            print(f"- {line}")
+        for line in summary(rows):
+            print(f"- {line}")
+        for line in skipped:
+            print(f"- skipped {line}")
+    else:
+        print(text_table(*table))
+        for line in summary(rows) + [f"skipped {s}" for s in skipped]:
+            print(line)
+
+
+def _best(rows, predicate, key="cpu"):
+    ok = [r for r in rows if predicate(r) and r.result.ok]
+    if not ok:
+        return None
+    if key == "cpu":
+        return min(ok, key=lambda r: r.result.cpu_ms_per_image)
+    return max(ok, key=lambda r: r.result.images_per_s)
+
+
+def _reference(rows, case):
+    """The case's reference: the best Keras row, else the Albumentations row."""
+    return (_best(rows, lambda r: r.case == case and r.implementation.startswith(("keras.", "Keras")))
+            or _best(rows, lambda r: r.case == case and r.implementation.startswith("Albumentations")))
+
+
+def report(rows):
+    header = ["Case", "Implementation", "Input", "Run as", "images/s", "CPU ms/image", "× ref images/s",
+              "× ref CPU"]
+    out = []
+    for row in rows:
+        ref = _reference(rows, row.case)
+        r = row.result
+        if not r.ok:
+            out.append([row.case, row.implementation, row.dtype, row.compiled, "—", f"fails: {r.error}", "", ""])
+            continue
+        is_ref = ref is row
+        out.append([
+            row.case, row.implementation, row.dtype, row.compiled, fmt(r.images_per_s), fmt(r.cpu_ms_per_image, 2),
+            "reference" if is_ref else ratio(r.images_per_s, ref.result.images_per_s if ref else None),
+            "reference" if is_ref else ratio(ref.result.cpu_ms_per_image if ref else None, r.cpu_ms_per_image),
+        ])
+    return header, out
+
+
+def summary(rows):
+    lines = []
+    chain = [r for r in rows if r.case.startswith("chain")]
+    if not chain:
+        return lines
+    ours = _best(chain, lambda r: r.implementation.startswith("keras_aug.Pipeline"), key="rate")
+    ours_u8 = _best(chain, lambda r: r.implementation.startswith("keras_aug.Pipeline") and r.dtype == "uint8")
+    keras_best = _best(chain, lambda r: r.implementation.startswith("Keras"), key="rate")
+    albu = _best(chain, lambda r: r.implementation.startswith("Albumentations"))
+    if ours and keras_best:
+        lines.append(
+            f"chain, images/s: best keras_aug.Pipeline ({ours.dtype}, {ours.compiled}) "
+            f"{ours.result.images_per_s:.0f} vs best Keras ({keras_best.compiled}) "
+            f"{keras_best.result.images_per_s:.0f}: {ours.result.images_per_s / keras_best.result.images_per_s:.1f}x")
+    if ours_u8 and keras_best:
+        lines.append(
+            f"chain, CPU ms/image: keras_aug.Pipeline ({ours_u8.dtype}, {ours_u8.compiled}) "
+            f"{ours_u8.result.cpu_ms_per_image:.2f} vs Keras {keras_best.result.cpu_ms_per_image:.2f}: "
+            f"{keras_best.result.cpu_ms_per_image / ours_u8.result.cpu_ms_per_image:.1f}x less CPU")
+    if ours_u8 and albu:
+        lines.append(
+            f"chain vs Albumentations (uint8): keras_aug.Pipeline ({ours_u8.compiled}) "
+            f"{ours_u8.result.images_per_s:.0f} images/s, {ours_u8.result.cpu_ms_per_image:.2f} CPU ms/image; "
+            f"Albumentations {albu.result.images_per_s:.0f} images/s, {albu.result.cpu_ms_per_image:.2f} "
+            f"CPU ms/image (ratio ours/Albumentations: images/s "
+            f"{ours_u8.result.images_per_s / albu.result.images_per_s:.2f}x, CPU "
+            f"{albu.result.cpu_ms_per_image / ours_u8.result.cpu_ms_per_image:.2f}x)")
+    return lines
+
+
+if __name__ == "__main__":
+    main()
