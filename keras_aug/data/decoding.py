@@ -290,14 +290,18 @@ def pil_decode(path, color_mode="rgb", ratio=1, apply_orientation=True):
     return np.ascontiguousarray(arr)
 
 
-def make_graph_decoder(color_mode, pil_loader):
+def make_graph_decoder(color_mode, pil_loader, routes=None, ratio_indices=None, orientations=True):
     """Returns `decode(path, route, ratio_index, orientation, index) -> uint8 [H, W, C]`.
 
     Args:
         color_mode: "grayscale", "rgb" or "rgba".
         pil_loader: Python callable `index (np.int64) -> uint8 HWC array` used for
             `ROUTE_PIL` files (already oriented and converted). It may raise; the error
-            then drops the element (see `keras_aug.data.sources`).
+            then drops the element (see `keras_aug.data.pipeline`).
+        routes: the set of routes the files use (None: all). Only those branches are
+            built: fewer conds trace faster and run faster.
+        ratio_indices: the set of JPEG DCT ratio indices used (None: all four).
+        orientations: False when every file has EXIF orientation 1 (no orient op).
 
     The returned function runs inside `Dataset.map`; `route`, `ratio_index` (log2 of the
     JPEG DCT ratio: 0-3 for 1, 2, 4, 8), `orientation` are int32 scalars, `index` an
@@ -307,6 +311,9 @@ def make_graph_decoder(color_mode, pil_loader):
         raise ValueError(f"color_mode must be one of {COLOR_MODES}; received {color_mode!r}")
     channels = CHANNELS[color_mode]
     jpeg_channels = 1 if color_mode == "grayscale" else 3
+    routes = set(routes) if routes is not None else {ROUTE_TF_JPEG, ROUTE_TF_PNG, ROUTE_PIL}
+    routes = routes or {ROUTE_TF_PNG}  # no files at all: any one branch will do
+    ratio_indices = sorted(set(ratio_indices) if ratio_indices is not None else {0, 1, 2, 3}) or [0]
 
     def to_channels(image):
         if color_mode == "rgba" and image.shape[-1] == 3:
@@ -314,37 +321,51 @@ def make_graph_decoder(color_mode, pil_loader):
             image = tf.concat([image, alpha], axis=-1)
         return image
 
+    def choose(branches, selector):
+        """`branches`: list of (key, fn); runs the one whose key equals `selector`."""
+        if len(branches) == 1:
+            return branches[0][1]()
+        keys = tf.constant([k for k, _ in branches], tf.int32)
+        position = tf.argmax(tf.cast(tf.equal(keys, tf.cast(selector, tf.int32)), tf.int32), output_type=tf.int32)
+        return tf.switch_case(position, [fn for _, fn in branches])
+
     def decode(path, route, ratio_index, orientation, index):
         def tf_route():
             data = tf.io.read_file(path)
 
             def jpeg(r):
+                # INTEGER_ACCURATE is libjpeg's ISLOW IDCT, the one PIL uses: bit-identical
+                # pixels to the legacy loader; with SIMD it costs about the same as IFAST.
                 return lambda: to_channels(
-                    # INTEGER_ACCURATE is libjpeg's ISLOW IDCT, the one PIL uses: bit-identical
-                    # pixels to the legacy loader; with SIMD it costs about the same as IFAST.
                     tf.io.decode_jpeg(data, channels=jpeg_channels, ratio=r, dct_method="INTEGER_ACCURATE")
                 )
 
             def png():
                 return tf.io.decode_png(data, channels=channels, dtype=tf.uint8)
 
-            # decode_jpeg's ratio is a static attribute: one branch per scale.
-            image = tf.cond(
-                tf.equal(route, ROUTE_TF_JPEG),
-                lambda: tf.switch_case(
-                    tf.clip_by_value(tf.cast(ratio_index, tf.int32), 0, 3), [jpeg(1), jpeg(2), jpeg(4), jpeg(8)]
-                ),
-                png,
-            )
+            branches = []
+            if ROUTE_TF_JPEG in routes:
+                # decode_jpeg's ratio is a static attribute: one branch per scale in use.
+                branches.append(
+                    (ROUTE_TF_JPEG, lambda: choose([(i, jpeg(1 << i)) for i in ratio_indices], ratio_index))
+                )
+            if ROUTE_TF_PNG in routes:
+                branches.append((ROUTE_TF_PNG, png))
+            image = choose(branches, route)
             image.set_shape([None, None, channels])
-            return orient(image, orientation)
+            return orient(image, orientation) if orientations else image
 
         def pil_route():
             image = tf.numpy_function(pil_loader, [index], tf.uint8, stateful=False)
             image.set_shape([None, None, channels])
             return image
 
-        image = tf.cond(tf.equal(route, ROUTE_PIL), pil_route, tf_route)
+        branches = []
+        if routes & {ROUTE_TF_JPEG, ROUTE_TF_PNG}:
+            branches.append((0, tf_route))
+        if ROUTE_PIL in routes:
+            branches.append((1, pil_route))
+        image = choose(branches, tf.cast(tf.equal(route, ROUTE_PIL), tf.int32))
         image.set_shape([None, None, channels])
         return image
 

@@ -263,7 +263,7 @@ def build(
     # ---- the decoder of one sample -------------------------------------------------------
     if source.probes is not None:
         probes = source.probes
-        paths = tf.constant([p.path for p in probes])
+        paths = tf.constant([p.path for p in probes], dtype=tf.string)
         routes = tf.constant([p.route for p in probes], tf.int32)
         orientations = tf.constant([p.orientation for p in probes], tf.int32)
         ratio_index = tf.constant(source.ratio_index, tf.int32)
@@ -279,7 +279,13 @@ def build(
                 pending[path] = f"cannot decode ({type(e).__name__}: {e})"
                 raise
 
-        decode = decoding.make_graph_decoder(color_mode, pil_loader)
+        decode = decoding.make_graph_decoder(
+            color_mode,
+            pil_loader,
+            routes={p.route for p in probes},
+            ratio_indices={int(r) for r in source.ratio_index},
+            orientations=any(p.orientation != 1 for p in probes if p.route != decoding.ROUTE_PIL),
+        )
 
         def load(index):
             return decode(

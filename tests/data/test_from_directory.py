@@ -133,3 +133,9 @@ def test_rescale_and_shuffle_covers_every_file(clean_tree):
 def test_bad_arguments_name_the_argument(clean_tree, kwargs, name):
     with pytest.raises(ValueError, match=name):
         kd.from_directory(clean_tree, verbose=False, **kwargs)
+
+
+def test_empty_tree_gives_empty_dataset(tmp_path):
+    (tmp_path / "e" / "only_class").mkdir(parents=True)
+    ds = kd.from_directory(str(tmp_path / "e"), target_size=(4, 4), verbose=False)
+    assert ds.samples == 0 and ds.class_names == ["only_class"] and list(ds) == []

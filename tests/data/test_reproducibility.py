@@ -20,9 +20,8 @@ class AddSeededNoise:
 
 
 def augment():
-    return keras_aug.Pipeline(
-        [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.1), keras_aug.RandomZoom(0.2)]
-    )
+    # Two geometric layers: enough to exercise the fused per-image stage, cheap to trace.
+    return keras_aug.Pipeline([keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.1)])
 
 
 def epochs(ds, n=2):
@@ -47,14 +46,14 @@ def test_same_seed_is_bitwise_identical_across_parallelism(clean_tree, aug):
 
 
 def test_epochs_differ_in_augmentation_even_without_shuffle(clean_tree):
-    ds = kd.from_directory(clean_tree, target_size=(8, 10), shuffle=False, seed=2, augment=augment(), verbose=False)
+    ds = kd.from_directory(clean_tree, target_size=(8, 10), shuffle=False, seed=2, augment=AddSeededNoise(), verbose=False)
     first, second = epochs(ds)
     assert all(np.array_equal(ya, yb) for (_, ya), (_, yb) in zip(first, second))  # same order
     assert not all(np.array_equal(xa, xb) for (xa, _), (xb, _) in zip(first, second))
 
 
 def test_different_seeds_differ(clean_tree):
-    kwargs = dict(target_size=(8, 10), batch_size=17, augment=augment(), verbose=False)
+    kwargs = dict(target_size=(8, 10), batch_size=17, augment=AddSeededNoise(), verbose=False)
     a = epochs(kd.from_directory(clean_tree, seed=1, **kwargs), 1)[0]
     b = epochs(kd.from_directory(clean_tree, seed=2, **kwargs), 1)[0]
     assert not same(a, b)
