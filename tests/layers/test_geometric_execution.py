@@ -72,3 +72,16 @@ def test_channels_ranks_and_channels_first(name):
         np.testing.assert_allclose(np.transpose(first, [0, 2, 3, 1]), batched, atol=1e-3)
         first_single = ALL_LAYERS[name](data_format="channels_first")(np.transpose(images[0], [2, 0, 1]), seed=SEED)
         assert first_single.shape == np.transpose(single, [2, 0, 1]).shape
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unknown_spatial_shape_matches_static(name):
+    layer = ALL_LAYERS[name]()
+    fn = tf.function(lambda x: layer(x, seed=SEED),
+                     input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+    for images in (IMAGES, IMAGES[:, :20, :28]):  # larger and smaller than the crops
+        out = fn(tf.constant(images)).numpy()
+        ref = ALL_LAYERS[name]()(images, seed=SEED).numpy()
+        assert out.shape == ref.shape
+        # Dynamic sizes resize crops through the one matrix: borders may differ.
+        assert np.mean(np.abs(out - ref)) < 0.5, np.mean(np.abs(out - ref))
