@@ -1,0 +1,57 @@
+"""The examples run end to end (tiny settings, in a subprocess)."""
+
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(args, tmp_path, timeout=240):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="tensorflow")
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(
+        [sys.executable] + args, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_train_binary_cnn_tiny(tmp_path):
+    out = _run(
+        [
+            os.path.join(ROOT, "examples", "train_binary_cnn.py"),
+            "--epochs", "1", "--images-per-class", "8", "--size", "48", "--batch-size", "8",
+            "--out", str(tmp_path / "run"), "--verbose", "2",
+        ],
+        tmp_path,
+    )
+    assert "Found 16 images belonging to 2 classes." in out
+    assert re.search(r"validation accuracy with augmentation: [01]\.\d{3}", out), out
+    assert re.search(r"validation accuracy without augmentation: [01]\.\d{3}", out), out
+    match = re.search(r"reloaded in a fresh process: max \|served - predict\| = (\S+) \(OK\)", out)
+    assert match and float(match.group(1)) <= 1e-5, out
+    assert os.path.exists(tmp_path / "run" / "serving" / "saved_model.pb")
+    # The built-in data set: two classes, training and validation splits.
+    for split in ("train", "validation"):
+        for name in ("discs", "rings"):
+            assert os.listdir(tmp_path / "run" / "rings_vs_discs" / split / name)
+
+
+def test_make_dataset_is_deterministic_and_cached(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "examples"))
+    try:
+        from make_dataset import make_dataset
+    finally:
+        sys.path.pop(0)
+    a = make_dataset(str(tmp_path / "a"), images_per_class=2, size=32, quiet=True)
+    b = make_dataset(str(tmp_path / "b"), images_per_class=2, size=32, quiet=True)
+    files = sorted(os.listdir(os.path.join(a, "train", "rings")))
+    assert files == ["ring.0000.jpg", "ring.0001.jpg"]
+    for name in files:
+        with open(os.path.join(a, "train", "rings", name), "rb") as fa, open(os.path.join(b, "train", "rings", name), "rb") as fb:
+            assert fa.read() == fb.read()
+    mtime = os.path.getmtime(os.path.join(a, "train", "rings", files[0]))
+    make_dataset(str(tmp_path / "a"), images_per_class=2, size=32, quiet=True)  # cached: not rewritten
+    assert os.path.getmtime(os.path.join(a, "train", "rings", files[0])) == mtime
