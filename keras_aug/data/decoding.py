@@ -407,14 +407,20 @@ class BadFileLog(list):
         return [p for p, _ in self]
 
     def report(self, path, reason):
-        """Records a bad file (once per path) and warns or raises per `on_bad_file`."""
+        """Records a bad file (once per path) and warns or raises per `on_bad_file`.
+
+        With "raise" every report raises (also for a path seen before), so a dataset
+        never skips a file silently in that mode.
+        """
         with self._lock:
-            if path in self._seen:
-                return
-            self._seen.add(path)
-            self.append((path, reason))
-        message = f"keras_aug: skipping bad image file {path!r}: {reason}"
+            seen = path in self._seen
+            if not seen:
+                self._seen.add(path)
+                self.append((path, reason))
         if self.on_bad_file == "raise":
             raise ValueError(f"Bad image file {path!r}: {reason}")
+        if seen:
+            return
+        message = f"keras_aug: skipping bad image file {path!r}: {reason}"
         if self.on_bad_file == "warn":
             warnings.warn(message, UserWarning, stacklevel=2)

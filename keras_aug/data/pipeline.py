@@ -350,10 +350,9 @@ def build(
     # ---- stage 4: the bad-file net -------------------------------------------------------
     def report_dropped(dropped):
         for i in dropped.tolist():
-            path, reason = describe_failure(i)
-            if bad_files.on_bad_file == "raise":
-                bad_files.report(path, reason)  # raises ValueError naming the file
-            bad_files.report(path, reason)
+            # Warns once per path; with on_bad_file="raise" raises a ValueError naming the
+            # file, which stops the iteration as a tf error carrying that message.
+            bad_files.report(*describe_failure(i))
         return np.int64(0)
 
     def watch(last, element):

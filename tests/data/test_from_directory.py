@@ -139,3 +139,13 @@ def test_empty_tree_gives_empty_dataset(tmp_path):
     (tmp_path / "e" / "only_class").mkdir(parents=True)
     ds = kd.from_directory(str(tmp_path / "e"), target_size=(4, 4), verbose=False)
     assert ds.samples == 0 and ds.class_names == ["only_class"] and list(ds) == []
+
+
+def test_trains_a_keras_model(clean_tree):
+    import keras
+
+    ds = kd.from_directory(clean_tree, target_size=(8, 8), batch_size=8, seed=0, rescale=1 / 255, verbose=False)
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    history = model.fit(ds, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
