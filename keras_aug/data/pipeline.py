@@ -315,12 +315,9 @@ def build(
 
         channels = source.array.shape[-1]
 
-    if target_size is not None:
-        out_shape = [target_size[0], target_size[1], channels]
-    else:
-        out_shape = list(source.array.shape[1:])
+    out_shape = _output_shape(target_size, source, channels, head)
 
-    # ---- stage 1-3: epoch key, order, per-image load ------------------------------------
+    # ---- stage 1-2: epoch key and order --------------------------------------------------
     def epoch(key):
         order = epoch_order(seed, key, n, shuffle)
         positions = tf.range(n + 1, dtype=tf.int64)
@@ -328,24 +325,17 @@ def build(
         keys = tf.fill([n + 1], key)
         return tf.data.Dataset.from_tensor_slices((positions, indices, keys))
 
-    def load_one(position, index, key):
-        def real():
-            image = load(index)
-            if per_image is not None:
-                image = per_image(tf.cast(image, tf.float32), training=True, seed=image_seed(key, index))
-                image = tf.cast(image, dtype)
-            else:
-                image = resize(image)
-            if image_fn is not None:
-                image = image_fn(image)
-            return tf.ensure_shape(tf.cast(image, dtype), out_shape)
+    # ---- stage 3a: read + decode (the only stage allowed to fail per file) ---------------
+    sentinel_shape = [1, 1, channels] if source.probes is not None else list(source.array.shape[1:])
+    sentinel_dtype = tf.uint8 if source.probes is not None else tf.as_dtype(source.array.dtype)
 
-        image = tf.cond(index >= 0, real, lambda: tf.zeros(out_shape, dtype))
+    def decode_one(position, index, key):
+        image = tf.cond(index >= 0, lambda: load(index), lambda: tf.zeros(sentinel_shape, sentinel_dtype))
         return position, index, key, image
 
     keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
     ds = keys.flat_map(epoch)
-    ds = ds.map(load_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+    ds = ds.map(decode_one, num_parallel_calls=num_parallel_calls, deterministic=True)
 
     # ---- stage 4: the bad-file net -------------------------------------------------------
     def report_dropped(dropped):
@@ -366,17 +356,29 @@ def build(
         new_last = tf.cond(position > last + 1, on_gap, lambda: position)
         return new_last, element
 
+    # Only decoding sits before ignore_errors: an error in resizing or augmentation is a
+    # bug to surface, not a bad file to skip.
     ds = ds.ignore_errors()
     ds = ds.scan(tf.constant(-1, tf.int64), watch)
     ds = ds.filter(lambda position, index, key, image: index >= 0)
 
-    # ---- stage 5: labels, batch, per-batch augmentation ---------------------------------
-    def to_sample(position, index, key, image):
+    # ---- stage 3b: resize (+ fused geometric augmentation), labels ----------------------
+    def process_one(position, index, key, image):
+        if per_image is not None:
+            image = per_image(tf.cast(image, tf.float32), training=True, seed=image_seed(key, index))
+            image = tf.cast(image, dtype)
+        else:
+            image = resize(image)
+        if image_fn is not None:
+            image = image_fn(image)
+        image = tf.ensure_shape(tf.cast(image, dtype), out_shape)
         y = label_fn(index) if label_fn is not None else None
         w = tf.gather(weights, index) if weights is not None else None
         return image, y, w, key
 
-    ds = ds.map(to_sample, num_parallel_calls=num_parallel_calls, deterministic=True)
+    ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+
+    # ---- stage 5: labels, batch, per-batch augmentation ---------------------------------
     if batch_size is not None:
         ds = ds.batch(batch_size)
     ds = ds.enumerate()
@@ -403,6 +405,25 @@ def build(
 
     ds = ds.map(finish, num_parallel_calls=num_parallel_calls, deterministic=True)
     return ds.prefetch(AUTOTUNE)
+
+
+def _output_shape(target_size, source, channels, head):
+    """Static [H, W, C] of one processed image (None for a size no one can know)."""
+    if target_size is not None:
+        height, width = target_size
+    elif source.array is not None:
+        height, width = source.array.shape[1:3]
+    else:
+        height = width = None
+    for layer in head:  # crops and resizes in the fused run change the size
+        if height is None or not hasattr(layer, "output_size"):
+            break
+        size = layer.output_size(height, width)
+        try:
+            height, width = int(size[0]), int(size[1])
+        except (TypeError, ValueError):
+            height = width = None
+    return [height, width, channels]
 
 
 def center_crop_to_aspect(image, target_size):

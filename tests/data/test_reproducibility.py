@@ -80,3 +80,26 @@ def test_augmentation_applies_per_image(clean_tree):
     kept = [np.array_equal(xa[i], x[i]) for i in range(17)]
     assert all(f or k for f, k in zip(flipped, kept))
     assert 0 < sum(flipped) < 17
+
+
+def test_size_changing_augmentation_and_no_bad_files_invented(clean_tree):
+    # A crop in the fused run changes the output size; no file may be reported bad.
+    crop = keras_aug.Pipeline([keras_aug.RandomFlip("horizontal"), keras_aug.RandomCrop(5, 6)])
+    ds = kd.from_directory(clean_tree, target_size=(8, 10), batch_size=17, seed=0, augment=crop, verbose=False)
+    (x, _), = list(ds)
+    assert x.shape == (17, 5, 6, 3) and len(ds.bad_files) == 0
+
+
+def test_augmentation_errors_surface_instead_of_skipping_files(clean_tree):
+    class Broken:
+        is_geometric = False
+
+        def __call__(self, images, training=True, seed=None):
+            check = tf.debugging.assert_less(tf.reduce_max(images), -1.0, message="broken layer")
+            with tf.control_dependencies([check]):
+                return tf.identity(images)
+
+    ds = kd.from_directory(clean_tree, target_size=(4, 4), augment=Broken(), class_mode="sparse", verbose=False)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="broken layer"):
+        list(ds)
+    assert len(ds.bad_files) == 0
