@@ -10,5 +10,6 @@ from keras_aug.data.listing import WHITE_LIST_FORMATS
 from keras_aug.data.sources import from_arrays
 from keras_aug.data.sources import from_dataframe
 from keras_aug.data.sources import from_directory
+from keras_aug.data.sources import scan_directory
 
-__all__ = ["BadFileLog", "WHITE_LIST_FORMATS", "from_arrays", "from_dataframe", "from_directory"]
+__all__ = ["BadFileLog", "WHITE_LIST_FORMATS", "from_arrays", "from_dataframe", "from_directory", "scan_directory"]

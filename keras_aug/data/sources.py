@@ -509,3 +509,47 @@ def from_arrays(
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
     )
     return pipeline.attach(ds, samples=len(x), bad_files=decoding.BadFileLog("ignore"), batch_size=batch_size)
+
+
+def scan_directory(directory, follow_links=False, max_pixels=decoding.DEFAULT_MAX_PIXELS, full=False):
+    """Checks every white-listed file of a class tree without building a pipeline.
+
+    Args:
+        directory: root folder (classes are its sub-folders, as in `from_directory`).
+        follow_links: follow symlinked sub-folders.
+        max_pixels: pixel limit, as in `from_directory`.
+        full: also decode every file that passes the header probe, with PIL
+            (`Image.load()`, about 20x the cost of the probe: 2.3-2.6 ms vs 0.12 ms per
+            500x375 JPEG on the dev box). This finds the rare corruption that only shows
+            while decoding, which `from_directory` otherwise reports during the first epoch.
+
+    Returns:
+        A dict: "files" (number checked), "bad" (list of (path, reason)), "routes"
+        (count of files per decoder: "tf_jpeg", "tf_png", "pil"), "rotated" (files
+        with an EXIF orientation other than 1).
+    """
+    from PIL import Image
+
+    listed = listing.list_directory(directory, follow_links=follow_links)
+    probes = decoding.probe_files(listed.filepaths, max_pixels=max_pixels)
+    bad = [(p.path, p.reason) for p in probes if not p.ok]
+    good = [p for p in probes if p.ok]
+    if full:
+        for p in good:
+            try:
+                with Image.open(p.path) as im:
+                    im.load()
+            except Exception as e:
+                p.ok = False
+                bad.append((p.path, f"corrupt image data ({type(e).__name__}: {e})"))
+        good = [p for p in good if p.ok]
+    names = {decoding.ROUTE_TF_JPEG: "tf_jpeg", decoding.ROUTE_TF_PNG: "tf_png", decoding.ROUTE_PIL: "pil"}
+    routes = {name: 0 for name in names.values()}
+    for p in good:
+        routes[names[p.route]] += 1
+    return {
+        "files": len(probes),
+        "bad": bad,
+        "routes": routes,
+        "rotated": sum(p.orientation != 1 for p in good),
+    }

@@ -177,3 +177,16 @@ def test_reduced_dct_decode_matches_pil_draft(tmp_path):
     ds = kd.from_directory(str(tmp_path / "b"), target_size=(24, 32), batch_size=1, verbose=False)
     (x, _), = list(ds)
     np.testing.assert_array_equal(x.numpy()[0], ref.astype(np.float32))
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_scan_directory(bad_tree, full):
+    root, good, bad, max_pixels = bad_tree
+    report = kd.scan_directory(root, max_pixels=max_pixels, full=full)
+    assert report["files"] == len(good) + len(bad)
+    found = {path for path, _ in report["bad"]}
+    runtime_only = {os.path.join(root, "a/badcrc.png"), os.path.join(root, "b/short.bmp")}
+    expected = {os.path.join(root, rel) for rel in bad}
+    assert found == (expected if full else expected - runtime_only)
+    assert report["rotated"] == 1
+    assert sum(report["routes"].values()) == len(good) + (0 if full else len(runtime_only))
