@@ -237,20 +237,25 @@ def build(
     if bad_files is None:
         bad_files = decoding.BadFileLog("warn")
 
+    # The fused per-image stage: Resizing + the leading geometric layers as ONE resample.
+    # The warp has nearest/bilinear only; other filters resize with tf.image.resize first
+    # and then warp (two resamples).
     per_image = None
+    fused_resize = False
     if head:
         import keras_aug
 
         layers = list(head)
-        if target_size is not None:
+        if target_size is not None and method in ("nearest", "bilinear"):
             layers = [
                 keras_aug.Resizing(
                     target_size[0],
                     target_size[1],
-                    interpolation=interpolation,
+                    interpolation=method,
                     crop_to_aspect_ratio=keep_aspect_ratio,
                 )
             ] + layers
+            fused_resize = True
         per_image = keras_aug.Pipeline(layers)
 
     def resize(image):
@@ -364,11 +369,10 @@ def build(
 
     # ---- stage 3b: resize (+ fused geometric augmentation), labels ----------------------
     def process_one(position, index, key, image):
+        if not fused_resize:
+            image = resize(image)
         if per_image is not None:
             image = per_image(tf.cast(image, tf.float32), training=True, seed=image_seed(key, index))
-            image = tf.cast(image, dtype)
-        else:
-            image = resize(image)
         if image_fn is not None:
             image = image_fn(image)
         image = tf.ensure_shape(tf.cast(image, dtype), out_shape)

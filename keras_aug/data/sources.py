@@ -7,7 +7,8 @@ the parallel, seeded pipeline of `keras_aug.data.pipeline`. The returned
 
 * `class_names` (list), `class_indices` (dict name -> index), `num_classes`;
 * `filenames` (relative to `directory`, legacy order), `filepaths` (full paths),
-  `classes` (int32 label per file, legacy name), `samples` (number of good files);
+  `classes` / `labels` (int32 label per file, legacy names), `samples` / `n` (number of
+  files that passed the header probe), `image_shape`;
 * `bad_files`: a `BadFileLog`, a list of `(path, reason)` of skipped files; files found
   bad while decoding are appended during iteration. `len(ds.bad_files)` is the count.
 
@@ -199,7 +200,10 @@ def from_directory(
         filenames=filenames,
         filepaths=[p.path for p in probes],
         classes=labels,
+        labels=labels,
         samples=len(filenames),
+        n=len(filenames),
+        image_shape=target_size + (decoding.CHANNELS[color_mode],),
         bad_files=bad_files,
         class_mode=class_mode,
         batch_size=batch_size,
@@ -391,7 +395,10 @@ def from_dataframe(
         filenames=list(df[x_col]),
         filepaths=[p.path for p in probes],
         classes=labels,
+        labels=labels,
         samples=len(df),
+        n=len(df),
+        image_shape=target_size + (decoding.CHANNELS[color_mode],),
         bad_files=bad_files,
         class_mode=class_mode,
         batch_size=batch_size,

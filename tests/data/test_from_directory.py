@@ -100,7 +100,8 @@ def test_attributes_and_shapes(clean_tree):
     assert isinstance(ds, tf.data.Dataset)
     assert ds.class_names == ["ant", "bee", "cow"]
     assert ds.class_indices == {"ant": 0, "bee": 1, "cow": 2}
-    assert ds.num_classes == 3 and ds.samples == 17 and len(ds.filenames) == 17
+    assert ds.num_classes == 3 and ds.samples == ds.n == 17 and len(ds.filenames) == 17
+    assert ds.image_shape == (7, 9, 3) and list(ds.labels) == list(ds.classes)
     assert list(ds.bad_files) == [] and len(ds.bad_files) == 0
     sizes = [x.shape[0] for x, _ in ds]
     assert sizes == [4, 4, 4, 4, 1]
