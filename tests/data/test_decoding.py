@@ -101,13 +101,19 @@ def _oriented_reference(path):
         return np.asarray(ImageOps.exif_transpose(im).convert("RGB"), dtype=np.float32)
 
 
-@pytest.mark.parametrize("orientation", range(1, 9))
-def test_exif_orientation_matches_pil_exif_transpose(tmp_path, orientation):
-    # PNG carries EXIF too and decodes losslessly: an exact comparison of all 8 cases.
-    path = save(str(tmp_path / "o" / "x" / "img.png"), noise(6, 10, seed=1), fmt="PNG", exif=exif_bytes(orientation))
+def test_exif_orientation_matches_pil_exif_transpose(tmp_path):
+    # PNG carries EXIF too and decodes losslessly: an exact comparison of all 8 cases,
+    # through the graph op (all 8) and through a whole pipeline (a transposing one).
+    image = noise(6, 10, seed=1)
+    for orientation in range(1, 9):
+        path = save(str(tmp_path / f"o{orientation}.png"), image, fmt="PNG", exif=exif_bytes(orientation))
+        ref = _oriented_reference(path)
+        got = decoding.orient(tf.constant(image), tf.constant(orientation)).numpy()
+        np.testing.assert_array_equal(got, ref.astype(np.uint8), err_msg=f"orientation {orientation}")
+    path = save(str(tmp_path / "tree" / "x" / "img.png"), image, fmt="PNG", exif=exif_bytes(7))
     ref = _oriented_reference(path)
     ds = kd.from_directory(
-        str(tmp_path / "o"), target_size=ref.shape[:2], batch_size=1, interpolation="nearest", verbose=False
+        str(tmp_path / "tree"), target_size=ref.shape[:2], batch_size=1, interpolation="nearest", verbose=False
     )
     (x, _), = list(ds)
     np.testing.assert_array_equal(x.numpy()[0], ref)
