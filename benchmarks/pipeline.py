@@ -8,7 +8,8 @@ not mix):
 * ``keras_layers``: ``keras.utils.image_dataset_from_directory`` + Keras 3's
   RandomFlip/RandomRotation/RandomZoom/RandomTranslation mapped in tf.data;
 * ``keras_plain``: ``keras.utils.image_dataset_from_directory``, no augmentation;
-* ``ours``: ``keras_aug.data.from_directory(..., augment=keras_aug.Pipeline([...]))``.
+* ``ours``: ``keras_aug.data.from_directory(..., augment=keras_aug.Pipeline([...]))``;
+* ``ours_plain``: ``keras_aug.data.from_directory`` without augmentation (for reference).
 
 Data sets (generated once into ``--cache``, default /tmp/keras_aug_bench):
 (a) ``small``: 2,000 photo-like JPEGs of 250-500 px; (b) ``large``: 500 photo-like JPEGs
@@ -34,7 +35,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-LOADERS = ("legacy", "keras_layers", "keras_plain", "ours")
+LOADERS = ("legacy", "keras_layers", "keras_plain", "ours", "ours_plain")
 DATASETS = ("small", "large")
 SIZE = (150, 150)
 BATCH = 32
@@ -144,8 +145,14 @@ def _keras(directory, augment):
     return iter(ds.prefetch(tf.data.AUTOTUNE))
 
 
-def _ours(directory):
+def _ours(directory, augment=True):
     import keras_aug
+
+    if not augment:
+        ds = keras_aug.data.from_directory(
+            directory, target_size=SIZE, batch_size=BATCH, class_mode="binary", seed=0, verbose=False
+        )
+        return iter(ds)
 
     augment = keras_aug.Pipeline(
         [
@@ -186,8 +193,8 @@ def worker(loader, directory):
         batches = _legacy(directory)
     elif loader in ("keras_layers", "keras_plain"):
         batches = _keras(directory, augment=loader == "keras_layers")
-    elif loader == "ours":
-        batches = _ours(directory)
+    elif loader in ("ours", "ours_plain"):
+        batches = _ours(directory, augment=loader == "ours")
     else:
         raise SystemExit(f"unknown loader {loader!r}; choose from {LOADERS}")
     setup = time.perf_counter() - t0
@@ -222,6 +229,7 @@ NAMES = {
     "keras_layers": "keras.utils.image_dataset_from_directory + Keras 3 layers in map",
     "keras_plain": "keras.utils.image_dataset_from_directory, no augmentation",
     "ours": "keras_aug.data.from_directory(augment=Pipeline)",
+    "ours_plain": "keras_aug.data.from_directory, no augmentation",
 }
 
 
