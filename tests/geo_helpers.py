@@ -1,20 +1,13 @@
 """Helpers for the core and geometric tests: reference warps, layer factories, box maths."""
 
-import importlib.util
 import math
-import pathlib
 
 import numpy as np
 import scipy.ndimage
 
-_spec = importlib.util.spec_from_file_location(
-    "_keras_aug_shared_conftest", pathlib.Path(__file__).with_name("conftest.py")
-)
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-textured_image = _conftest.textured_image
+from sample_images import textured_image  # noqa: F401  (re-exported for the tests)
 
-import keras_aug  # noqa: E402
+import keras_aug
 
 # Our fill modes -> scipy.ndimage modes. Our "constant" blends the fill value
 # into bilinear samples near the border, which is scipy's "grid-constant".

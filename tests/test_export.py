@@ -11,7 +11,7 @@ import tensorflow as tf
 import keras
 import keras_aug
 from keras_aug import export
-from tests.conftest import textured_image
+from sample_images import textured_image
 
 
 def _augment(seed=3, resize=None):

@@ -17,7 +17,7 @@ from PIL import ImageOps
 from scipy import ndimage
 from scipy import stats
 
-from conftest import textured_image
+from sample_images import textured_image
 from keras_aug.core import Draws
 from keras_aug.core import ImageShape
 from keras_aug.layers import photometric as P
