@@ -149,8 +149,21 @@ class Draws:
         boost = tf.pow(tf.maximum(self.uniform(shape), 1e-30), 1.0 / tf.maximum(alpha, 1e-6))
         return tf.where(alpha < 1.0, sample * boost, sample)
 
+    def log_gamma(self, shape, alpha):
+        """log of Gamma(alpha, 1) draws for any alpha > 0, without underflow.
+
+        Gamma(a) = Gamma(a + 1) * U^(1/a), taken in log space: for small alpha
+        the gamma draw itself underflows to 0 in float32, its log does not.
+        """
+        alpha = tf.cast(alpha, tf.float32)
+        g = self.gamma(shape, alpha + 1.0)
+        u = self.uniform(shape)
+        return tf.math.log(tf.maximum(g, 1e-30)) + tf.math.log(tf.maximum(u, 1e-37)) / alpha
+
     def beta(self, shape, alpha, beta):
-        """Beta(alpha, beta) as G1 / (G1 + G2) of two XLA-safe gamma draws."""
-        g1 = self.gamma(shape, alpha)
-        g2 = self.gamma(shape, beta)
-        return g1 / tf.maximum(g1 + g2, 1e-30)
+        """Beta(alpha, beta) = sigmoid(log G1 - log G2) of two XLA-safe gamma draws.
+
+        The ratio G1 / (G1 + G2) collapses to 0 or NaN for alpha, beta below
+        about 0.05 (both draws underflow); the log-space form stays exact.
+        """
+        return tf.sigmoid(self.log_gamma(shape, alpha) - self.log_gamma(shape, beta))

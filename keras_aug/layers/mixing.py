@@ -27,28 +27,6 @@ from keras_aug.layers import _patches as P
 MODES = ("cutmix", "replacement")
 
 
-def log_gamma(draws, shape, alpha):
-    """log of Gamma(alpha, 1) draws, for any alpha > 0, without underflow.
-
-    Uses Gamma(a) = Gamma(a + 1) * U^(1/a) in log space, with the core's
-    XLA-safe Marsaglia-Tsang sampler for Gamma(a + 1) (a + 1 >= 1).
-    """
-    alpha = tf.cast(alpha, tf.float32)
-    g = draws.gamma(shape, alpha + 1.0)
-    u = draws.uniform(shape)
-    return tf.math.log(tf.maximum(g, 1e-30)) + tf.math.log(tf.maximum(u, 1e-37)) / alpha
-
-
-def beta(draws, shape, a, b):
-    """Beta(a, b) draws that compile under XLA and stay right for small a, b.
-
-    `Draws.beta` divides two gamma draws; for a, b below about 0.05 both
-    underflow to 0 and the draw collapses to 0. Here the ratio is taken in
-    log space: Beta = sigmoid(log G1 - log G2).
-    """
-    return tf.sigmoid(log_gamma(draws, shape, a) - log_gamma(draws, shape, b))
-
-
 def _keras_factor(factor, name):
     return arguments.parse_range(factor, name, symmetric=False, default_low=0.0, minimum=0.0, maximum=1.0)
 
@@ -137,7 +115,7 @@ class CutMix(_Mixing):
         scale = self.scale if self.scale is not None else ((0.02, 0.25) if self.mode == "replacement" else None)
         if scale is None:
             alpha = draws.uniform([n], self.factor[0], self.factor[1]) + 1e-6
-            lam = beta(draws, [n], alpha, alpha)
+            lam = draws.beta([n], alpha, alpha)
             area = 1.0 - lam
         else:
             lam = None
@@ -226,7 +204,7 @@ class MixUp(_Mixing):
     def sample(self, shape, draws):
         n = shape.batch_size
         partner = P.partners(draws, n)[0]
-        lam = beta(draws, [n], self.alpha, self.alpha)
+        lam = draws.beta([n], self.alpha, self.alpha)
         lam = tf.where(partner == tf.range(tf.shape(partner)[0]), tf.ones_like(lam), lam)
         return {"partner": partner, "lambda": lam}
 

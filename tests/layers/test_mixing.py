@@ -14,7 +14,6 @@ from keras_aug.layers import _patches
 from keras_aug.layers.mixing import CutMix
 from keras_aug.layers.mixing import MixUp
 from keras_aug.layers.mixing import Mosaic
-from keras_aug.layers.mixing import beta
 
 B, H, W = 4, 24, 32
 RNG = np.random.RandomState(0)
@@ -45,7 +44,7 @@ def test_core_beta_sampler_matches_scipy(a, b):
 
 @pytest.mark.parametrize("a", [0.05, 0.2, 1.0, 3.0])
 def test_log_space_beta_sampler_matches_scipy_even_for_small_alpha(a):
-    x = beta(Draws(tf.constant([3, 4], tf.int64)), [4000], a, a).numpy().astype(np.float64)
+    x = Draws(tf.constant([3, 4], tf.int64)).beta([4000], a, a).numpy().astype(np.float64)
     assert np.all((x >= 0) & (x <= 1))
     # float32 cannot hold 1 - 1e-12, so for small alpha the upper half rounds to
     # 1.0; Beta(a, a) is symmetric, so test the lower half (where float32 is
@@ -56,7 +55,7 @@ def test_log_space_beta_sampler_matches_scipy_even_for_small_alpha(a):
 
 
 def test_beta_sampler_compiles_under_xla_and_keeps_its_distribution():
-    run = tf.function(lambda s: beta(Draws(s), [4000], 0.4, 0.4), jit_compile=True)
+    run = tf.function(lambda s: Draws(s).beta([4000], 0.4, 0.4), jit_compile=True)
     x = run(tf.constant([5, 6], tf.int64)).numpy()
     assert scipy.stats.kstest(x, scipy.stats.beta(0.4, 0.4).cdf).pvalue > 0.01
 
