@@ -94,6 +94,7 @@ def from_directory(
     dtype="float32",
     rescale=None,
     verbose=True,
+    fuse_resize="auto",
     _image_fn=None,
     _batch_fn=None,
 ):
@@ -136,6 +137,11 @@ def from_directory(
         dtype: float dtype of images and labels.
         rescale: optional factor multiplied into the images (e.g. 1/255).
         verbose: print "Found N images belonging to K classes." like the legacy iterator.
+        fuse_resize: with `augment`, True fuses the resize and the leading geometric
+            layers into one resample per image; False resizes first, then warps; "auto"
+            (default) fuses when the files decode to at most 8 distinct sizes, because
+            the warp compiles with XLA once per input size (many sizes would make the
+            first epoch compile-bound).
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
@@ -190,6 +196,7 @@ def from_directory(
         dtype=dtype,
         image_fn=_image_fn,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
+        fuse_resize=fuse_resize,
     )
     return pipeline.attach(
         ds,
@@ -256,6 +263,7 @@ def from_dataframe(
     dtype="float32",
     rescale=None,
     verbose=True,
+    fuse_resize="auto",
     _image_fn=None,
     _batch_fn=None,
 ):
@@ -385,6 +393,7 @@ def from_dataframe(
         dtype=dtype,
         image_fn=_image_fn,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
+        fuse_resize=fuse_resize,
     )
     return pipeline.attach(
         ds,
