@@ -5,45 +5,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np
-import pytest
-from PIL import Image
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
-# Distinct solid colours: every good file in the bad-file tree is one of these, so the
-# content of an output image tells which file it came from.
-PALETTE = [
-    (230, 20, 20), (20, 230, 20), (20, 20, 230), (230, 230, 20), (20, 230, 230),
-    (230, 20, 230), (120, 60, 10), (10, 120, 60), (60, 10, 120), (200, 200, 200),
-    (90, 90, 90), (160, 100, 220),
-]
-
-
-def save(path, array_or_image, fmt=None, **kwargs):
-    """Writes an image (uint8 array or PIL image) creating parent folders."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    img = array_or_image if isinstance(array_or_image, Image.Image) else Image.fromarray(array_or_image)
-    img.save(path, format=fmt, **kwargs)
-    return path
-
-
-def noise(h, w, c=3, seed=0):
-    """A smooth-ish random image (a blurred gradient plus noise), uint8 [h, w, c]."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    base = (yy * 255 / max(h - 1, 1))[..., None] * np.linspace(0.2, 1.0, c) + (xx * 255 / max(w - 1, 1))[..., None] * np.linspace(1.0, 0.2, c)
-    img = base / 2 + rng.normal(0, 10, (h, w, c))
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    return img if c > 1 else img[..., 0]
-
-
-def solid(h, w, colour):
-    return np.full((h, w, 3), colour, dtype=np.uint8)
-
-
-def exif_bytes(orientation):
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    return exif.tobytes()
+from data_helpers import PALETTE, cmyk_jpeg, exif_bytes, noise, save, solid  # noqa: E402
 
 
 @pytest.fixture
@@ -70,14 +36,6 @@ def clean_tree(tmp_path):
     return str(root)
 
 
-def _cmyk_jpeg(colour):
-    r, g, b = [v / 255 for v in colour]
-    k = 1 - max(r, g, b)
-    c, m, y = [(1 - v - k) / (1 - k) if k < 1 else 0 for v in (r, g, b)]
-    arr = np.full((10, 14, 4), [c * 255, m * 255, y * 255, k * 255], dtype=np.uint8)
-    return Image.fromarray(arr, mode="CMYK")
-
-
 @pytest.fixture
 def bad_tree(tmp_path):
     """Good files of every kind (each a distinct solid colour) plus every kind of bad file.
@@ -101,7 +59,7 @@ def bad_tree(tmp_path):
     rgba = np.concatenate([solid(10, 14, c), np.full((10, 14, 1), 128, np.uint8)], -1)
     add_good("a/rgba.png", rgba, "PNG", c)
     c = next(colours); add_good("b/palette.png", Image.fromarray(solid(10, 14, c)).convert("P"), "PNG", c)
-    c = next(colours); add_good("b/cmyk.jpg", _cmyk_jpeg(c), "JPEG", c, quality=95)
+    c = next(colours); add_good("b/cmyk.jpg", cmyk_jpeg(c), "JPEG", c, quality=95)
     g = 200
     add_good("b/sixteen.png", Image.fromarray(np.full((10, 14), g * 257, np.uint16)), "PNG", (g, g, g))
     c = next(colours); add_good("b/rotated.jpg", solid(10, 14, c), "JPEG", c, quality=95, exif=exif_bytes(6))

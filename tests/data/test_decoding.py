@@ -12,7 +12,7 @@ from PIL import ImageOps
 import keras_aug.data as kd
 from keras_aug.data import decoding
 
-from conftest import exif_bytes, noise, save
+from data_helpers import exif_bytes, noise, save
 
 
 def one_epoch(ds):

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 import keras_aug.data as kd
 
-from conftest import noise, save
+from data_helpers import noise, save
 
 
 def legacy_batches(directory, **kwargs):

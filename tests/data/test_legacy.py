@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras_aug
 from keras_aug.data.legacy import ImageDataGenerator
 
-from conftest import noise, save
+from data_helpers import noise
 
 
 def legacy_gen(**kwargs):
