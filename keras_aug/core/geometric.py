@@ -40,6 +40,20 @@ def transform_batch(batch, matrices, output_size, interpolation="bilinear", fill
     return move_annotations(batch, matrices, output_size).replace(**changes)
 
 
+def exact_index_move(batch, matrices, output_size=None):
+    """Applies matrices that map pixel centres onto pixel centres (flips, quarter turns).
+
+    Nearest sampling of such a matrix is an exact index move (one gather, no
+    interpolation, no reads outside the image), so images and masks come back
+    bit for bit rearranged.
+    """
+    output_size = output_size or (batch.height, batch.width)
+    changes = {"images": warp_lib.warp(batch.images, matrices, output_size, "nearest", "nearest")}
+    if batch.masks is not None:
+        changes["masks"] = warp_lib.warp(batch.masks, matrices, output_size, "nearest", "nearest")
+    return move_annotations(batch, matrices, output_size).replace(**changes)
+
+
 def move_annotations(batch, matrices, output_size):
     """Moves boxes and keypoints by per-sample matrices (output -> input)."""
     if batch.boxes is None and batch.keypoints is None:

@@ -20,7 +20,9 @@ signature. Eager calls, output sizes only known at run time, and
 thing (float results agree to about 1e-3 on 0-255 values, integers to 1).
 """
 
+import contextlib
 import numbers
+import threading
 
 import tensorflow as tf
 
@@ -34,6 +36,24 @@ except ImportError:  # pragma: no cover - only if TF moves it
 # otherwise compile (see the module docstring). Set to False to keep it op by
 # op, e.g. for a runtime without XLA.
 COMPILE_IN_GRAPHS = True
+
+_shape_specialization = threading.local()
+
+
+@contextlib.contextmanager
+def allow_shape_specialization():
+    """Lets warps traced inside this block compile with XLA even for dynamic sizes.
+
+    XLA then compiles once per concrete input size it meets. Worth it only when
+    the caller knows there are few sizes (the data path checks the probed
+    sizes of its files); by default dynamic sizes use the op-by-op path.
+    """
+    previous = getattr(_shape_specialization, "on", False)
+    _shape_specialization.on = True
+    try:
+        yield
+    finally:
+        _shape_specialization.on = previous
 
 INTERPOLATIONS = ("nearest", "bilinear")
 FILL_MODES = ("constant", "nearest", "reflect", "wrap", "mirror")
@@ -160,7 +180,7 @@ def warp(images, matrices, output_size=None, interpolation="bilinear", fill_mode
     """
     validate_interpolation(interpolation)
     validate_fill_mode(fill_mode)
-    if _compile_nested(output_size):
+    if _compile_nested(images, output_size):
         if output_size is not None:
             output_size = (int(output_size[0]), int(output_size[1]))
         fn, extra = _compiled(output_size, interpolation, fill_mode, fill_value)
@@ -198,9 +218,15 @@ def _fence(values):
     return tf.tensor_scatter_nd_max(values, index, tf.fill([1], tf.constant(lowest, dtype)))
 
 
-def _compile_nested(output_size):
+def _compile_nested(images, output_size):
     """Whether to run the warp as its own XLA-compiled function (see module docstring)."""
     if not COMPILE_IN_GRAPHS or tf.executing_eagerly():
+        return False
+    dynamic = images.shape.rank != 4 or not images.shape[1:].is_fully_defined()
+    if dynamic and not getattr(_shape_specialization, "on", False):
+        # XLA compiles once per concrete shape: with sizes known only at run
+        # time (a tf.data map over photos of many sizes) that is a compile per
+        # image size, far slower than the op-by-op path.
         return False
     if output_size is not None and not all(isinstance(s, numbers.Integral) for s in output_size):
         return False  # XLA needs the output size at compile time

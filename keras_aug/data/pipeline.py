@@ -22,6 +22,7 @@ Every random draw is a stateless function of (seed, epoch key, index), so the sa
 gives bitwise-identical batches at any `num_parallel_calls`, and every epoch differs.
 """
 
+import contextlib
 import dataclasses
 import random
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.core import warp as warp_lib
 from keras_aug.data import decoding
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -387,7 +389,10 @@ def build(
         w = tf.gather(weights, index) if weights is not None else None
         return image, y, w, key
 
-    ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+    # Few decoded sizes (the "auto" fusion rule): the fused warp may compile
+    # once per size with XLA. Many sizes keep it op by op (no recompiles).
+    with warp_lib.allow_shape_specialization() if fused_resize else contextlib.nullcontext():
+        ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
 
     # ---- stage 5: labels, batch, per-batch augmentation ---------------------------------
     if batch_size is not None:

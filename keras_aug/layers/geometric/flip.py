@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
 from keras_aug.core.geometric import GeometricAugmentation
-from keras_aug.core.geometric import move_annotations
+from keras_aug.core.geometric import exact_index_move
 
 MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -51,17 +51,10 @@ class RandomFlip(GeometricAugmentation):
         return mat.horizontal_flip(params["horizontal"], width) @ mat.vertical_flip(params["vertical"], height)
 
     def apply(self, batch, params):
-        def flip(images):
-            h = params["horizontal"][:, None, None, None]
-            v = params["vertical"][:, None, None, None]
-            images = tf.where(h, tf.reverse(images, [2]), images)
-            return tf.where(v, tf.reverse(images, [1]), images)
-
-        moved = move_annotations(batch, self.matrix(params, batch.height, batch.width), (batch.height, batch.width))
-        changes = {"images": flip(batch.images)}
-        if batch.masks is not None:
-            changes["masks"] = flip(batch.masks)
-        return moved.replace(**changes)
+        # Nearest sampling of a mirror matrix reads pixel centres exactly (an
+        # index move, no interpolation); one gather is cheaper than where+reverse.
+        m = self.matrix(params, batch.height, batch.width)
+        return exact_index_move(batch, m)
 
     def get_config(self):
         config = super().get_config()
