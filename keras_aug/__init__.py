@@ -8,6 +8,8 @@ arrays (the `ImageDataGenerator.flow*` replacements).
 """
 
 from keras_aug import data
+from keras_aug import export
+from keras_aug.data.legacy import ImageDataGenerator
 from keras_aug.layers.compose import Pipeline
 from keras_aug.layers.erasing import GridMask
 from keras_aug.layers.erasing import RandomCutout

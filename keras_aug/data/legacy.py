@@ -46,18 +46,10 @@ _DATA_FORMATS = ("channels_last", "channels_first")
 
 
 def _layer(name):
-    """A keras_aug layer class by name (top level, else the photometric module), or None."""
+    """A keras_aug layer class by name (imported late: keras_aug imports this module)."""
     import keras_aug
 
-    cls = getattr(keras_aug, name, None)
-    if cls is None:
-        try:
-            from keras_aug.layers import photometric
-
-            cls = getattr(photometric, name, None)
-        except ImportError:  # pragma: no cover - the family is not there yet
-            cls = None
-    return cls
+    return getattr(keras_aug, name)
 
 
 def _check_number(name, value, minimum=0.0):
@@ -220,16 +212,7 @@ class ImageDataGenerator:
                 raise ValueError(
                     f"`brightness_range` must be a (low, high) pair of floats; received brightness_range={brightness_range!r}"
                 )
-            if _layer("RandomBrightnessScale") is None:
-                raise ValueError(
-                    "`brightness_range` needs keras_aug.RandomBrightnessScale, which this "
-                    "keras_aug build does not have."
-                )
         self.brightness_range = brightness_range
-        if self.channel_shift_range and _layer("RandomChannelShift") is None:
-            raise ValueError(
-                "`channel_shift_range` needs keras_aug.RandomChannelShift, which this keras_aug build does not have."
-            )
 
         # Legacy: these imply each other (with the same warnings).
         if self.zca_whitening:
