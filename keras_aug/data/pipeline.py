@@ -249,23 +249,31 @@ def build(
     # and then warp (two resamples).
     per_image = None
     fused_resize = False
+    batch_augment = tail
     if head:
         import keras_aug
 
-        layers = list(head)
         if fuse_resize == "auto":
             fuse_resize = len(decoded_shapes(source)) <= MAX_FUSED_SHAPES
         if target_size is not None and method in ("nearest", "bilinear") and fuse_resize:
-            layers = [
-                keras_aug.Resizing(
-                    target_size[0],
-                    target_size[1],
-                    interpolation=method,
-                    crop_to_aspect_ratio=keep_aspect_ratio,
-                )
-            ] + layers
+            per_image = keras_aug.Pipeline(
+                [
+                    keras_aug.Resizing(
+                        target_size[0],
+                        target_size[1],
+                        interpolation=method,
+                        crop_to_aspect_ratio=keep_aspect_ratio,
+                    )
+                ]
+                + list(head)
+            )
             fused_resize = True
-        per_image = keras_aug.Pipeline(layers)
+        else:
+            # Images of many sizes: resize each to the fixed target, then run the
+            # whole augmentation per batch, where every shape is static and the warp
+            # compiles once (measured on 250-500 px JPEGs: 1.4 CPU ms per image for a
+            # per-image warp at dynamic shapes, far more than a batched compiled one).
+            batch_augment = augment
 
     def resize(image):
         if target_size is None:
@@ -398,17 +406,16 @@ def build(
     if batch_size is not None:
         ds = ds.batch(batch_size)
     ds = ds.enumerate()
-
     def finish(b, element):
         images, y, w, key = element
-        if tail is not None:
+        if batch_augment is not None:
             first_key = key[0] if batch_size is not None else key
             s = batch_seed(first_key, b)
             if targets.mode in ("categorical", "multi_hot") and y is not None:
-                out = tail({"images": images, "labels": y}, training=True, seed=s)
+                out = batch_augment({"images": images, "labels": y}, training=True, seed=s)
                 images, y = tf.cast(out["images"], dtype), tf.cast(out["labels"], dtype)
             else:
-                images = tf.cast(tail(images, training=True, seed=s), dtype)
+                images = tf.cast(batch_augment(images, training=True, seed=s), dtype)
         if batch_fn is not None:
             images = batch_fn(images)
         if targets.mode is None:
