@@ -155,8 +155,24 @@ class _SizedLayer(GeometricAugmentation):
         return config
 
 
+class _FixedLayer(_SizedLayer):
+    """A sizing layer with no randomness: the same `fixed_matrix` in training and inference."""
+
+    def fixed_matrix(self, shape):
+        raise NotImplementedError
+
+    def sample(self, shape, draws):
+        return {"matrix": self.fixed_matrix(shape)}
+
+    def matrix(self, params, height, width):
+        return params["matrix"]
+
+    def inference_matrix(self, shape):
+        return self.fixed_matrix(shape)
+
+
 @keras.saving.register_keras_serializable(package="keras_aug")
-class Resizing(_SizedLayer):
+class Resizing(_FixedLayer):
     """Resizes images to (height, width), in training and inference alike.
 
     Same name and arguments as `keras.layers.Resizing` (bilinear without
@@ -216,15 +232,6 @@ class Resizing(_SizedLayer):
             return self._repeat(m, shape)
         return self.resize_matrix(shape, crop_to_aspect_ratio=self.crop_to_aspect_ratio)
 
-    def sample(self, shape, draws):
-        return {"matrix": self.fixed_matrix(shape)}
-
-    def matrix(self, params, height, width):
-        return params["matrix"]
-
-    def inference_matrix(self, shape):
-        return self.fixed_matrix(shape)
-
     def get_config(self):
         config = super().get_config()
         config.update(crop_to_aspect_ratio=self.crop_to_aspect_ratio, pad_to_aspect_ratio=self.pad_to_aspect_ratio,
@@ -233,7 +240,7 @@ class Resizing(_SizedLayer):
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
-class CenterCrop(_SizedLayer):
+class CenterCrop(_FixedLayer):
     """Crops the centre (height, width) region, in training and inference alike.
 
     Same name and arguments as `keras.layers.CenterCrop`: an input smaller than
@@ -269,15 +276,6 @@ class CenterCrop(_SizedLayer):
                              self.width, self.height, self.width, self.height)
         fits = (h >= self.height) & (w >= self.width)
         return self._repeat(tf.where(fits, crop, self.resize_matrix(ImageShape1(h, w))), shape)
-
-    def sample(self, shape, draws):
-        return {"matrix": self.fixed_matrix(shape)}
-
-    def matrix(self, params, height, width):
-        return params["matrix"]
-
-    def inference_matrix(self, shape):
-        return self.fixed_matrix(shape)
 
 
 class ImageShape1:
