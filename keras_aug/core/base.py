@@ -27,6 +27,7 @@ independent of `num_parallel_calls`.
 
 import dataclasses
 import random
+import weakref
 
 import keras
 import tensorflow as tf
@@ -34,6 +35,8 @@ import tensorflow as tf
 from keras_aug.core import boxes as box_utils
 from keras_aug.core import randomness
 from keras_aug.core import structures
+from keras_aug.core import warp as warp_lib
+from keras_aug.core.warp import _in_xla_context
 
 try:  # Keras's call-context stack tells a direct call from a nested one.
     from keras.src.backend.common import global_state as _global_state
@@ -71,6 +74,36 @@ def _called_directly(layer):
     return context is None or context.entry_layer is layer
 
 
+# One XLA-compiled augment function per layer, kept outside the layer so that
+# SavedModel export does not try to serialize it.
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled_augment(layer):
+    if layer not in _COMPILED:
+        _COMPILED[layer] = tf.function(layer._augment_inputs, jit_compile=True, reduce_retracing=True)
+    return _COMPILED[layer]
+
+
+def _compile_nested(inputs):
+    """Whether to run an augmentation as its own XLA-compiled function.
+
+    Traced into a graph that XLA does not compile (a tf.data `map`, a
+    `tf.function` without `jit_compile`), a layer's ops would run one by one,
+    each writing a full-size intermediate: 10 to 40 times slower than the same
+    ops fused by XLA (benchmarks/layers.py). Only with static image sizes:
+    XLA compiles once per shape.
+    """
+    if not warp_lib.COMPILE_IN_GRAPHS or tf.executing_eagerly():
+        return False
+    if _in_xla_context(tf.compat.v1.get_default_graph()):
+        return False
+    images = inputs.get("images") if isinstance(inputs, dict) else (
+        inputs[0] if isinstance(inputs, (tuple, list)) else inputs)
+    shape = getattr(images, "shape", None)
+    return shape is not None and shape.rank in (3, 4) and shape[-3:].is_fully_defined()
+
+
 class Augmentation(keras.layers.Layer):
     """Base class: per-sample parameters from `sample`, pure `apply_*` functions.
 
@@ -103,12 +136,17 @@ class Augmentation(keras.layers.Layer):
 
     # ------------------------------------------------------------------ calls
     def call(self, inputs, training=None, seed=None):
-        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format)
         if self.should_augment(training):
-            batch = self.augment(batch, self.call_seed(seed))
-        else:
-            batch = self.inference(batch)
-        return batch.pack()
+            seed = self.call_seed(seed)
+            if _compile_nested(inputs):
+                return _compiled_augment(self)(inputs, seed)
+            return self._augment_inputs(inputs, seed)
+        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format)
+        return self.inference(batch).pack()
+
+    def _augment_inputs(self, inputs, seed):
+        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format)
+        return self.augment(batch, seed).pack()
 
     def should_augment(self, training):
         if training is None:
