@@ -213,6 +213,8 @@ def _fence(values):
     dtype = values.dtype
     if not (dtype.is_floating or dtype.is_integer) or values.shape.rank is None:
         return values
+    if getattr(getattr(values, "op", None), "type", None) == "Placeholder":
+        return values  # a function argument: nothing upstream to fuse
     lowest = -float("inf") if dtype.is_floating else dtype.min
     index = tf.zeros([1, values.shape.rank], tf.int32)
     return tf.tensor_scatter_nd_max(values, index, tf.fill([1], tf.constant(lowest, dtype)))
