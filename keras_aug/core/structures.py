@@ -96,6 +96,16 @@ class Batch:
         return out
 
 
+def resized_shape(input_shape, data_format, height, width):
+    """`input_shape` (of images, batched or not) with its spatial size set to (height, width)."""
+    shape = list(input_shape)
+    if data_format == "channels_last":
+        shape[-3], shape[-2] = height, width
+    else:
+        shape[-2], shape[-1] = height, width
+    return tuple(shape)
+
+
 def _dim(tensor, axis):
     static = tensor.shape[axis]
     return static if static is not None else tf.shape(tensor)[axis]

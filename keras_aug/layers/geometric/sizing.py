@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core import structures
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.base import shape_of
 from keras_aug.core.geometric import GeometricAugmentation
@@ -142,12 +143,7 @@ class _SizedLayer(GeometricAugmentation):
         return move_annotations(batch, matrices, size).replace(**changes)
 
     def compute_output_shape(self, input_shape):
-        input_shape = list(input_shape)
-        if self.data_format == "channels_last":
-            input_shape[-3], input_shape[-2] = self.height, self.width
-        else:
-            input_shape[-2], input_shape[-1] = self.height, self.width
-        return tuple(input_shape)
+        return structures.resized_shape(input_shape, self.data_format, self.height, self.width)
 
     def get_config(self):
         config = super().get_config()
