@@ -14,6 +14,7 @@ from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
 from keras_aug.core import structures
 from keras_aug.core import warp as warp_lib
+from keras_aug.core.base import ImageShape
 from keras_aug.core.base import shape_of
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import move_annotations
@@ -21,13 +22,6 @@ from keras_aug.core.geometric import move_annotations
 
 def _f(x):
     return tf.cast(x, tf.float32)
-
-
-def _floor_int(x):
-    """floor for Python numbers, tf.floor for tensors (static shapes stay static)."""
-    if isinstance(x, (int, float)):
-        return int(math.floor(x))
-    return tf.cast(tf.floor(x), tf.int32)
 
 
 def region_matrix(x0, y0, region_w, region_h, out_w, out_h):
@@ -271,16 +265,7 @@ class CenterCrop(_FixedLayer):
         crop = region_matrix(tf.reshape(_f((w - self.width) // 2), [1]), _f((h - self.height) // 2),
                              self.width, self.height, self.width, self.height)
         fits = (h >= self.height) & (w >= self.width)
-        return self._repeat(tf.where(fits, crop, self.resize_matrix(ImageShape1(h, w))), shape)
-
-
-class ImageShape1:
-    """A batch-of-one shape, for building one matrix then tiling it."""
-
-    def __init__(self, height, width):
-        self.batch_size = 1
-        self.height = height
-        self.width = width
+        return self._repeat(tf.where(fits, crop, self.resize_matrix(ImageShape(1, h, w, None))), shape)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
