@@ -43,9 +43,30 @@ def _keys(seed):
     return k0, k1
 
 
-def random_bits(shape, seed):
-    """uint32 bits of `shape`, a pure function of (seed, position): same in every execution mode."""
-    k0, k1 = _keys(seed)
+def _mix_int(x):
+    """`_mix` on a python int (for constants: no graph ops)."""
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & _MASK
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & _MASK
+    return x ^ (x >> 16)
+
+
+def _derive(k0, k1, value):
+    """Keys of sub-stream `value` (a python int or uint32 scalar) of the keys (k0, k1)."""
+    if isinstance(value, int):
+        v = tf.constant(value & _MASK, tf.uint32)
+        salted = tf.constant(_mix_int((value + 0x632BE5AB) & _MASK), tf.uint32)  # folded in Python
+    else:
+        v = value
+        salted = _mix(v + tf.constant(0x632BE5AB, tf.uint32))
+    a = _mix(k0 ^ salted)
+    b = _mix(k1 + _mix(v ^ a))
+    return a, b
+
+
+def _bits(shape, k0, k1):
+    """uint32 bits of `shape` from stream keys (k0, k1): a pure function of keys and position."""
     n = tf.reduce_prod(tf.cast(shape, tf.int32))
     counter = tf.cast(tf.range(n), tf.uint32)
     x = _mix(counter * tf.constant(0x9E3779B9, tf.uint32) + k0)
@@ -54,9 +75,14 @@ def random_bits(shape, seed):
     return tf.reshape(x, shape)
 
 
-def _unit_uniform(shape, seed):
-    """Floats in [0, 1) with 24 random bits."""
-    bits = tf.bitwise.right_shift(random_bits(shape, seed), tf.constant(8, tf.uint32))
+def random_bits(shape, seed):
+    """uint32 bits of `shape`, a pure function of (seed, position): same in every execution mode."""
+    return _bits(shape, *_keys(as_seed(seed)))
+
+
+def _unit_uniform(shape, keys):
+    """Floats in [0, 1) with 24 random bits, from stream keys (k0, k1)."""
+    bits = tf.bitwise.right_shift(_bits(shape, *keys), tf.constant(8, tf.uint32))
     return tf.cast(bits, tf.float32) * (1.0 / (1 << 24))
 
 
@@ -78,9 +104,7 @@ def as_seed(seed):
 def fold_in(seed, value):
     """Derives a new seed from `seed` and an integer (e.g. epoch or index); same in every mode."""
     k0, k1 = _keys(as_seed(seed))
-    v = _u32(value)
-    a = _mix(k0 ^ _mix(v + tf.constant(0x632BE5AB, tf.uint32)))
-    b = _mix(k1 + _mix(v ^ a))
+    a, b = _derive(k0, k1, value if isinstance(value, int) else _u32(value))
     return tf.stack([tf.cast(a, tf.int64), tf.cast(b, tf.int64)])
 
 
@@ -93,35 +117,39 @@ class Draws:
     """
 
     def __init__(self, seed):
-        self._seed = as_seed(seed)
+        # The seed's keys are derived once; each draw then costs one key derivation
+        # and its bits (about 70 graph ops; a graph's size is what tracing, tf.data's
+        # per-iterator function set-up and XLA compilation pay for).
+        self._keys = _keys(as_seed(seed))
         self._count = 0
 
-    def next_seed(self):
+    def next_keys(self):
+        """Keys (k0, k1) of the next independent stream."""
         self._count += 1
-        return fold_in(self._seed, self._count)
+        return _derive(*self._keys, self._count)
 
     def uniform(self, shape, minval=0.0, maxval=1.0, dtype=tf.float32):
         """Uniform floats in [minval, maxval)."""
-        u = tf.cast(_unit_uniform(shape, self.next_seed()), dtype)
+        u = tf.cast(_unit_uniform(shape, self.next_keys()), dtype)
         return minval + (maxval - minval) * u
 
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=tf.float32):
         # Box-Muller on two independent uniforms.
-        u = _unit_uniform(tf.concat([[2], tf.cast(shape, tf.int32)], 0), self.next_seed())
+        u = _unit_uniform(tf.concat([[2], tf.cast(shape, tf.int32)], 0), self.next_keys())
         r = tf.sqrt(-2.0 * tf.math.log(1.0 - u[0]))
         z = r * tf.cos((2.0 * math.pi) * u[1])
         return tf.cast(mean + stddev * z, dtype)
 
     def integers(self, shape, minval, maxval):
         """Integers in [minval, maxval) (int32)."""
-        u = _unit_uniform(shape, self.next_seed())
+        u = _unit_uniform(shape, self.next_keys())
         span = tf.cast(maxval, tf.float32) - tf.cast(minval, tf.float32)
         k = tf.cast(tf.floor(u * span), tf.int32)
         return tf.cast(minval, tf.int32) + tf.minimum(k, tf.cast(span, tf.int32) - 1)
 
     def bernoulli(self, shape, probability):
         """Booleans that are True with `probability`."""
-        return _unit_uniform(shape, self.next_seed()) < probability
+        return _unit_uniform(shape, self.next_keys()) < probability
 
     def gamma(self, shape, alpha):
         """Gamma(alpha, 1) draws by Marsaglia–Tsang with a fixed number of tries.
