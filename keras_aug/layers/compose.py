@@ -49,6 +49,33 @@ def plan_runs(layers):
     return steps
 
 
+def run_matrices(layers, shape, seed, first_index=0):
+    """The per-sample matrices of a run of geometric layers, multiplied into one.
+
+    Layer `i` of the run draws from `fold_in(seed, first_index + i)`, as inside a
+    `Pipeline`, so the data path can sample a run on its own and get what the
+    Pipeline would.
+
+    Args:
+      layers: geometric layers, applied in order.
+      shape: the `ImageShape` the run starts from.
+      seed: int [2] seed tensor of the call.
+      first_index: position of `layers[0]` among the pipeline's layers.
+
+    Returns:
+      ([B, 3, 3] output -> input matrices, (height, width) of the run's output).
+    """
+    matrix = None
+    height, width = shape.height, shape.width
+    for i, layer in enumerate(layers):
+        step_shape = ImageShape(shape.batch_size, height, width, shape.channels)
+        params = layer.sample(step_shape, randomness.Draws(randomness.fold_in(seed, first_index + i)))
+        m = layer.matrix(params, height, width)
+        matrix = m if matrix is None else matrix @ m
+        height, width = layer.output_size(height, width)
+    return matrix, (height, width)
+
+
 @keras.saving.register_keras_serializable(package="keras_aug")
 class Pipeline(Augmentation):
     """Applies `layers` in order; consecutive geometric layers cost ONE resample.
@@ -94,15 +121,8 @@ class Pipeline(Augmentation):
                 batch = layer.augment(batch, randomness.fold_in(seed, index))
                 index += 1
                 continue
-            matrix = None
-            height, width = batch.height, batch.width
-            for layer in item:
-                shape = ImageShape(batch.batch_size, height, width, batch.images.shape[-1])
-                params = layer.sample(shape, randomness.Draws(randomness.fold_in(seed, index)))
-                index += 1
-                m = layer.matrix(params, height, width)
-                matrix = m if matrix is None else matrix @ m
-                height, width = layer.output_size(height, width)
+            matrix, (height, width) = run_matrices(item, shape_of(batch), seed, index)
+            index += len(item)
             interpolation, fill_mode, fill_value = settings[:3]
             batch = transform_batch(
                 batch, matrix, (height, width), interpolation=interpolation or "bilinear",
