@@ -20,9 +20,7 @@ signature. Eager calls, output sizes only known at run time, and
 thing (float results agree to about 1e-3 on 0-255 values, integers to 1).
 """
 
-import contextlib
 import numbers
-import threading
 
 import tensorflow as tf
 
@@ -36,24 +34,6 @@ except ImportError:  # pragma: no cover - only if TF moves it
 # otherwise compile (see the module docstring). Set to False to keep it op by
 # op, e.g. for a runtime without XLA.
 COMPILE_IN_GRAPHS = True
-
-_shape_specialization = threading.local()
-
-
-@contextlib.contextmanager
-def allow_shape_specialization():
-    """Lets warps traced inside this block compile with XLA even for dynamic sizes.
-
-    XLA then compiles once per concrete input size it meets. Worth it only when
-    the caller knows there are few sizes (the data path checks the probed
-    sizes of its files); by default dynamic sizes use the op-by-op path.
-    """
-    previous = getattr(_shape_specialization, "on", False)
-    _shape_specialization.on = True
-    try:
-        yield
-    finally:
-        _shape_specialization.on = previous
 
 INTERPOLATIONS = ("nearest", "bilinear")
 FILL_MODES = ("constant", "nearest", "reflect", "wrap", "mirror")
@@ -224,8 +204,7 @@ def _compile_nested(images, output_size):
     """Whether to run the warp as its own XLA-compiled function (see module docstring)."""
     if not COMPILE_IN_GRAPHS or tf.executing_eagerly():
         return False
-    dynamic = images.shape.rank != 4 or not images.shape[1:].is_fully_defined()
-    if dynamic and not getattr(_shape_specialization, "on", False):
+    if images.shape.rank != 4 or not images.shape[1:].is_fully_defined():
         # XLA compiles once per concrete shape: with sizes known only at run
         # time (a tf.data map over photos of many sizes) that is a compile per
         # image size, far slower than the op-by-op path.

@@ -8,9 +8,10 @@ One epoch of a pipeline is built like this:
 2. **Order.** The permutation of the epoch is a stateless function of (seed, key)
    (`argsort` of stateless uniforms), so shuffling does not depend on buffer sizes or on
    how many threads run. Elements are `(position, index, key)`.
-3. **Load** (parallel `map`, `deterministic=True`): read + decode + resize one element;
-   a leading run of geometric augmentation is fused with the resize (one resample) and
-   seeded per image from `(key, index)`.
+3. **Load** (parallel `map`, `deterministic=True`): read + decode + resize one element.
+   The leading run of geometric augmentation is fused with the resize into one resample
+   per image (`keras_aug.data.resample`); its matrices are drawn beforehand, vectorized,
+   for chunks of the epoch's order, seeded from `(key, chunk)`.
 4. **Bad-file net.** `ignore_errors()` drops an element whose decoding failed (corruption
    the listing-time probe could not see); a `scan` over positions spots the gap, looks up
    the dropped file and reports it by path (warning + `bad_files`), or raises with
@@ -18,11 +19,11 @@ One epoch of a pipeline is built like this:
 5. **Batch**, then the non-geometric rest of the augmentation per batch with a seed from
    `(key, batch index)`, then `prefetch`.
 
-Every random draw is a stateless function of (seed, epoch key, index), so the same seed
-gives bitwise-identical batches at any `num_parallel_calls`, and every epoch differs.
+Every random draw is a stateless function of (seed, epoch key, position in the epoch), so
+the same seed gives bitwise-identical batches at any `num_parallel_calls`, and every epoch
+differs.
 """
 
-import contextlib
 import dataclasses
 import random
 from typing import Any
@@ -32,8 +33,10 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
-from keras_aug.core import warp as warp_lib
+from keras_aug.core.base import ImageShape
 from keras_aug.data import decoding
+from keras_aug.data import resample
+from keras_aug.layers import compose
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -81,10 +84,17 @@ def epoch_order(seed, key, n, shuffle):
     return tf.cast(tf.argsort(noise, stable=True), tf.int64)
 
 
-def image_seed(key, index):
-    """int32 [2] augmentation seed of one image (epoch key, sample index)."""
+# The per-image geometric parameters are drawn for this many images at a time.
+HEAD_CHUNK = 1024
+# Second seed word of chunk seeds: below every batch seed's (-1 - batch index).
+_CHUNK_TAG = -(2**40)
+
+
+def chunk_seed(key, chunk):
+    """int32 [2] seed of the per-image geometric parameters of one chunk of an epoch."""
     return tf.random.stateless_uniform(
-        [2], seed=tf.stack([key, tf.cast(index, tf.int64)]), minval=None, maxval=None, dtype=tf.int32
+        [2], seed=tf.stack([key, _CHUNK_TAG - tf.cast(chunk, tf.int64)]), minval=None, maxval=None,
+        dtype=tf.int32,
     )
 
 
@@ -100,33 +110,65 @@ def batch_seed(key, batch_index):
 
 
 def split_augment(augment):
-    """Splits `augment` into (leading geometric layers, the rest as a callable or None).
+    """Splits `augment` into (its leading run of geometric layers, the rest or None).
 
-    The leading geometric run runs per image before batching (fused with the resize); the
-    rest runs per batch. A single layer is all-geometric or all-rest; a Pipeline is split
-    at its first non-geometric layer.
+    The leading run is what a `Pipeline` would fuse into one resample: consecutive
+    geometric layers with compatible interpolation and fill. It is fused with the resize,
+    per image, before batching; the rest runs per batch. A single layer is all-geometric
+    or all-rest.
     """
     if augment is None:
         return [], None
-    layers = getattr(augment, "layers", None)
-    if layers is not None and hasattr(augment, "_steps"):  # a keras_aug.Pipeline
-        layers = list(layers)
-        n = 0
-        while n < len(layers) and getattr(layers[n], "is_geometric", False):
-            n += 1
-        head, tail = layers[:n], layers[n:]
+    if isinstance(augment, compose.Pipeline):
+        steps = compose.plan_runs(augment.layers)
+        head = list(steps[0][1]) if steps and steps[0][0] == "fused" else []
+        tail = augment.layers[len(head):]
         if not tail:
             return head, None
         if not head:
             return [], augment
-        import keras_aug
-
-        return head, keras_aug.Pipeline(tail, seed=getattr(augment, "seed", None))
-    if getattr(augment, "is_geometric", False):
+        return head, compose.Pipeline(tail, seed=augment.seed)
+    if getattr(augment, "is_geometric", False) and hasattr(augment, "matrix"):
         return [augment], None
     if not callable(augment):
         raise ValueError(f"augment must be a keras_aug layer, a keras_aug.Pipeline or None; received {augment!r}")
     return [], augment
+
+
+def head_settings(head):
+    """(interpolation, fill_mode, fill_value) of a fused geometric run, defaults filled in."""
+    interpolation, fill_mode, fill_value = compose.plan_runs(head)[0][2][:3]
+    return interpolation or "bilinear", fill_mode or "nearest", fill_value or 0.0
+
+
+class HeadSampler:
+    """`(count, seed) -> [count, 3, 3]` matrices of a geometric run at `target_size`.
+
+    The sampling graph (one stateless draw per parameter, hundreds of ops) is traced and
+    run once here, and tf.data calls it through `tf.py_function`. Placed directly in a
+    tf.data function, it was re-optimized by every new iterator, i.e. every epoch of
+    `fit`: about 0.3 s per epoch (0.15 CPU ms per image on 2,000 images) for the
+    example's four layers.
+    """
+
+    def __init__(self, head, target_size, channels):
+        height, width = target_size
+
+        def sample(count, seed):
+            matrices, _ = compose.run_matrices(head, ImageShape(count, height, width, channels), seed)
+            return matrices
+
+        self._sample = tf.function(
+            sample,
+            input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32)],
+            autograph=False,
+        )
+        self._sample(tf.constant(1), tf.constant([0, 0]))  # trace and optimize at set-up
+
+    def __call__(self, count, seed):
+        matrices = tf.py_function(self._sample, [count, seed], tf.float32)
+        matrices.set_shape([None, 3, 3])
+        return matrices
 
 
 @dataclasses.dataclass
@@ -200,9 +242,8 @@ def build(
     bad_files=None,
     num_parallel_calls=AUTOTUNE,
     dtype="float32",
-    image_fn: Optional[Callable] = None,
     batch_fn: Optional[Callable] = None,
-    fuse_resize="auto",
+    fuse_resize=True,
 ):
     """Builds the dataset; see the module docstring for the stages.
 
@@ -221,15 +262,16 @@ def build(
         bad_files: a `decoding.BadFileLog` that runtime decoding failures go to.
         num_parallel_calls: parallelism of the load map (AUTOTUNE or int).
         dtype: float dtype of images and labels.
-        image_fn: optional graph function applied to each float image after the
-            per-image stage (legacy per-image standardisation).
         batch_fn: optional graph function `(images) -> images` applied after the
             per-batch augmentation (rescale and friends).
-        fuse_resize: True fuses the resize into the leading geometric run (one
-            resample); False resizes with `tf.image.resize` first, then warps at the
-            target size; "auto" fuses when the decoded images come in at most
-            `MAX_FUSED_SHAPES` distinct sizes (see `decoded_shapes`).
+        fuse_resize: True (default) resizes and applies the leading geometric run of
+            `augment` as one resample per image, when `resample.supports` the settings
+            (nearest/bilinear, the same as the run's, at most 4 channels); otherwise,
+            and with False, images are resized with `tf.image.resize` and the whole
+            augmentation runs per batch.
     """
+    if not isinstance(fuse_resize, (bool, np.bool_)):
+        raise ValueError(f"fuse_resize must be True or False; received fuse_resize={fuse_resize!r}")
     seed = resolve_seed(seed)
     dtype = tf.as_dtype(dtype)
     n = int(source.n)
@@ -243,44 +285,6 @@ def build(
     )
     if bad_files is None:
         bad_files = decoding.BadFileLog("warn")
-
-    # The fused per-image stage: Resizing + the leading geometric layers as ONE resample.
-    # The warp has nearest/bilinear only; other filters resize with tf.image.resize first
-    # and then warp (two resamples).
-    per_image = None
-    fused_resize = False
-    batch_augment = tail
-    if head:
-        import keras_aug
-
-        if fuse_resize == "auto":
-            fuse_resize = len(decoded_shapes(source)) <= MAX_FUSED_SHAPES
-        if target_size is not None and method in ("nearest", "bilinear") and fuse_resize:
-            per_image = keras_aug.Pipeline(
-                [
-                    keras_aug.Resizing(
-                        target_size[0],
-                        target_size[1],
-                        interpolation=method,
-                        crop_to_aspect_ratio=keep_aspect_ratio,
-                    )
-                ]
-                + list(head)
-            )
-            fused_resize = True
-        else:
-            # Images of many sizes: resize each to the fixed target, then run the
-            # whole augmentation per batch, where every shape is static and the warp
-            # compiles once (measured on 250-500 px JPEGs: 1.4 CPU ms per image for a
-            # per-image warp at dynamic shapes, far more than a batched compiled one).
-            batch_augment = augment
-
-    def resize(image):
-        if target_size is None:
-            return tf.cast(image, dtype)
-        if keep_aspect_ratio:
-            image = center_crop_to_aspect(image, target_size)
-        return tf.cast(tf.image.resize(image, target_size, method=method), dtype)
 
     # ---- the decoder of one sample -------------------------------------------------------
     if source.probes is not None:
@@ -338,6 +342,41 @@ def build(
         channels = source.array.shape[-1]
 
     out_shape = _output_shape(target_size, source, channels, head)
+    image_dtype = tf.uint8 if source.probes is not None else tf.as_dtype(source.array.dtype)
+
+    # ---- how the augmentation splits: fused per image, or all per batch ------------------
+    resampler = None
+    batch_augment = tail
+    if head:
+        interpolation_, fill_mode, fill_value = head_settings(head)
+        resize_to = target_size if target_size is not None else tuple(source.array.shape[1:3])
+        if (
+            fuse_resize
+            and method == interpolation_
+            and resample.supports(method, fill_mode, image_dtype, channels)
+            and None not in out_shape
+        ):
+            resampler = resample.Resampler(
+                resize_to, out_shape[:2], keep_aspect_ratio=keep_aspect_ratio,
+                interpolation=method, fill_mode=fill_mode, fill_value=fill_value,
+            )
+        else:
+            batch_augment = augment
+
+    if resampler is not None:
+        sample_head = HeadSampler(head, resampler.target_size, channels)
+
+    def head_matrices(chunk, element):
+        """Attaches the geometric run's [3, 3] matrix (at the resize size) to each element."""
+        position, index, key = element
+        return position, index, key, sample_head(tf.shape(position)[0], chunk_seed(key[0], chunk))
+
+    def resize(image):
+        if target_size is None:
+            return tf.cast(image, dtype)
+        if keep_aspect_ratio:
+            image = center_crop_to_aspect(image, target_size)
+        return tf.cast(tf.image.resize(image, target_size, method=method), dtype)
 
     # ---- stage 1-2: epoch key and order --------------------------------------------------
     def epoch(key):
@@ -345,15 +384,17 @@ def build(
         positions = tf.range(n + 1, dtype=tf.int64)
         indices = tf.concat([order, [-1]], axis=0)  # -1: the end-of-epoch sentinel
         keys = tf.fill([n + 1], key)
-        return tf.data.Dataset.from_tensor_slices((positions, indices, keys))
+        elements = tf.data.Dataset.from_tensor_slices((positions, indices, keys))
+        if resampler is None:
+            return elements
+        return elements.batch(HEAD_CHUNK).enumerate().map(head_matrices).unbatch()
 
     # ---- stage 3a: read + decode (the only stage allowed to fail per file) ---------------
     sentinel_shape = [1, 1, channels] if source.probes is not None else list(source.array.shape[1:])
-    sentinel_dtype = tf.uint8 if source.probes is not None else tf.as_dtype(source.array.dtype)
 
-    def decode_one(position, index, key):
-        image = tf.cond(index >= 0, lambda: load(index), lambda: tf.zeros(sentinel_shape, sentinel_dtype))
-        return position, index, key, image
+    def decode_one(position, index, key, *head):
+        image = tf.cond(index >= 0, lambda: load(index), lambda: tf.zeros(sentinel_shape, image_dtype))
+        return (position, index, key, image) + head
 
     keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
     ds = keys.flat_map(epoch)
@@ -368,7 +409,7 @@ def build(
         return np.int64(0)
 
     def watch(last, element):
-        position, index, key, image = element
+        position, key = element[0], element[2]
 
         def on_gap():
             dropped = tf.gather(epoch_order(seed, key, n, shuffle), tf.range(last + 1, position))
@@ -382,30 +423,26 @@ def build(
     # bug to surface, not a bad file to skip.
     ds = ds.ignore_errors()
     ds = ds.scan(tf.constant(-1, tf.int64), watch)
-    ds = ds.filter(lambda position, index, key, image: index >= 0)
+    ds = ds.filter(lambda position, index, *rest: index >= 0)
 
-    # ---- stage 3b: resize (+ fused geometric augmentation), labels ----------------------
-    def process_one(position, index, key, image):
-        if not fused_resize:
+    # ---- stage 3b: resize (fused with the geometric run), labels -------------------------
+    def process_one(position, index, key, image, *head):
+        if resampler is not None:
+            image = resampler.in_graph(image, head[0])
+        else:
             image = resize(image)
-        if per_image is not None:
-            image = per_image(tf.cast(image, tf.float32), training=True, seed=image_seed(key, index))
-        if image_fn is not None:
-            image = image_fn(image)
         image = tf.ensure_shape(tf.cast(image, dtype), out_shape)
         y = label_fn(index) if label_fn is not None else None
         w = tf.gather(weights, index) if weights is not None else None
         return image, y, w, key
 
-    # Few decoded sizes (the "auto" fusion rule): the fused warp may compile
-    # once per size with XLA. Many sizes keep it op by op (no recompiles).
-    with warp_lib.allow_shape_specialization() if fused_resize else contextlib.nullcontext():
-        ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+    ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
 
-    # ---- stage 5: labels, batch, per-batch augmentation ---------------------------------
+    # ---- stage 5: batch, per-batch augmentation ------------------------------------------
     if batch_size is not None:
         ds = ds.batch(batch_size)
     ds = ds.enumerate()
+
     def finish(b, element):
         images, y, w, key = element
         if batch_augment is not None:
@@ -428,25 +465,6 @@ def build(
 
     ds = ds.map(finish, num_parallel_calls=num_parallel_calls, deterministic=True)
     return ds.prefetch(AUTOTUNE)
-
-
-# The warp compiles with XLA, and XLA compiles once per distinct input shape: a fused
-# resize+warp on images of many sizes recompiles for every new size (measured: 60 PNGs of
-# 60 different sizes, first epoch 21.7 s with fusion vs 0.55 s without; later epochs are
-# fast). Above this many distinct decoded sizes, "auto" resizes first (one fixed shape).
-MAX_FUSED_SHAPES = 8
-
-
-def decoded_shapes(source):
-    """The set of (height, width) the decoder will produce (after DCT scale, orientation)."""
-    if source.probes is None:
-        return {tuple(source.array.shape[1:3])}
-    shapes = set()
-    for probe, r in zip(source.probes, source.ratio_index):
-        ratio = 1 << int(r)
-        h, w = probe.display_size
-        shapes.add((-(-h // ratio), -(-w // ratio)))
-    return shapes
 
 
 def _output_shape(target_size, source, channels, head):

@@ -94,8 +94,7 @@ def from_directory(
     dtype="float32",
     rescale=None,
     verbose=True,
-    fuse_resize="auto",
-    _image_fn=None,
+    fuse_resize=True,
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of batches from a class-per-folder image tree.
@@ -137,11 +136,11 @@ def from_directory(
         dtype: float dtype of images and labels.
         rescale: optional factor multiplied into the images (e.g. 1/255).
         verbose: print "Found N images belonging to K classes." like the legacy iterator.
-        fuse_resize: with `augment`, True fuses the resize and the leading geometric
-            layers into one resample per image; False resizes first, then warps; "auto"
-            (default) fuses when the files decode to at most 8 distinct sizes, because
-            the warp compiles with XLA once per input size (many sizes would make the
-            first epoch compile-bound).
+        fuse_resize: with `augment`, True (default) resamples each image once: the
+            resize and the leading run of geometric layers compose into one matrix
+            (`keras_aug.data.resample`, bilinear or nearest, matching the layers'
+            interpolation). False, or settings the fused resample does not cover,
+            resize first and run the whole augmentation per batch (two resamples).
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
@@ -194,7 +193,6 @@ def from_directory(
         bad_files=bad_files,
         num_parallel_calls=num_parallel_calls,
         dtype=dtype,
-        image_fn=_image_fn,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
         fuse_resize=fuse_resize,
     )
@@ -263,8 +261,7 @@ def from_dataframe(
     dtype="float32",
     rescale=None,
     verbose=True,
-    fuse_resize="auto",
-    _image_fn=None,
+    fuse_resize=True,
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of batches from a pandas DataFrame of file names and labels.
@@ -391,7 +388,6 @@ def from_dataframe(
         bad_files=bad_files,
         num_parallel_calls=num_parallel_calls,
         dtype=dtype,
-        image_fn=_image_fn,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
         fuse_resize=fuse_resize,
     )
@@ -460,7 +456,6 @@ def from_arrays(
     num_parallel_calls=AUTOTUNE,
     dtype="float32",
     rescale=None,
-    _image_fn=None,
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of (augmented) batches from in-memory arrays.
@@ -521,7 +516,6 @@ def from_arrays(
         augment=augment,
         num_parallel_calls=num_parallel_calls,
         dtype=dtype,
-        image_fn=_image_fn,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
     )
     return pipeline.attach(ds, samples=len(x), bad_files=decoding.BadFileLog("ignore"), batch_size=batch_size)

@@ -196,15 +196,3 @@ def test_scan_directory(bad_tree, full):
     assert found == (expected if full else expected - runtime_only)
     assert report["rotated"] == 1
     assert sum(report["routes"].values()) == len(good) + (0 if full else len(runtime_only))
-
-
-def test_decoded_shapes_drive_resize_fusion():
-    # The warp compiles per input shape: "auto" fuses only for a few decoded sizes.
-    from keras_aug.data import pipeline
-
-    probes = [decoding.Probe(path=str(i), format="JPEG", width=100 + i, height=80, orientation=6 if i == 0 else 1) for i in range(12)]
-    source = pipeline.Source(n=12, probes=probes, ratio_index=np.zeros(12, np.int32))
-    shapes = pipeline.decoded_shapes(source)
-    assert (100, 80) in shapes and len(shapes) == 12 > pipeline.MAX_FUSED_SHAPES
-    halved = pipeline.Source(n=2, probes=probes[1:3], ratio_index=np.array([1, 1], np.int32))
-    assert pipeline.decoded_shapes(halved) == {(40, 51)}
