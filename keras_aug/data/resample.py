@@ -52,11 +52,6 @@ MAX_CHANNELS = 4
 MAX_BILINEAR_SHRINK = 4.0
 _SHRINK_TO = 2.0
 
-# Continuous coordinates (pixel centres at i + 0.5) <-> OpenCV indices (centres at i).
-_TO_INDEX = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0.0, 0.0, 1.0]])
-_FROM_INDEX = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
-
-
 def supports(interpolation, fill_mode, dtype, channels):
     """Whether the fused OpenCV resample handles these settings and images."""
     return (
@@ -76,13 +71,17 @@ def aspect_crop(height, width, target_size):
     return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
 
 
-def resize_matrix(height, width, target_size, keep_aspect_ratio=False):
-    """3x3 output -> input matrix of the resize (and aspect crop), continuous coordinates."""
+def resize_scale_offset(height, width, target_size, keep_aspect_ratio=False):
+    """(sx, sy, tx, ty) of the resize (and aspect crop) as an output -> input map.
+
+    Continuous coordinates: an output point (x, y) of the target size reads the input at
+    (sx * x + tx, sy * y + ty).
+    """
     top, left, crop_h, crop_w = (
         aspect_crop(height, width, target_size) if keep_aspect_ratio else (0, 0, height, width)
     )
     th, tw = target_size
-    return np.array([[crop_w / tw, 0.0, left], [0.0, crop_h / th, top], [0.0, 0.0, 1.0]])
+    return crop_w / tw, crop_h / th, float(left), float(top)
 
 
 class Resampler:
@@ -110,13 +109,20 @@ class Resampler:
         self.shrink_first = interpolation == "bilinear"
         self.border = BORDERS[fill_mode]
         self.fill_value = float(fill_value)
+        self.border_value = (self.fill_value,) * 4
 
     def __call__(self, image, head_matrix):
         """Numpy: `image` [H, W, C], `head_matrix` [3, 3] at the target size -> [h, w, C]."""
         height, width, channels = image.shape
-        matrix = resize_matrix(height, width, self.target_size, self.keep_aspect_ratio)
-        image, matrix = self._shrink(image, matrix)
-        matrix = _TO_INDEX @ matrix @ np.asarray(head_matrix, np.float64) @ _FROM_INDEX
+        sx, sy, tx, ty = resize_scale_offset(height, width, self.target_size, self.keep_aspect_ratio)
+        image, (sx, sy, tx, ty) = self._shrink(image, sx, sy, tx, ty)
+        # Resize after the head: rows of (resize @ head), then the shift from continuous
+        # coordinates (pixel centres at i + 0.5) to OpenCV's (centres at i). Python floats:
+        # small numpy matrix products cost more than the warp of a small image.
+        (h00, h01, h02), (h10, h11, h12) = head_matrix.tolist()[:2]
+        a, b, c = sx * h00, sx * h01, sx * h02 + tx
+        d, e, f = sy * h10, sy * h11, sy * h12 + ty
+        matrix = np.array([[a, b, c + 0.5 * (a + b) - 0.5], [d, e, f + 0.5 * (d + e) - 0.5]])
         out_h, out_w = self.output_size
         padded = channels == 3 and image.dtype == np.uint8
         if padded:
@@ -125,29 +131,28 @@ class Resampler:
             # included.
             image = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
         out = cv2.warpAffine(
-            image, matrix[:2], (out_w, out_h), flags=self.flags, borderMode=self.border,
-            borderValue=(self.fill_value,) * 4,
+            image, matrix, (out_w, out_h), flags=self.flags, borderMode=self.border,
+            borderValue=self.border_value,
         )
         if padded:
             out = cv2.cvtColor(out, cv2.COLOR_RGBA2RGB)
         return out.reshape(out_h, out_w, channels)
 
-    def _shrink(self, image, matrix):
+    def _shrink(self, image, sx, sy, tx, ty):
         """Area-averages an image the resize would shrink by more than 4x (anti-aliasing)."""
         height, width = image.shape[:2]
-        scale_x, scale_y = matrix[0, 0], matrix[1, 1]  # input pixels per output pixel
         limit = MAX_BILINEAR_SHRINK if self.shrink_first else math.inf
-        new_w = width if scale_x <= limit else max(1, math.ceil(width * _SHRINK_TO / scale_x))
-        new_h = height if scale_y <= limit else max(1, math.ceil(height * _SHRINK_TO / scale_y))
+        new_w = width if sx <= limit else max(1, math.ceil(width * _SHRINK_TO / sx))
+        new_h = height if sy <= limit else max(1, math.ceil(height * _SHRINK_TO / sy))
         # OpenCV's remap stores integer coordinates in 16 bits.
         new_w, new_h = min(new_w, 32000), min(new_h, 32000)
         if (new_h, new_w) == (height, width):
-            return image, matrix
+            return image, (sx, sy, tx, ty)
         shrunk = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
         # Continuous coordinates scale with the image (OpenCV resizes about pixel centres
         # at i + 0.5, the same convention).
-        to_shrunk = np.diag([new_w / width, new_h / height, 1.0])
-        return shrunk.reshape(new_h, new_w, image.shape[2]), to_shrunk @ matrix
+        fx, fy = new_w / width, new_h / height
+        return shrunk.reshape(new_h, new_w, image.shape[2]), (fx * sx, fy * sy, fx * tx, fy * ty)
 
     def in_graph(self, image, head_matrix):
         """The resample as a tf op (a `numpy_function`) for a tf.data `map`."""
