@@ -18,7 +18,9 @@ of 1,500-4,000 px.
 Reported per loader: images/s over the epoch (wall clock), process CPU milliseconds per
 image (``time.process_time`` over the epoch / images: all threads of the process), peak
 RSS of the process (``resource.getrusage``), and the set-up time (listing, probing)
-outside the epoch.
+outside the epoch. Each loader runs ``--repeats`` times (default 3), the loaders taking
+turns, and the table gives the median of each figure (and the range of the CPU time): on
+this shared 2-core machine one run of a loader can be 20-40% off another.
 
     python benchmarks/pipeline.py --markdown              # everything, README-ready table
     python benchmarks/pipeline.py --small 400 --large 50  # quicker
@@ -29,6 +31,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -245,6 +248,19 @@ def run_one(loader, directory, timeout):
     return json.loads(lines[-1])
 
 
+def median_of(loader, runs):
+    """The median of each measurement over a loader's runs, with the CPU range."""
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[-1]
+    keys = ("images_per_s", "cpu_ms_per_image", "peak_rss_mb", "setup_s")
+    out = {"loader": loader, "runs": len(ok), "images": ok[0]["images"]}
+    out.update({k: float(statistics.median(r[k] for r in ok)) for k in keys})
+    cpu = [r["cpu_ms_per_image"] for r in ok]
+    out["cpu_range"] = (min(cpu), max(cpu))
+    return out
+
+
 def _ratio(a, b):
     return f"{a / b:.2f}×" if a and b else "–"
 
@@ -256,7 +272,7 @@ def markdown(all_results, command, load):
         plain, layers, legacy = by.get("keras_plain"), by.get("keras_layers"), by.get("legacy")
         out += [f"### ({name}) {desc}", ""]
         out += [
-            "| loader | images/s | CPU ms/image | peak RSS MB | set-up s | images/s vs Keras+layers | vs legacy | vs Keras plain | CPU/image vs Keras plain | peak RSS vs Keras plain |",
+            "| loader | images/s | CPU ms/image (range) | peak RSS MB | set-up s | images/s vs Keras+layers | vs legacy | vs Keras plain | CPU/image vs Keras plain | peak RSS vs Keras plain |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in results:
@@ -264,7 +280,8 @@ def markdown(all_results, command, load):
                 out.append(f"| {NAMES[r['loader']]} | error: {r['error']} |||||||||")
                 continue
             out.append(
-                f"| {NAMES[r['loader']]} | {r['images_per_s']:.0f} | {r['cpu_ms_per_image']:.1f} | "
+                f"| {NAMES[r['loader']]} | {r['images_per_s']:.0f} | {r['cpu_ms_per_image']:.2f} "
+                f"({r['cpu_range'][0]:.2f}-{r['cpu_range'][1]:.2f}) | "
                 f"{r['peak_rss_mb']:.0f} | {r['setup_s']:.1f} | "
                 f"{_ratio(r['images_per_s'], layers and layers['images_per_s'])} | "
                 f"{_ratio(r['images_per_s'], legacy and legacy['images_per_s'])} | "
@@ -286,6 +303,7 @@ def main(argv=None):
     parser.add_argument("--markdown", action="store_true", help="print a README-ready table")
     parser.add_argument("--output", help="also write the markdown to this file")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per loader run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per loader (round robin); medians reported")
     parser.add_argument("--_worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._worker:
@@ -302,12 +320,18 @@ def main(argv=None):
     for name in args.datasets.split(","):
         count, low, high, desc = specs[name]
         directory = make_data(args.cache, f"{name}_{count}", count, low, high, seed={"small": 1, "large": 2}[name])
-        results = []
-        for loader in args.loaders.split(","):
-            r = run_one(loader, directory, args.timeout)
-            results.append(r)
-            print(f"# {name} {loader}: {json.dumps(r)}", file=sys.stderr)
-        all_results[name] = (desc + f" -> {SIZE[0]}x{SIZE[1]} batches of {BATCH}, one epoch", results)
+        runs = {loader: [] for loader in args.loaders.split(",")}
+        # Round robin, so a slow spell of the shared machine hits every loader alike.
+        for _ in range(args.repeats):
+            for loader in runs:
+                r = run_one(loader, directory, args.timeout)
+                runs[loader].append(r)
+                print(f"# {name} {loader}: {json.dumps(r)}", file=sys.stderr)
+        results = [median_of(loader, rs) for loader, rs in runs.items()]
+        all_results[name] = (
+            desc + f" -> {SIZE[0]}x{SIZE[1]} batches of {BATCH}, one epoch, median of {args.repeats} runs",
+            results,
+        )
     if args.markdown or args.output:
         text = markdown(all_results, command.strip(), load)
         if args.markdown:
