@@ -6,12 +6,12 @@ shear, crops) compose into ONE affine matrix per image, and the image is resampl
 once with OpenCV's `warpAffine`:
 
 * OpenCV, not our XLA warp: decoded images come in many sizes, and XLA compiles once
-  per input shape; op by op the warp costs several ms per image. `warpAffine` needs no
-  compilation, runs at any size, and on 250-500 px JPEGs -> 150x150 it cost about
-  0.25 CPU ms per image inside the tf.data map, against 0.4 for the same warp compiled
-  by XLA over padded batches (plus 1.9 s of compilation in the first epoch) and 0.8 for
-  TF's `ImageProjectiveTransformV3` (`benchmarks/pipeline.py`, /tmp experiments noted
-  in the commit).
+  per input shape; op by op our warp costs about 1.4 CPU ms per image. `warpAffine`
+  needs no compilation and runs at any size. On 250-500 px JPEGs -> 150x150 it cost
+  about 0.15-0.25 CPU ms per image, against 0.4 for our warp compiled by XLA over
+  padded batches (plus its compilation in the first epoch) and 0.8 for TF's
+  `ImageProjectiveTransformV3` (the alternatives measured are listed in
+  `benchmarks/PIPELINE_RESULTS.md`).
 * The matrices keep the library's conventions (continuous coordinates, output ->
   input, see `keras_aug.core.matrices`); they are converted to OpenCV's pixel-index
   convention here. Fill modes map one to one: constant -> BORDER_CONSTANT, nearest ->
@@ -51,6 +51,7 @@ MAX_CHANNELS = 4
 # first area-averaged to twice the resize region (see the module docstring).
 MAX_BILINEAR_SHRINK = 4.0
 _SHRINK_TO = 2.0
+
 
 def supports(interpolation, fill_mode, dtype, channels):
     """Whether the fused OpenCV resample handles these settings and images."""
