@@ -264,11 +264,12 @@ def build(
         dtype: float dtype of images and labels.
         batch_fn: optional graph function `(images) -> images` applied after the
             per-batch augmentation (rescale and friends).
-        fuse_resize: True (default) resizes and applies the leading geometric run of
-            `augment` as one resample per image, when `resample.supports` the settings
-            (nearest/bilinear, the same as the run's, at most 4 channels); otherwise,
-            and with False, images are resized with `tf.image.resize` and the whole
-            augmentation runs per batch.
+        fuse_resize: True (default) applies the leading geometric run of `augment` per
+            image with OpenCV (`keras_aug.data.resample`), as one resample with the
+            resize when `interpolation` is the run's, else after `tf.image.resize`. With
+            False, or settings OpenCV does not cover (more than 4 channels, integer
+            dtypes other than uint8/uint16/int16), images are resized with
+            `tf.image.resize` and the whole augmentation runs per batch.
     """
     if not isinstance(fuse_resize, (bool, np.bool_)):
         raise ValueError(f"fuse_resize must be True or False; received fuse_resize={fuse_resize!r}")
@@ -344,21 +345,29 @@ def build(
     out_shape = _output_shape(target_size, source, channels, head)
     image_dtype = tf.uint8 if source.probes is not None else tf.as_dtype(source.array.dtype)
 
-    # ---- how the augmentation splits: fused per image, or all per batch ------------------
+    # ---- how the augmentation splits: per image (OpenCV), or all per batch --------------
+    # The leading geometric run is resampled per image. When the resize uses the run's
+    # interpolation, resize and run are ONE resample; with another resize method (the
+    # legacy front end resizes with "nearest" and warps bilinear, as the legacy generator
+    # does) `tf.image.resize` goes first and the run is warped at the target size.
     resampler = None
+    resize_first = True
     batch_augment = tail
     if head:
-        interpolation_, fill_mode, fill_value = head_settings(head)
-        resize_to = target_size if target_size is not None else tuple(source.array.shape[1:3])
-        if (
-            fuse_resize
-            and method == interpolation_
-            and resample.supports(method, fill_mode, image_dtype, channels)
-            and None not in out_shape
+        run_interpolation, fill_mode, fill_value = head_settings(head)
+        fused = method == run_interpolation
+        warped_dtype = image_dtype if fused else dtype
+        if fuse_resize and None not in out_shape and resample.supports(
+            run_interpolation, fill_mode, warped_dtype, channels
         ):
+            resize_first = not fused
             resampler = resample.Resampler(
-                resize_to, out_shape[:2], keep_aspect_ratio=keep_aspect_ratio,
-                interpolation=method, fill_mode=fill_mode, fill_value=fill_value,
+                target_size if target_size is not None else tuple(source.array.shape[1:3]),
+                out_shape[:2],
+                keep_aspect_ratio=keep_aspect_ratio and fused,
+                interpolation=run_interpolation,
+                fill_mode=fill_mode,
+                fill_value=fill_value,
             )
         else:
             batch_augment = augment
@@ -425,12 +434,12 @@ def build(
     ds = ds.scan(tf.constant(-1, tf.int64), watch)
     ds = ds.filter(lambda position, index, *rest: index >= 0)
 
-    # ---- stage 3b: resize (fused with the geometric run), labels -------------------------
+    # ---- stage 3b: resize and the geometric run (per image), labels ---------------------
     def process_one(position, index, key, image, *head):
+        if resize_first:
+            image = resize(image)
         if resampler is not None:
             image = resampler.in_graph(image, head[0])
-        else:
-            image = resize(image)
         image = tf.ensure_shape(tf.cast(image, dtype), out_shape)
         y = label_fn(index) if label_fn is not None else None
         w = tf.gather(weights, index) if weights is not None else None
