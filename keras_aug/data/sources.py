@@ -136,11 +136,11 @@ def from_directory(
         dtype: float dtype of images and labels.
         rescale: optional factor multiplied into the images (e.g. 1/255).
         verbose: print "Found N images belonging to K classes." like the legacy iterator.
-        fuse_resize: with `augment`, True (default) resamples each image once: the
-            resize and the leading run of geometric layers compose into one matrix
-            (`keras_aug.data.resample`, bilinear or nearest, matching the layers'
-            interpolation). False, or settings the fused resample does not cover,
-            resize first and run the whole augmentation per batch (two resamples).
+        fuse_resize: with `augment`, True (default) applies the leading run of geometric
+            layers per image with OpenCV (`keras_aug.data.resample`): one resample
+            together with the resize when `interpolation` is the layers' (bilinear or
+            nearest), else right after the resize. False, or settings OpenCV does not
+            cover, resize first and run the whole augmentation per batch.
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
