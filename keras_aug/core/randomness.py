@@ -75,11 +75,6 @@ def _bits(shape, k0, k1):
     return tf.reshape(x, shape)
 
 
-def random_bits(shape, seed):
-    """uint32 bits of `shape`, a pure function of (seed, position): same in every execution mode."""
-    return _bits(shape, *_keys(as_seed(seed)))
-
-
 def _unit_uniform(shape, keys):
     """Floats in [0, 1) with 24 random bits, from stream keys (k0, k1)."""
     bits = tf.bitwise.right_shift(_bits(shape, *keys), tf.constant(8, tf.uint32))
