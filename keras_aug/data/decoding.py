@@ -26,6 +26,14 @@ Two halves:
 
 * `make_graph_decoder` (graph side): returns a function mapping one element's probe
   fields to a `uint8` HWC tensor with 1, 3 or 4 channels (`color_mode`).
+
+* `decode_array` (Python side): the same pixels as a numpy array, for the data path's
+  per-image OpenCV resample (`keras_aug.data.pipeline` loads groups of files in one
+  Python call there). JPEGs are decoded by OpenCV's libjpeg-turbo with the same ISLOW
+  IDCT and DCT scaling, bit-identical to `tf.io.decode_jpeg(dct_method=
+  "INTEGER_ACCURATE")` and about 1.5x faster at full scale on this project's benchmark
+  images; PNGs by `tf.io.decode_png` (run eagerly: the very conversions of the graph
+  route); everything else by PIL, as in the graph.
 """
 
 import dataclasses
@@ -36,6 +44,7 @@ import threading
 import warnings
 from concurrent import futures
 
+import cv2
 import numpy as np
 import tensorflow as tf
 from PIL import Image
@@ -129,11 +138,11 @@ def _confirm_decodes(path, fmt):
             tf.io.decode_png(data)
         return ""
     except (tf.errors.OpError, ValueError) as e:  # pragma: no branch
-        message = _short_error(e)
+        message = short_error(e)
         return f"truncated or corrupt image data ({message[:200]})"
 
 
-def _short_error(error):
+def short_error(error):
     """The human part of a TF error message (drops the `{{function_node ...}}` prefix)."""
     text = getattr(error, "message", None) or str(error)
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text).strip()
@@ -268,6 +277,66 @@ def orient(image, orientation):
     ]
     index = tf.clip_by_value(tf.cast(orientation, tf.int32) - 1, 0, 7)
     return tf.switch_case(index, branches)
+
+
+def orient_array(image, orientation):
+    """`orient` for a numpy HWC array (a view: flips and transposes copy nothing)."""
+    if orientation in (5, 6, 7, 8):
+        image = image.transpose(1, 0, 2)
+    # After the transpose, each orientation is one flip (see `orient`'s branches).
+    flips = {2: (slice(None), slice(None, None, -1)), 3: (slice(None, None, -1), slice(None, None, -1)),
+             4: (slice(None, None, -1),), 6: (slice(None), slice(None, None, -1)),
+             7: (slice(None, None, -1), slice(None, None, -1)), 8: (slice(None, None, -1),)}
+    return image[flips[orientation]] if orientation in flips else image
+
+
+# OpenCV's reduced-scale reads are libjpeg's DCT scaling (scale_denom = ratio).
+_CV2_JPEG_READS = {
+    (False, 1): cv2.IMREAD_COLOR, (False, 2): cv2.IMREAD_REDUCED_COLOR_2,
+    (False, 4): cv2.IMREAD_REDUCED_COLOR_4, (False, 8): cv2.IMREAD_REDUCED_COLOR_8,
+    (True, 1): cv2.IMREAD_GRAYSCALE, (True, 2): cv2.IMREAD_REDUCED_GRAYSCALE_2,
+    (True, 4): cv2.IMREAD_REDUCED_GRAYSCALE_4, (True, 8): cv2.IMREAD_REDUCED_GRAYSCALE_8,
+}
+
+
+def decode_array(probe, color_mode="rgb", ratio=1, pad_rgb=False):
+    """Decodes one probed file in Python: the graph decoder's pixels, as a numpy array.
+
+    Args:
+        probe: a good `Probe` (its route, path and EXIF orientation are used).
+        color_mode: "grayscale", "rgb" or "rgba".
+        ratio: the JPEG DCT down-scale (1, 2, 4 or 8), as in `dct_ratio`.
+        pad_rgb: with color_mode "rgb", return RGBA with alpha 255 instead (OpenCV
+            warps 4 channels faster than 3; the caller drops alpha after the warp).
+
+    Returns:
+        A C-contiguous uint8 [H, W, C] array, C = `CHANNELS[color_mode]` (4 if padded),
+        oriented as EXIF says. Raises (OSError, ValueError, tf errors) on data that
+        cannot be decoded.
+    """
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"color_mode must be one of {COLOR_MODES}; received {color_mode!r}")
+    pad = pad_rgb and color_mode == "rgb"
+    if probe.route == ROUTE_PIL:
+        image = pil_decode(probe.path, color_mode, ratio)
+        return cv2.cvtColor(image, cv2.COLOR_RGB2RGBA) if pad else image
+    data = np.fromfile(probe.path, np.uint8)
+    if probe.route == ROUTE_TF_JPEG:
+        grey = color_mode == "grayscale"
+        flags = _CV2_JPEG_READS[(grey, int(ratio))] | cv2.IMREAD_IGNORE_ORIENTATION
+        image = cv2.imdecode(data, flags) if data.size else None
+        if image is None:
+            raise ValueError("OpenCV could not decode the JPEG data")
+        if grey:
+            image = image[:, :, None]
+        else:
+            to_rgb = color_mode == "rgba" or pad
+            image = cv2.cvtColor(image, cv2.COLOR_BGR2RGBA if to_rgb else cv2.COLOR_BGR2RGB)
+    else:
+        image = tf.io.decode_png(data.tobytes(), channels=CHANNELS[color_mode], dtype=tf.uint8).numpy()
+        if pad:
+            image = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
+    return np.ascontiguousarray(orient_array(image, probe.orientation))
 
 
 def pil_decode(path, color_mode="rgb", ratio=1, apply_orientation=True):

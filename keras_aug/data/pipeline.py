@@ -11,10 +11,13 @@ One epoch of a pipeline is built like this:
 3. **Load** (parallel `map`, `deterministic=True`): read + decode + resize one element.
    The leading run of geometric augmentation is fused with the resize into one resample
    per image (`keras_aug.data.resample`); its matrices are drawn beforehand, vectorized,
-   for chunks of the epoch's order, seeded from `(key, chunk)`.
-4. **Bad-file net.** `ignore_errors()` drops an element whose decoding failed (corruption
-   the listing-time probe could not see); a `scan` over positions spots the gap, looks up
-   the dropped file and reports it by path (warning + `bad_files`), or raises with
+   for chunks of the epoch's order, seeded from `(key, chunk)`. Files on that fused path
+   are decoded and resampled in groups, one Python call per group
+   (`keras_aug.data.file_groups`); otherwise TF decodes each file in the graph.
+4. **Bad-file net.** An element whose decoding failed (corruption the listing-time probe
+   could not see) is dropped: by `ignore_errors()` after the graph decoder, by its `ok`
+   flag after a file group. A `scan` over positions spots the gap, looks up the dropped
+   file and reports it by path (warning + `bad_files`), or raises with
    `on_bad_file="raise"`. A sentinel element at position `n` catches gaps at the end.
 5. **Batch**, then the non-geometric rest of the augmentation per batch with a seed from
    `(key, batch index)`, then `prefetch`.
@@ -35,6 +38,7 @@ import tensorflow as tf
 
 from keras_aug.core.base import ImageShape
 from keras_aug.data import decoding
+from keras_aug.data import file_groups
 from keras_aug.data import resample
 from keras_aug.layers import compose
 
@@ -86,6 +90,8 @@ def epoch_order(seed, key, n, shuffle):
 
 # The per-image geometric parameters are drawn for this many images at a time.
 HEAD_CHUNK = 1024
+# Index of an element whose file failed in a file group (-1 is the end sentinel).
+_FAILED = -2
 # Second seed word of chunk seeds: below every batch seed's (-1 - batch index).
 _CHUNK_TAG = -(2**40)
 
@@ -266,10 +272,11 @@ def build(
             per-batch augmentation (rescale and friends).
         fuse_resize: True (default) applies the leading geometric run of `augment` per
             image with OpenCV (`keras_aug.data.resample`), as one resample with the
-            resize when `interpolation` is the run's, else after `tf.image.resize`. With
-            False, or settings OpenCV does not cover (more than 4 channels, integer
-            dtypes other than uint8/uint16/int16), images are resized with
-            `tf.image.resize` and the whole augmentation runs per batch.
+            resize when `interpolation` is the run's (files are then decoded and
+            resampled in groups, `keras_aug.data.file_groups`), else after
+            `tf.image.resize`. With False, or settings OpenCV does not cover (more than
+            4 channels, integer dtypes other than uint8/uint16/int16), images are
+            resized with `tf.image.resize` and the whole augmentation runs per batch.
     """
     if not isinstance(fuse_resize, (bool, np.bool_)):
         raise ValueError(f"fuse_resize must be True or False; received fuse_resize={fuse_resize!r}")
@@ -295,7 +302,7 @@ def build(
         orientations = tf.constant([p.orientation for p in probes], tf.int32)
         ratio_index = tf.constant(source.ratio_index, tf.int32)
         ratios = [1 << int(r) for r in source.ratio_index]
-        pending = {}  # path -> reason from the PIL route, reported by the gap net
+        pending = {}  # path -> reason from the PIL route or a file group, for the gap net
 
         def pil_loader(index):
             i = int(index)
@@ -372,8 +379,11 @@ def build(
         else:
             batch_augment = augment
 
+    group_loader = None
     if resampler is not None:
         sample_head = HeadSampler(head, resampler.target_size, channels)
+        if source.probes is not None and not resize_first:
+            group_loader = file_groups.FileGroupLoader(probes, ratios, color_mode, resampler, pending)
 
     def head_matrices(chunk, element):
         """Attaches the geometric run's [3, 3] matrix (at the resize size) to each element."""
@@ -405,9 +415,21 @@ def build(
         image = tf.cond(index >= 0, lambda: load(index), lambda: tf.zeros(sentinel_shape, image_dtype))
         return (position, index, key, image) + head
 
+    def load_group(position, index, key, matrices):
+        images, ok = group_loader.in_graph(index, matrices)
+        return position, tf.where(ok | (index < 0), index, _FAILED), key, images
+
     keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
     ds = keys.flat_map(epoch)
-    ds = ds.map(decode_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+    if group_loader is not None:
+        ds = ds.batch(file_groups.GROUP_SIZE)
+        ds = ds.map(load_group, num_parallel_calls=num_parallel_calls, deterministic=True).unbatch()
+        ds = ds.filter(lambda position, index, *rest: index != _FAILED)
+    else:
+        ds = ds.map(decode_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+        # Only decoding sits before ignore_errors: an error in resizing or augmentation is
+        # a bug to surface, not a bad file to skip.
+        ds = ds.ignore_errors()
 
     # ---- stage 4: the bad-file net -------------------------------------------------------
     def report_dropped(dropped):
@@ -428,9 +450,6 @@ def build(
         new_last = tf.cond(position > last + 1, on_gap, lambda: position)
         return new_last, element
 
-    # Only decoding sits before ignore_errors: an error in resizing or augmentation is a
-    # bug to surface, not a bad file to skip.
-    ds = ds.ignore_errors()
     ds = ds.scan(tf.constant(-1, tf.int64), watch)
     ds = ds.filter(lambda position, index, *rest: index >= 0)
 
@@ -438,7 +457,7 @@ def build(
     def process_one(position, index, key, image, *head):
         if resize_first:
             image = resize(image)
-        if resampler is not None:
+        if head:  # not resampled yet (a file group resamples as it decodes)
             image = resampler.in_graph(image, head[0])
         image = tf.ensure_shape(tf.cast(image, dtype), out_shape)
         y = label_fn(index) if label_fn is not None else None

@@ -3,7 +3,8 @@
 `from_directory` and friends decode each file at its own size. The resize to the
 target size and the leading run of geometric layers (flip, rotation, zoom, shift,
 shear, crops) compose into ONE affine matrix per image, and the image is resampled
-once with OpenCV's `warpAffine`:
+once with OpenCV's `warpAffine` (files: right after their decode, a group of files per
+Python call, `keras_aug.data.file_groups`; arrays: one call per image, `in_graph`):
 
 * OpenCV, not our XLA warp: decoded images come in many sizes, and XLA compiles once
   per input shape; op by op our warp costs about 1.4 CPU ms per image. `warpAffine`
@@ -112,8 +113,13 @@ class Resampler:
         self.fill_value = float(fill_value)
         self.border_value = (self.fill_value,) * 4
 
-    def __call__(self, image, head_matrix):
-        """Numpy: `image` [H, W, C], `head_matrix` [3, 3] at the target size -> [h, w, C]."""
+    def __call__(self, image, head_matrix, out=None):
+        """Numpy: `image` [H, W, C], `head_matrix` [3, 3] at the target size -> [h, w, C].
+
+        `out`: an optional C-contiguous [h, w, C'] array of the image's dtype to write
+        the result into (returned). An RGB uint8 image may come already padded to RGBA
+        (C = 4) with C' = 3: alpha is then dropped after the warp, as below.
+        """
         height, width, channels = image.shape
         sx, sy, tx, ty = resize_scale_offset(height, width, self.target_size, self.keep_aspect_ratio)
         image, (sx, sy, tx, ty) = self._shrink(image, sx, sy, tx, ty)
@@ -125,19 +131,25 @@ class Resampler:
         d, e, f = sy * h10, sy * h11, sy * h12 + ty
         matrix = np.array([[a, b, c + 0.5 * (a + b) - 0.5], [d, e, f + 0.5 * (d + e) - 0.5]])
         out_h, out_w = self.output_size
-        padded = channels == 3 and image.dtype == np.uint8
-        if padded:
+        out_channels = channels if out is None else out.shape[-1]
+        if channels == 3 and image.dtype == np.uint8:
             # OpenCV's vectorized bilinear remap covers 1 and 4 channels of uint8, not
             # 3: warping RGBA and dropping A is exact and about 1.5x faster, copies
             # included.
             image = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
-        out = cv2.warpAffine(
+        warped = cv2.warpAffine(
             image, matrix, (out_w, out_h), flags=self.flags, borderMode=self.border,
             borderValue=self.border_value,
         )
-        if padded:
-            out = cv2.cvtColor(out, cv2.COLOR_RGBA2RGB)
-        return out.reshape(out_h, out_w, channels)
+        if out_channels == 3 and image.shape[2] == 4:
+            result = cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=out)
+        else:
+            result = warped.reshape(out_h, out_w, image.shape[2])
+        if out is None:
+            return result
+        if not np.shares_memory(result, out):
+            out[...] = result
+        return out
 
     def _shrink(self, image, sx, sy, tx, ty):
         """Area-averages an image the resize would shrink by more than 4x (anti-aliasing)."""

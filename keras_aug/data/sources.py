@@ -139,8 +139,10 @@ def from_directory(
         fuse_resize: with `augment`, True (default) applies the leading run of geometric
             layers per image with OpenCV (`keras_aug.data.resample`): one resample
             together with the resize when `interpolation` is the layers' (bilinear or
-            nearest), else right after the resize. False, or settings OpenCV does not
-            cover, resize first and run the whole augmentation per batch.
+            nearest), else right after the resize. On the one-resample path files are
+            decoded in Python as well, a group per call (`keras_aug.data.file_groups`:
+            OpenCV for JPEGs, the same pixels as the graph decoder). False, or settings
+            OpenCV does not cover, resize first and run the whole augmentation per batch.
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
