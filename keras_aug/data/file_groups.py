@@ -9,9 +9,10 @@ call and a tf.data element in flight, and OpenCV's JPEG decode is faster than TF
 CPU time per image by about 10-15% (paired epochs in one process; the commit gives the
 figures).
 
-A file that fails to read or decode does not fail the call: its `ok` flag is False and
-its reason goes to `failures` (path -> reason), which the pipeline's bad-file net
-reports. An error in the resample is a bug and raises.
+A file that fails to read or decode does not fail the call: it is reported right there
+(`report(path, reason)`: the dataset's `BadFileLog`, which warns, or raises with
+`on_bad_file="raise"`) and left out of the group's images. An error in the resample is a
+bug and raises.
 """
 
 import numpy as np
@@ -26,43 +27,47 @@ GROUP_SIZE = 8
 
 
 class FileGroupLoader:
-    """`(indices [k], head matrices [k, 3, 3]) -> (images [k, h, w, C] uint8, ok [k])`.
+    """`(indices [k], head matrices [k, 3, 3]) -> (images [k', h, w, C] uint8, ok [k])`.
+
+    `images` holds, in order, the files that decoded (`ok` True); k' = sum(ok).
 
     Args:
         probes: the source's `Probe`s (route, path, orientation of each file).
         ratios: JPEG DCT down-scale per file (1, 2, 4 or 8).
         color_mode: "grayscale", "rgb" or "rgba".
         resampler: the fused `resample.Resampler` (resize + geometric run).
-        failures: dict that receives `path -> reason` for files that fail to decode.
+        report: `report(path, reason)`, called for each file that fails to decode.
 
-    Index -1 (the pipeline's end-of-epoch sentinel) gives a zero image with ok False.
+    Negative indices (the pipeline's end-of-epoch sentinel) are skipped (ok False).
     """
 
-    def __init__(self, probes, ratios, color_mode, resampler, failures):
+    def __init__(self, probes, ratios, color_mode, resampler, report):
         self.probes = probes
         self.ratios = [int(r) for r in ratios]
         self.color_mode = color_mode
         self.channels = decoding.CHANNELS[color_mode]
         self.resampler = resampler
-        self.failures = failures
+        self.report = report
 
     def __call__(self, indices, matrices):
         height, width = self.resampler.output_size
         images = np.zeros((len(indices), height, width, self.channels), np.uint8)
         ok = np.zeros(len(indices), bool)
+        count = 0
         for j, i in enumerate(indices.tolist()):
             if i < 0:
                 continue
             probe = self.probes[i]
             try:
-                # RGB comes padded to RGBA: the resample drops alpha into images[j].
+                # RGB comes padded to RGBA: the resample drops alpha as it writes.
                 image = decoding.decode_array(probe, self.color_mode, self.ratios[i], pad_rgb=True)
-            except Exception as e:  # reported by the pipeline's bad-file net
-                self.failures[probe.path] = f"cannot decode ({type(e).__name__}: {decoding.short_error(e)})"
+            except Exception as e:
+                self.report(probe.path, f"cannot decode ({type(e).__name__}: {decoding.short_error(e)})")
                 continue
-            self.resampler(image, matrices[j], out=images[j])
+            self.resampler(image, matrices[j], out=images[count])
             ok[j] = True
-        return images, ok
+            count += 1
+        return images[:count], ok
 
     def in_graph(self, indices, matrices):
         """The loader as a tf op (`numpy_function`) for a tf.data `map` over groups."""

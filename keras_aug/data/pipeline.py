@@ -12,13 +12,14 @@ One epoch of a pipeline is built like this:
    The leading run of geometric augmentation is fused with the resize into one resample
    per image (`keras_aug.data.resample`); its matrices are drawn beforehand, vectorized,
    for chunks of the epoch's order, seeded from `(key, chunk)`. Files on that fused path
-   are decoded and resampled in groups, one Python call per group
+   are decoded, resampled and labelled in groups, one Python call per group
    (`keras_aug.data.file_groups`); otherwise TF decodes each file in the graph.
-4. **Bad-file net.** An element whose decoding failed (corruption the listing-time probe
-   could not see) is dropped: by `ignore_errors()` after the graph decoder, by its `ok`
-   flag after a file group. A `scan` over positions spots the gap, looks up the dropped
-   file and reports it by path (warning + `bad_files`), or raises with
-   `on_bad_file="raise"`. A sentinel element at position `n` catches gaps at the end.
+4. **Bad-file net.** A file whose decoding failed (corruption the listing-time probe
+   could not see) is reported by path (warning + `bad_files`, or an error with
+   `on_bad_file="raise"`) and dropped. A file group reports its failures itself. After
+   the graph decoder, `ignore_errors()` drops the element and a `scan` over positions
+   spots the gap and looks up the dropped file; a sentinel element at position `n`
+   catches gaps at the end.
 5. **Batch**, then the non-geometric rest of the augmentation per batch with a seed from
    `(key, batch index)`, then `prefetch`.
 
@@ -90,8 +91,6 @@ def epoch_order(seed, key, n, shuffle):
 
 # The per-image geometric parameters are drawn for this many images at a time.
 HEAD_CHUNK = 1024
-# Index of an element whose file failed in a file group (-1 is the end sentinel).
-_FAILED = -2
 # Second seed word of chunk seeds: below every batch seed's (-1 - batch index).
 _CHUNK_TAG = -(2**40)
 
@@ -302,7 +301,7 @@ def build(
         orientations = tf.constant([p.orientation for p in probes], tf.int32)
         ratio_index = tf.constant(source.ratio_index, tf.int32)
         ratios = [1 << int(r) for r in source.ratio_index]
-        pending = {}  # path -> reason from the PIL route or a file group, for the gap net
+        pending = {}  # path -> reason from the PIL route, reported by the gap net
 
         def pil_loader(index):
             i = int(index)
@@ -383,7 +382,7 @@ def build(
     if resampler is not None:
         sample_head = HeadSampler(head, resampler.target_size, channels)
         if source.probes is not None and not resize_first:
-            group_loader = file_groups.FileGroupLoader(probes, ratios, color_mode, resampler, pending)
+            group_loader = file_groups.FileGroupLoader(probes, ratios, color_mode, resampler, bad_files.report)
 
     def head_matrices(chunk, element):
         """Attaches the geometric run's [3, 3] matrix (at the resize size) to each element."""
@@ -408,63 +407,71 @@ def build(
             return elements
         return elements.batch(HEAD_CHUNK).enumerate().map(head_matrices).unbatch()
 
-    # ---- stage 3a: read + decode (the only stage allowed to fail per file) ---------------
-    sentinel_shape = [1, 1, channels] if source.probes is not None else list(source.array.shape[1:])
-
-    def decode_one(position, index, key, *head):
-        image = tf.cond(index >= 0, lambda: load(index), lambda: tf.zeros(sentinel_shape, image_dtype))
-        return (position, index, key, image) + head
-
-    def load_group(position, index, key, matrices):
-        images, ok = group_loader.in_graph(index, matrices)
-        return position, tf.where(ok | (index < 0), index, _FAILED), key, images
-
-    keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-    ds = keys.flat_map(epoch)
-    if group_loader is not None:
-        ds = ds.batch(file_groups.GROUP_SIZE)
-        ds = ds.map(load_group, num_parallel_calls=num_parallel_calls, deterministic=True).unbatch()
-        ds = ds.filter(lambda position, index, *rest: index != _FAILED)
-    else:
-        ds = ds.map(decode_one, num_parallel_calls=num_parallel_calls, deterministic=True)
-        # Only decoding sits before ignore_errors: an error in resizing or augmentation is
-        # a bug to surface, not a bad file to skip.
-        ds = ds.ignore_errors()
-
-    # ---- stage 4: the bad-file net -------------------------------------------------------
-    def report_dropped(dropped):
-        for i in dropped.tolist():
-            # Warns once per path; with on_bad_file="raise" raises a ValueError naming the
-            # file, which stops the iteration as a tf error carrying that message.
-            bad_files.report(*describe_failure(i))
-        return np.int64(0)
-
-    def watch(last, element):
-        position, key = element[0], element[2]
-
-        def on_gap():
-            dropped = tf.gather(epoch_order(seed, key, n, shuffle), tf.range(last + 1, position))
-            done = tf.numpy_function(report_dropped, [dropped], tf.int64, stateful=True)
-            return position + done
-
-        new_last = tf.cond(position > last + 1, on_gap, lambda: position)
-        return new_last, element
-
-    ds = ds.scan(tf.constant(-1, tf.int64), watch)
-    ds = ds.filter(lambda position, index, *rest: index >= 0)
-
-    # ---- stage 3b: resize and the geometric run (per image), labels ---------------------
-    def process_one(position, index, key, image, *head):
-        if resize_first:
-            image = resize(image)
-        if head:  # not resampled yet (a file group resamples as it decodes)
-            image = resampler.in_graph(image, head[0])
-        image = tf.ensure_shape(tf.cast(image, dtype), out_shape)
+    def labelled(image, index, key):
+        """(image, y, w, key): one element, or a group's (index and key vectors)."""
         y = label_fn(index) if label_fn is not None else None
         w = tf.gather(weights, index) if weights is not None else None
         return image, y, w, key
 
-    ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+    keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+    ds = keys.flat_map(epoch)
+
+    if group_loader is not None:
+        # ---- stage 3-4 on the fused path: file groups --------------------------------
+        # Read, decode, resample and label a group of files in one step; the loader drops
+        # and reports the files that fail to decode (so no gap net, no ignore_errors).
+        def load_group(position, index, key, matrices):
+            images, ok = group_loader.in_graph(index, matrices)
+            images = tf.ensure_shape(tf.cast(images, dtype), [None] + list(out_shape))
+            return labelled(images, tf.boolean_mask(index, ok), tf.boolean_mask(key, ok))
+
+        ds = ds.batch(file_groups.GROUP_SIZE)
+        ds = ds.map(load_group, num_parallel_calls=num_parallel_calls, deterministic=True)
+        ds = ds.unbatch()
+    else:
+        # ---- stage 3a: read + decode (the only stage allowed to fail per file) -----------
+        sentinel_shape = [1, 1, channels] if source.probes is not None else list(source.array.shape[1:])
+
+        def decode_one(position, index, key, *head):
+            image = tf.cond(index >= 0, lambda: load(index), lambda: tf.zeros(sentinel_shape, image_dtype))
+            return (position, index, key, image) + head
+
+        ds = ds.map(decode_one, num_parallel_calls=num_parallel_calls, deterministic=True)
+
+        # ---- stage 4: the bad-file net ---------------------------------------------------
+        def report_dropped(dropped):
+            for i in dropped.tolist():
+                # Warns once per path; with on_bad_file="raise" raises a ValueError naming
+                # the file, which stops the iteration as a tf error carrying that message.
+                bad_files.report(*describe_failure(i))
+            return np.int64(0)
+
+        def watch(last, element):
+            position, key = element[0], element[2]
+
+            def on_gap():
+                dropped = tf.gather(epoch_order(seed, key, n, shuffle), tf.range(last + 1, position))
+                done = tf.numpy_function(report_dropped, [dropped], tf.int64, stateful=True)
+                return position + done
+
+            new_last = tf.cond(position > last + 1, on_gap, lambda: position)
+            return new_last, element
+
+        # Only decoding sits before ignore_errors: an error in resizing or augmentation is
+        # a bug to surface, not a bad file to skip.
+        ds = ds.ignore_errors()
+        ds = ds.scan(tf.constant(-1, tf.int64), watch)
+        ds = ds.filter(lambda position, index, *rest: index >= 0)
+
+        # ---- stage 3b: resize and the geometric run (per image), labels -----------------
+        def process_one(position, index, key, image, *head):
+            if resize_first:
+                image = resize(image)
+            if resampler is not None:
+                image = resampler.in_graph(image, head[0])
+            return labelled(tf.ensure_shape(tf.cast(image, dtype), out_shape), index, key)
+
+        ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
 
     # ---- stage 5: batch, per-batch augmentation ------------------------------------------
     if batch_size is not None:

@@ -150,16 +150,20 @@ def test_a_failing_resample_raises_instead_of_skipping_the_file(clean_tree, monk
     assert len(ds.bad_files) == 0
 
 
-def test_loader_marks_the_end_sentinel_and_writes_each_image_in_place(clean_tree):
+def test_loader_skips_the_sentinel_reports_failures_and_packs_the_good_images(clean_tree, tmp_path):
     paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(clean_tree) for f in fs if f.endswith((".png", ".jpg")))
     probes = decoding.probe_files(paths)
-    failures = {}
+    vanished = decoding.probe_file(save(str(tmp_path / "gone.png"), noise(12, 16), fmt="PNG"))
+    os.remove(vanished.path)  # probed fine, gone by the time it is read
+    probes.append(vanished)
+    reports = []
     resampler = resample.Resampler((12, 16), (12, 16))
-    loader = file_groups.FileGroupLoader(probes, [1] * len(probes), "rgb", resampler, failures)
-    identity = np.tile(np.eye(3, dtype=np.float32), (3, 1, 1))
-    images, ok = loader(np.array([1, -1, 0]), identity)
-    assert ok.tolist() == [True, False, True] and not failures
-    assert images.shape == (3, 12, 16, 3) and not images[1].any()
-    # Same size in and out with an identity matrix: the decoded pixels themselves.
+    loader = file_groups.FileGroupLoader(probes, [1] * len(probes), "rgb", resampler, lambda *r: reports.append(r))
+    identity = np.tile(np.eye(3, dtype=np.float32), (4, 1, 1))
+    images, ok = loader(np.array([1, -1, len(probes) - 1, 0]), identity)
+    assert ok.tolist() == [True, False, False, True]
+    assert [path for path, _ in reports] == [vanished.path] and reports[0][1].startswith("cannot decode")
+    # The good files, in order; with an identity matrix at the same size, their pixels.
+    assert images.shape == (2, 12, 16, 3)
     np.testing.assert_array_equal(images[0], decoding.decode_array(probes[1], "rgb"))
-    np.testing.assert_array_equal(images[2], decoding.decode_array(probes[0], "rgb"))
+    np.testing.assert_array_equal(images[1], decoding.decode_array(probes[0], "rgb"))
