@@ -121,6 +121,12 @@ def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
         path = os.path.join(root, rel)
         assert reported[path].startswith("cannot decode"), reported[path]
         assert sum(path in str(w.message) for w in caught) == 1
+    # A second epoch neither loses nor re-reports anything.
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        assert sum(len(x) for x, _ in ds) == len(good)
+    assert not [w for w in again if "skipping bad image" in str(w.message)]
+    assert len(ds.bad_files) == len(bad)
 
 
 def test_on_bad_file_raise_inside_a_file_group_names_the_file(bad_tree, tmp_path):
