@@ -5,9 +5,10 @@ decode moves next to it: a group of files is read, decoded (`decoding.decode_arr
 and warped at the output size in ONE `tf.numpy_function` call. Against TF's
 `decode_jpeg` followed by one Python call per image this saves, per image, a Python
 call and a tf.data element in flight, and OpenCV's JPEG decode is faster than TF's
-(bit-identical pixels). On `benchmarks/pipeline.py`'s 2,000 JPEGs it cut the loader's
-CPU time per image by about 10-15% (paired epochs in one process; the commit gives the
-figures).
+(bit-identical pixels). Groups are then labelled as a whole, so no per-element stage
+follows them before batching. On `benchmarks/pipeline.py`'s 2,000 JPEGs this cut the
+augmented loader's CPU time per image by about 20% (`benchmarks/PIPELINE_RESULTS.md`
+gives each step).
 
 A file that fails to read or decode does not fail the call: it is reported right there
 (`report(path, reason)`: the dataset's `BadFileLog`, which warns, or raises with
@@ -71,7 +72,8 @@ class FileGroupLoader:
 
     def in_graph(self, indices, matrices):
         """The loader as a tf op (`numpy_function`) for a tf.data `map` over groups."""
-        images, ok = tf.numpy_function(self, [indices, matrices], (tf.uint8, tf.bool), stateful=False)
+        # Stateful: it reports bad files (warns, or raises with on_bad_file="raise").
+        images, ok = tf.numpy_function(self, [indices, matrices], (tf.uint8, tf.bool), stateful=True)
         height, width = self.resampler.output_size
         images.set_shape([None, height, width, self.channels])
         ok.set_shape([None])
