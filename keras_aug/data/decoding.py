@@ -151,6 +151,11 @@ def short_error(error):
     return (text.splitlines()[0] if text else type(error).__name__)[:200]
 
 
+def decode_failure(error):
+    """The bad-file reason for an exception raised while decoding a probed file."""
+    return f"cannot decode ({type(error).__name__}: {short_error(error)})"
+
+
 def probe_file(path, max_pixels=DEFAULT_MAX_PIXELS):
     """Reads one file's header and decides whether and how to decode it.
 

@@ -63,7 +63,7 @@ class FileGroupLoader:
                 # RGB comes padded to RGBA: the resample drops alpha as it writes.
                 image = decoding.decode_array(probe, self.color_mode, self.ratios[i], pad_rgb=True)
             except Exception as e:
-                self.report(probe.path, f"cannot decode ({type(e).__name__}: {decoding.short_error(e)})")
+                self.report(probe.path, decoding.decode_failure(e))
                 continue
             self.resampler(image, matrices[j], out=images[count])
             ok[j] = True

@@ -309,7 +309,7 @@ def build(
             try:
                 return decoding.pil_decode(path, color_mode, ratios[i])
             except Exception as e:  # reported by the gap net, with this reason
-                pending[path] = f"cannot decode ({type(e).__name__}: {e})"
+                pending[path] = decoding.decode_failure(e)
                 raise
 
         decode = decoding.make_graph_decoder(
@@ -421,10 +421,9 @@ def build(
         # Read, decode, resample and label a group of files in one step; the loader drops
         # and reports the files that fail to decode (so no gap net, no ignore_errors).
         def load_group(position, index, key, matrices):
-            images, ok = group_loader.in_graph(index, matrices)
             # uint8 until batched: unbatch and batch copy a quarter of the bytes (the
             # cast in `finish`; measured 4-5% less CPU per image).
-            images = tf.ensure_shape(images, [None] + list(out_shape))
+            images, ok = group_loader.in_graph(index, matrices)
             return labelled(images, tf.boolean_mask(index, ok), tf.boolean_mask(key, ok))
 
         ds = ds.batch(file_groups.GROUP_SIZE)

@@ -1,7 +1,6 @@
 """Pipeline: layers in order, each run of geometric layers fused into one resample."""
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import randomness
 from keras_aug.core.base import Augmentation
