@@ -331,11 +331,12 @@ def decode_array(probe, color_mode="rgb", ratio=1, pad_rgb=False):
     if probe.route == ROUTE_PIL:
         image = pil_decode(probe.path, color_mode, ratio)
         return cv2.cvtColor(image, cv2.COLOR_RGB2RGBA) if pad else image
-    data = np.fromfile(probe.path, np.uint8)
+    with open(probe.path, "rb") as f:
+        data = f.read()
     if probe.route == ROUTE_TF_JPEG:
         grey = color_mode == "grayscale"
         flags = _CV2_JPEG_READS[(grey, int(ratio))] | cv2.IMREAD_IGNORE_ORIENTATION
-        image = cv2.imdecode(data, flags) if data.size else None
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
         if image is None:
             raise ValueError("OpenCV could not decode the JPEG data")
         if grey:
@@ -344,7 +345,7 @@ def decode_array(probe, color_mode="rgb", ratio=1, pad_rgb=False):
             to_rgb = color_mode == "rgba" or pad
             image = cv2.cvtColor(image, cv2.COLOR_BGR2RGBA if to_rgb else cv2.COLOR_BGR2RGB)
     else:
-        image = tf.io.decode_png(data.tobytes(), channels=CHANNELS[color_mode], dtype=tf.uint8).numpy()
+        image = tf.io.decode_png(data, channels=CHANNELS[color_mode], dtype=tf.uint8).numpy()
         if pad:
             image = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
     return np.ascontiguousarray(orient_array(image, probe.orientation))

@@ -13,7 +13,9 @@ One epoch of a pipeline is built like this:
    per image (`keras_aug.data.resample`); its matrices are drawn beforehand, vectorized,
    for chunks of the epoch's order, seeded from `(key, chunk)`. Files on that fused path
    are decoded, resampled and labelled in groups, one Python call per group
-   (`keras_aug.data.file_groups`); otherwise TF decodes each file in the graph.
+   (`keras_aug.data.file_groups`), and the epoch is cut into groups chunk by chunk, so
+   that no stage before the loader handles single files; otherwise TF decodes each file
+   in the graph.
 4. **Bad-file net.** A file whose decoding failed (corruption the listing-time probe
    could not see) is reported by path (warning + `bad_files`, or an error with
    `on_bad_file="raise"`) and dropped. A file group reports its failures itself. After
@@ -380,6 +382,7 @@ def build(
 
     group_loader = None
     if resampler is not None:
+        resample.use_one_opencv_thread()
         sample_head = HeadSampler(head, resampler.target_size, channels)
         if source.probes is not None and not resize_first:
             group_loader = file_groups.FileGroupLoader(probes, ratios, color_mode, resampler, bad_files.report)
@@ -407,6 +410,27 @@ def build(
             return elements
         return elements.batch(HEAD_CHUNK).enumerate().map(head_matrices).unbatch()
 
+    def epoch_groups(key):
+        """The fused file path's epoch: groups `(indices [G], key, matrices [G, 3, 3])`.
+
+        Built per chunk of the order with tensor ops, so no stage handles single
+        positions: the chunks' matrices are the per-image path's (same chunks, counts and
+        seeds, the end sentinel included); a chunk's last group is padded with -1.
+        """
+        group = file_groups.GROUP_SIZE
+        indices = tf.concat([epoch_order(seed, key, n, shuffle), [-1]], axis=0)
+
+        def chunk_groups(chunk):
+            index = indices[chunk * HEAD_CHUNK:(chunk + 1) * HEAD_CHUNK]
+            count = tf.shape(index)[0]
+            matrices = sample_head(count, chunk_seed(key, chunk))
+            pad = (-count) % group
+            index = tf.reshape(tf.pad(index, [[0, pad]], constant_values=-1), [-1, group])
+            matrices = tf.reshape(tf.pad(matrices, [[0, pad], [0, 0], [0, 0]]), [-1, group, 3, 3])
+            return tf.data.Dataset.from_tensor_slices((index, tf.fill(tf.shape(index)[:1], key), matrices))
+
+        return tf.data.Dataset.range(-(-(n + 1) // HEAD_CHUNK)).flat_map(chunk_groups)
+
     def labelled(image, index, key):
         """(image, y, w, key): one element, or a group's (index and key vectors)."""
         y = label_fn(index) if label_fn is not None else None
@@ -414,22 +438,23 @@ def build(
         return image, y, w, key
 
     keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-    ds = keys.flat_map(epoch)
 
     if group_loader is not None:
         # ---- stage 3-4 on the fused path: file groups --------------------------------
         # Read, decode, resample and label a group of files in one step; the loader drops
         # and reports the files that fail to decode (so no gap net, no ignore_errors).
-        def load_group(position, index, key, matrices):
+        def load_group(index, key, matrices):
             # uint8 until batched: unbatch and batch copy a quarter of the bytes (the
             # cast in `finish`; measured 4-5% less CPU per image).
             images, ok = group_loader.in_graph(index, matrices)
-            return labelled(images, tf.boolean_mask(index, ok), tf.boolean_mask(key, ok))
+            index = tf.boolean_mask(index, ok)
+            return labelled(images, index, tf.fill(tf.shape(index), key))
 
-        ds = ds.batch(file_groups.GROUP_SIZE)
+        ds = keys.flat_map(epoch_groups)
         ds = ds.map(load_group, num_parallel_calls=num_parallel_calls, deterministic=True)
         ds = ds.unbatch()
     else:
+        ds = keys.flat_map(epoch)
         # ---- stage 3a: read + decode (the only stage allowed to fail per file) -----------
         sentinel_shape = [1, 1, channels] if source.probes is not None else list(source.array.shape[1:])
 

@@ -54,6 +54,28 @@ MAX_BILINEAR_SHRINK = 4.0
 _SHRINK_TO = 2.0
 
 
+_opencv_threads_checked = False
+
+
+def use_one_opencv_thread():
+    """Turns OpenCV's own thread pool off (`cv2.setNumThreads(1)`), once per process.
+
+    The data path calls OpenCV (decode, warp) from tf.data's parallel map, which already
+    keeps every core busy. OpenCV's pool on top of that (OpenCV 5 splits even a 150x150
+    warp over it) only adds wake-ups and spinning: on `benchmarks/pipeline.py`'s 2,000
+    JPEGs it cost 5-8% more CPU per image (`benchmarks/PIPELINE_RESULTS.md`). The setting
+    is process-wide, so it is made only while OpenCV still runs at its default thread
+    count (a count set with `cv2.setNumThreads` or `OPENCV_FOR_THREADS_NUM` stands), and
+    only at the first dataset built: a later `cv2.setNumThreads(n)` stands too.
+    """
+    global _opencv_threads_checked
+    if _opencv_threads_checked:
+        return
+    _opencv_threads_checked = True
+    if cv2.getNumThreads() == cv2.getNumberOfCPUs() > 1:
+        cv2.setNumThreads(1)
+
+
 def supports(interpolation, fill_mode, dtype, channels):
     """Whether the fused OpenCV resample handles these settings and images."""
     return (

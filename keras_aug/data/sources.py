@@ -143,6 +143,9 @@ def from_directory(
             decoded in Python as well, a group per call (`keras_aug.data.file_groups`:
             OpenCV for JPEGs, the same pixels as the graph decoder). False, or settings
             OpenCV does not cover, resize first and run the whole augmentation per batch.
+            The first dataset that uses OpenCV turns OpenCV's own thread pool off
+            (`cv2.setNumThreads(1)`, process-wide) unless its thread count was already
+            changed: tf.data's map already uses every core (`resample.use_one_opencv_thread`).
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),

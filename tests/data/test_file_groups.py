@@ -83,8 +83,16 @@ def test_decode_array_raises_on_undecodable_data(tmp_path):
         decoding.decode_array(probe, "bgr")
 
 
-@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
-def test_file_groups_equal_the_per_image_path(clean_tree, monkeypatch, interpolation):
+@pytest.mark.parametrize(
+    "interpolation, head_chunk, group_size",
+    # The default chunk holds the whole tree; chunks of 5 (the tree's 17 files and the
+    # end sentinel make 4) in groups of 3 or 5 cover padded groups at each chunk's end.
+    [("bilinear", None, None), ("nearest", None, None), ("bilinear", 5, 3), ("bilinear", 5, 5)],
+)
+def test_file_groups_equal_the_per_image_path(clean_tree, monkeypatch, interpolation, head_chunk, group_size):
+    if head_chunk is not None:
+        monkeypatch.setattr(pipeline, "HEAD_CHUNK", head_chunk)
+        monkeypatch.setattr(file_groups, "GROUP_SIZE", group_size)
     aug = lambda: keras_aug.Pipeline(  # noqa: E731
         [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.2, interpolation=interpolation),
          keras_aug.RandomZoom(0.3, interpolation=interpolation)]

@@ -172,3 +172,39 @@ def test_parameters_across_chunks_are_reproducible_and_differ(clean_tree, monkey
     assert np.all(changed > 1.0)
     assert len(np.unique(np.round(changed, 3))) == 17
     assert math.isfinite(float(one.sum()))
+
+
+@pytest.fixture
+def opencv_threads(monkeypatch):
+    """OpenCV at its default thread count, as if no dataset had been built yet; restored."""
+    import cv2
+
+    if cv2.getNumberOfCPUs() < 2:
+        pytest.skip("OpenCV's pool needs at least 2 CPUs")
+    before = cv2.getNumThreads()
+    monkeypatch.setattr(resample, "_opencv_threads_checked", False)
+    cv2.setNumThreads(-1)  # OpenCV's default
+    assert cv2.getNumThreads() == cv2.getNumberOfCPUs()
+    yield cv2
+    cv2.setNumThreads(before)
+
+
+def test_the_first_fused_dataset_turns_opencv_threads_off_once(opencv_threads, clean_tree):
+    cv2 = opencv_threads
+    default = cv2.getNumThreads()
+    kd.from_directory(clean_tree, target_size=(8, 8), verbose=False)  # no OpenCV: untouched
+    assert cv2.getNumThreads() == default
+    kd.from_directory(clean_tree, target_size=(8, 8), augment=keras_aug.RandomRotation(0.1), verbose=False)
+    assert cv2.getNumThreads() == 1
+    # A count the user sets afterwards stands, through later datasets.
+    cv2.setNumThreads(default)
+    kd.from_directory(clean_tree, target_size=(8, 8), augment=keras_aug.RandomRotation(0.1), verbose=False)
+    assert cv2.getNumThreads() == default
+
+
+def test_a_thread_count_set_before_the_first_dataset_stands(opencv_threads):
+    cv2 = opencv_threads
+    cv2.setNumThreads(cv2.getNumberOfCPUs() + 1)
+    x = np.zeros((3, 10, 10, 3), np.uint8)
+    kd.from_arrays(x, target_size=(8, 8), augment=keras_aug.RandomRotation(0.1))
+    assert cv2.getNumThreads() == cv2.getNumberOfCPUs() + 1
