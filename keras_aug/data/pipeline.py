@@ -400,36 +400,42 @@ def build(
         return tf.cast(tf.image.resize(image, target_size, method=method), dtype)
 
     # ---- stage 1-2: epoch key and order --------------------------------------------------
+    # The datasets built per epoch (inside `flat_map`) hold no function: a function there
+    # is instantiated and optimized by tf.data every epoch, 20-40 ms before the first batch.
+    # The per-chunk stages run on the epoch's elements outside it.
     def epoch(key):
         order = epoch_order(seed, key, n, shuffle)
         positions = tf.range(n + 1, dtype=tf.int64)
         indices = tf.concat([order, [-1]], axis=0)  # -1: the end-of-epoch sentinel
         keys = tf.fill([n + 1], key)
-        elements = tf.data.Dataset.from_tensor_slices((positions, indices, keys))
-        if resampler is None:
-            return elements
-        return elements.batch(HEAD_CHUNK).enumerate().map(head_matrices).unbatch()
+        return tf.data.Dataset.from_tensor_slices((positions, indices, keys))
 
-    def epoch_groups(key):
-        """The fused file path's epoch: groups `(indices [G], key, matrices [G, 3, 3])`.
+    def epoch_chunks(key):
+        """The epoch's order in chunks of HEAD_CHUNK: `(chunk, indices, count, key)`.
 
-        Built per chunk of the order with tensor ops, so no stage handles single
-        positions: the chunks' matrices are the per-image path's (same chunks, counts and
-        seeds, the end sentinel included); a chunk's last group is padded with -1.
+        `indices` is padded with -1 to HEAD_CHUNK; `count` positions are real (the end
+        sentinel included, as on the per-image path).
+        """
+        indices = tf.concat([epoch_order(seed, key, n, shuffle), [-1]], axis=0)
+        chunks = -(-(n + 1) // HEAD_CHUNK)
+        padded = tf.pad(indices, [[0, chunks * HEAD_CHUNK - (n + 1)]], constant_values=-1)
+        counts = tf.minimum(HEAD_CHUNK, (n + 1) - tf.range(chunks) * HEAD_CHUNK)
+        return tf.data.Dataset.from_tensor_slices(
+            (tf.range(chunks), tf.reshape(padded, [chunks, HEAD_CHUNK]), counts, tf.fill([chunks], key))
+        )
+
+    def chunk_groups(chunk, index, count, key):
+        """One chunk -> its file groups `(indices [g, G], key [g], matrices [g, G, 3, 3])`.
+
+        The matrices are the per-image path's (same chunks, counts and seeds); the chunk's
+        last group is padded with -1.
         """
         group = file_groups.GROUP_SIZE
-        indices = tf.concat([epoch_order(seed, key, n, shuffle), [-1]], axis=0)
-
-        def chunk_groups(chunk):
-            index = indices[chunk * HEAD_CHUNK:(chunk + 1) * HEAD_CHUNK]
-            count = tf.shape(index)[0]
-            matrices = sample_head(count, chunk_seed(key, chunk))
-            pad = (-count) % group
-            index = tf.reshape(tf.pad(index, [[0, pad]], constant_values=-1), [-1, group])
-            matrices = tf.reshape(tf.pad(matrices, [[0, pad], [0, 0], [0, 0]]), [-1, group, 3, 3])
-            return tf.data.Dataset.from_tensor_slices((index, tf.fill(tf.shape(index)[:1], key), matrices))
-
-        return tf.data.Dataset.range(-(-(n + 1) // HEAD_CHUNK)).flat_map(chunk_groups)
+        matrices = sample_head(count, chunk_seed(key, chunk))
+        pad = (-count) % group
+        index = tf.reshape(tf.pad(index[:count], [[0, pad]], constant_values=-1), [-1, group])
+        matrices = tf.reshape(tf.pad(matrices, [[0, pad], [0, 0], [0, 0]]), [-1, group, 3, 3])
+        return index, tf.fill(tf.shape(index)[:1], key), matrices
 
     def labelled(image, index, key):
         """(image, y, w, key): one element, or a group's (index and key vectors)."""
@@ -450,11 +456,13 @@ def build(
             index = tf.boolean_mask(index, ok)
             return labelled(images, index, tf.fill(tf.shape(index), key))
 
-        ds = keys.flat_map(epoch_groups)
+        ds = keys.flat_map(epoch_chunks).map(chunk_groups).unbatch()
         ds = ds.map(load_group, num_parallel_calls=num_parallel_calls, deterministic=True)
         ds = ds.unbatch()
     else:
         ds = keys.flat_map(epoch)
+        if resampler is not None:
+            ds = ds.batch(HEAD_CHUNK).enumerate().map(head_matrices).unbatch()
         # ---- stage 3a: read + decode (the only stage allowed to fail per file) -----------
         sentinel_shape = [1, 1, channels] if source.probes is not None else list(source.array.shape[1:])
 

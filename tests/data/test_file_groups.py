@@ -93,17 +93,20 @@ def test_file_groups_equal_the_per_image_path(clean_tree, monkeypatch, interpola
     if head_chunk is not None:
         monkeypatch.setattr(pipeline, "HEAD_CHUNK", head_chunk)
         monkeypatch.setattr(file_groups, "GROUP_SIZE", group_size)
+    # RandomBrightness runs per batch, seeded from the epoch key the groups carry.
     aug = lambda: keras_aug.Pipeline(  # noqa: E731
         [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.2, interpolation=interpolation),
-         keras_aug.RandomZoom(0.3, interpolation=interpolation)]
+         keras_aug.RandomZoom(0.3, interpolation=interpolation), keras_aug.RandomBrightness(0.3)]
     )
-    kwargs = dict(target_size=(9, 7), batch_size=5, seed=3, interpolation=interpolation, verbose=False)
-    grouped = [x.numpy() for x, _ in kd.from_directory(clean_tree, augment=aug(), **kwargs)]
+    kwargs = dict(target_size=(9, 7), batch_size=5, seed=3, interpolation=interpolation, class_mode="sparse",
+                  verbose=False)
+    grouped = [(x.numpy(), y.numpy()) for x, y in kd.from_directory(clean_tree, augment=aug(), **kwargs)]
     per_image_path(monkeypatch)
-    single = [x.numpy() for x, _ in kd.from_directory(clean_tree, augment=aug(), **kwargs)]
+    single = [(x.numpy(), y.numpy()) for x, y in kd.from_directory(clean_tree, augment=aug(), **kwargs)]
     assert len(grouped) == len(single) == 4
-    for a, b in zip(grouped, single):
+    for (a, ya), (b, yb) in zip(grouped, single):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(ya, yb)
 
 
 @pytest.mark.parametrize("group_size", [1, 4, 16])
@@ -116,13 +119,19 @@ def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
         warnings.simplefilter("always")
         ds = kd.from_directory(
             root, target_size=(6, 6), batch_size=4, seed=5, max_pixels=max_pixels, augment=never_flip(),
-            verbose=False,
+            class_mode="sparse", verbose=False,
         )
-        images = np.concatenate([x.numpy() for x, _ in ds])
+        batches = [(x.numpy(), y.numpy()) for x, y in ds]
+    images = np.concatenate([x for x, _ in batches])
+    labels = np.concatenate([y for _, y in batches])
     colours = sorted(map(tuple, np.round(images.mean(axis=(1, 2))).astype(int)))
     assert len(colours) == len(good)
     for got, expected in zip(colours, sorted(good.values())):
         assert np.abs(np.array(got) - expected).max() <= 3, (colours, sorted(good.values()))
+    # Each image keeps its own file's label past the files dropped from its group.
+    for image, label in zip(images, labels):
+        rel = min(good, key=lambda r: np.abs(image.mean(axis=(0, 1)) - good[r]).max())
+        assert label == ds.class_indices[rel.split("/")[0]], (rel, label)
     reported = dict(ds.bad_files)
     assert len(reported) == len(bad)
     for rel in ("a/badcrc.png", "b/short.bmp"):
