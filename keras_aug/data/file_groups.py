@@ -52,7 +52,8 @@ class FileGroupLoader:
 
     def __call__(self, indices, matrices):
         height, width = self.resampler.output_size
-        images = np.zeros((len(indices), height, width, self.channels), np.uint8)
+        # Every slot returned is written below; the rest is sliced off.
+        images = np.empty((len(indices), height, width, self.channels), np.uint8)
         ok = np.zeros(len(indices), bool)
         count = 0
         for j, i in enumerate(indices.tolist()):

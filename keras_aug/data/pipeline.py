@@ -403,12 +403,13 @@ def build(
     # The datasets built per epoch (inside `flat_map`) hold no function: a function there
     # is instantiated and optimized by tf.data every epoch, 20-40 ms before the first batch.
     # The per-chunk stages run on the epoch's elements outside it.
+    def epoch_indices(key):
+        """int64 [n + 1]: the epoch's order, then -1 (the end-of-epoch sentinel)."""
+        return tf.concat([epoch_order(seed, key, n, shuffle), [-1]], axis=0)
+
     def epoch(key):
-        order = epoch_order(seed, key, n, shuffle)
         positions = tf.range(n + 1, dtype=tf.int64)
-        indices = tf.concat([order, [-1]], axis=0)  # -1: the end-of-epoch sentinel
-        keys = tf.fill([n + 1], key)
-        return tf.data.Dataset.from_tensor_slices((positions, indices, keys))
+        return tf.data.Dataset.from_tensor_slices((positions, epoch_indices(key), tf.fill([n + 1], key)))
 
     def epoch_chunks(key):
         """The epoch's order in chunks of HEAD_CHUNK: `(chunk, indices, count, key)`.
@@ -416,9 +417,8 @@ def build(
         `indices` is padded with -1 to HEAD_CHUNK; `count` positions are real (the end
         sentinel included, as on the per-image path).
         """
-        indices = tf.concat([epoch_order(seed, key, n, shuffle), [-1]], axis=0)
         chunks = -(-(n + 1) // HEAD_CHUNK)
-        padded = tf.pad(indices, [[0, chunks * HEAD_CHUNK - (n + 1)]], constant_values=-1)
+        padded = tf.pad(epoch_indices(key), [[0, chunks * HEAD_CHUNK - (n + 1)]], constant_values=-1)
         counts = tf.minimum(HEAD_CHUNK, (n + 1) - tf.range(chunks) * HEAD_CHUNK)
         return tf.data.Dataset.from_tensor_slices(
             (tf.range(chunks), tf.reshape(padded, [chunks, HEAD_CHUNK]), counts, tf.fill([chunks], key))
