@@ -12,8 +12,9 @@ gives each step).
 
 A file that fails to read or decode does not fail the call: it is reported right there
 (`report(path, reason)`: the dataset's `BadFileLog`, which warns, or raises with
-`on_bad_file="raise"`) and left out of the group's images. An error in the resample is a
-bug and raises.
+`on_bad_file="raise"`) and its slot gets a stand-in: the next file in the epoch's order
+that decodes (cyclically), warped with the slot's own matrix. So every epoch keeps its
+length. An error in the resample is a bug and raises.
 """
 
 import numpy as np
@@ -28,9 +29,12 @@ GROUP_SIZE = 8
 
 
 class FileGroupLoader:
-    """`(indices [k], head matrices [k, 3, 3]) -> (images [k', h, w, C] uint8, ok [k])`.
+    """`(indices [k], positions [k], key, head matrices [k, 3, 3]) -> (images [k', h, w, C] uint8, used [k'])`.
 
-    `images` holds, in order, the files that decoded (`ok` True); k' = sum(ok).
+    One image per real slot (index >= 0), in order: the slot's file, or its stand-in
+    when the file fails to decode; `used` holds the index of the file each image came
+    from (the labels follow it). Negative indices (the end-of-epoch sentinel and the
+    padding of a chunk's last group) give no image.
 
     Args:
         probes: the source's `Probe`s (route, path, orientation of each file).
@@ -38,44 +42,75 @@ class FileGroupLoader:
         color_mode: "grayscale", "rgb" or "rgba".
         resampler: the fused `resample.Resampler` (resize + geometric run).
         report: `report(path, reason)`, called for each file that fails to decode.
-
-    Negative indices (the pipeline's end-of-epoch sentinel) are skipped (ok False).
+        order: `key (int) -> int64 [n]` the epoch's order (for stand-ins); None: the
+            identity order.
     """
 
-    def __init__(self, probes, ratios, color_mode, resampler, report):
+    def __init__(self, probes, ratios, color_mode, resampler, report, order=None):
         self.probes = probes
         self.ratios = [int(r) for r in ratios]
         self.color_mode = color_mode
         self.channels = decoding.CHANNELS[color_mode]
         self.resampler = resampler
         self.report = report
+        self.order = order if order is not None else (lambda key: np.arange(len(probes)))
+        self._failed = {}  # index -> reason, for files known not to decode
+        self._orders = {}  # the last epoch's order (stand-ins are rare)
 
-    def __call__(self, indices, matrices):
+    def _decode(self, index):
+        """The decoded file, or None after reporting it (raises with on_bad_file="raise").
+
+        A file known to fail is reported again without being read (the log warns once
+        per path; "raise" raises every time, so no epoch skips a file silently).
+        """
+        probe = self.probes[index]
+        if index not in self._failed:
+            try:
+                # RGB comes padded to RGBA: the resample drops alpha as it writes.
+                return decoding.decode_array(probe, self.color_mode, self.ratios[index], pad_rgb=True)
+            except Exception as e:
+                self._failed[index] = decoding.decode_failure(e)
+        self.report(probe.path, self._failed[index])
+        return None
+
+    def _stand_in(self, position, key):
+        """(index, image) of the next file after `position` in the epoch that decodes."""
+        if key not in self._orders:
+            self._orders = {key: np.asarray(self.order(key))}
+        order = self._orders[key]
+        n = len(order)
+        for step in range(1, n):
+            index = int(order[(position + step) % n])
+            image = None if index in self._failed else self._decode(index)
+            if image is not None:
+                return index, image
+        raise ValueError("keras_aug: every file of the epoch failed to decode; there is no stand-in for them")
+
+    def __call__(self, indices, positions, key, matrices):
         height, width = self.resampler.output_size
-        # Every slot returned is written below; the rest is sliced off.
-        images = np.empty((len(indices), height, width, self.channels), np.uint8)
-        ok = np.zeros(len(indices), bool)
+        real = indices >= 0
+        # Every slot returned is written below.
+        images = np.empty((int(real.sum()), height, width, self.channels), np.uint8)
+        used = np.empty(len(images), np.int64)
         count = 0
         for j, i in enumerate(indices.tolist()):
             if i < 0:
                 continue
-            probe = self.probes[i]
-            try:
-                # RGB comes padded to RGBA: the resample drops alpha as it writes.
-                image = decoding.decode_array(probe, self.color_mode, self.ratios[i], pad_rgb=True)
-            except Exception as e:
-                self.report(probe.path, decoding.decode_failure(e))
-                continue
+            image = self._decode(i)
+            if image is None:
+                i, image = self._stand_in(int(positions[j]), int(key))
             self.resampler(image, matrices[j], out=images[count])
-            ok[j] = True
+            used[count] = i
             count += 1
-        return images[:count], ok
+        return images, used
 
-    def in_graph(self, indices, matrices):
+    def in_graph(self, indices, positions, key, matrices):
         """The loader as a tf op (`numpy_function`) for a tf.data `map` over groups."""
         # Stateful: it reports bad files (warns, or raises with on_bad_file="raise").
-        images, ok = tf.numpy_function(self, [indices, matrices], (tf.uint8, tf.bool), stateful=True)
+        images, used = tf.numpy_function(
+            self, [indices, positions, key, matrices], (tf.uint8, tf.int64), stateful=True
+        )
         height, width = self.resampler.output_size
         images.set_shape([None, height, width, self.channels])
-        ok.set_shape([None])
-        return images, ok
+        used.set_shape([None])
+        return images, used

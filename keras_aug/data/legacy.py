@@ -40,16 +40,12 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.data import sources
+from keras_aug.layers import compose
+from keras_aug.layers import geometric
+from keras_aug.layers import photometric
 
 _FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 _DATA_FORMATS = ("channels_last", "channels_first")
-
-
-def _layer(name):
-    """A keras_aug layer class by name (imported late: keras_aug imports this module)."""
-    import keras_aug
-
-    return getattr(keras_aug, name)
 
 
 def _check_number(name, value, minimum=0.0):
@@ -248,8 +244,6 @@ class ImageDataGenerator:
         In legacy order: rotation, translation, shear, zoom (one fused warp about the
         centre, like legacy's single affine), then flips, channel shift, brightness.
         """
-        import keras_aug
-
         warp = dict(
             fill_mode=self.fill_mode,
             fill_value=self.cval,
@@ -257,32 +251,30 @@ class ImageDataGenerator:
         )
         layers = []
         if self.rotation_range:
-            layers.append(keras_aug.RandomRotation(self.rotation_range / 360.0, **warp))
+            layers.append(geometric.RandomRotation(self.rotation_range / 360.0, **warp))
         dy = _shift_fraction("height_shift_range", self.height_shift_range, height)
         dx = _shift_fraction("width_shift_range", self.width_shift_range, width)
         if dy or dx:
-            layers.append(keras_aug.RandomTranslation(dy or 0.0, dx or 0.0, **warp))
+            layers.append(geometric.RandomTranslation(dy or 0.0, dx or 0.0, **warp))
         if self.shear_range:
-            layers.append(keras_aug.RandomAffine(0, shear=self.shear_range, **warp))
+            layers.append(geometric.RandomAffine(0, shear=self.shear_range, **warp))
         low, high = self.zoom_range
         if not (low == 1 and high == 1):
             factor = (low - 1.0, high - 1.0)
-            layers.append(keras_aug.RandomZoom(factor, factor, **warp))
+            layers.append(geometric.RandomZoom(factor, factor, **warp))
         if self.horizontal_flip:
-            layers.append(keras_aug.RandomFlip("horizontal"))
+            layers.append(geometric.RandomFlip("horizontal"))
         if self.vertical_flip:
-            layers.append(keras_aug.RandomFlip("vertical"))
+            layers.append(geometric.RandomFlip("vertical"))
         if self.channel_shift_range:
-            layers.append(_layer("RandomChannelShift")(self.channel_shift_range))
+            layers.append(photometric.RandomChannelShift(self.channel_shift_range))
         if self.brightness_range is not None:
-            layers.append(_layer("RandomBrightnessScale")(tuple(self.brightness_range)))
+            layers.append(photometric.RandomBrightnessScale(tuple(self.brightness_range)))
         return layers
 
     def _augment(self, height, width):
-        import keras_aug
-
         layers = self.layers(height, width)
-        return keras_aug.Pipeline(layers) if layers else None
+        return compose.Pipeline(layers) if layers else None
 
     # ---- standardisation (legacy `standardize`, in the graph, per image of a batch) ------
     def _standardize_batch(self, images):

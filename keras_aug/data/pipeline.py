@@ -1,37 +1,24 @@
 """The tf.data machinery shared by `from_directory`, `from_dataframe` and `from_arrays`.
 
-One epoch of a pipeline is built like this:
+A dataset is built in three parts:
 
-1. **Epoch key.** `tf.data.Dataset.random(seed, rerandomize_each_iteration=True).take(1)`
-   yields one int64 per iteration of the dataset (one per epoch in `model.fit`): the same
-   sequence of keys for the same `seed`, a new key for every epoch.
-2. **Order.** The permutation of the epoch is a stateless function of (seed, key)
-   (`argsort` of stateless uniforms), so shuffling does not depend on buffer sizes or on
-   how many threads run. Elements are `(position, index, key)`.
-3. **Load** (parallel `map`, `deterministic=True`): read + decode + resize one element.
-   The leading run of geometric augmentation is fused with the resize into one resample
-   per image (`keras_aug.data.resample`); its matrices are drawn beforehand, vectorized,
-   for chunks of the epoch's order, seeded from `(key, chunk)`. Files on that fused path
-   are decoded, resampled and labelled in groups, one Python call per group
-   (`keras_aug.data.file_groups`), and the epoch is cut into groups chunk by chunk, so
-   that no stage before the loader handles single files; otherwise TF decodes each file
-   in the graph.
-4. **Bad-file net.** A file whose decoding failed (corruption the listing-time probe
-   could not see) is reported by path (warning + `bad_files`, or an error with
-   `on_bad_file="raise"`) and dropped. A file group reports its failures itself. After
-   the graph decoder, `ignore_errors()` drops the element and a `scan` over positions
-   spots the gap and looks up the dropped file; a sentinel element at position `n`
-   catches gaps at the end.
-5. **Batch**, then the non-geometric rest of the augmentation per batch with a seed from
-   `(key, batch index)`, then `prefetch`.
+1. **The epoch** (`keras_aug.data.epochs`): one key per iteration of the dataset, the
+   epoch's order and every seed are stateless functions of (seed, key, position), so the
+   same seed gives bitwise-identical batches at any `num_parallel_calls`, every epoch
+   differs, and a checkpointed iterator resumes with the same draws.
+2. **A route** (`keras_aug.data.routes`, one module each, chosen by `routes.choose`):
+   read, decode, resize (fused with the leading geometric augmentation when it can be)
+   and label each sample. Every route yields exactly n elements per epoch: a file that
+   fails while decoding is reported and replaced by a stand-in from the same epoch.
+3. **Batches** (here): batch, the rest of the augmentation per batch with a seed from
+   (key, batch index), `batch_fn`, the known cardinality (`len(ds)` = batches per
+   epoch), prefetch.
 
-Every random draw is a stateless function of (seed, epoch key, position in the epoch), so
-the same seed gives bitwise-identical batches at any `num_parallel_calls`, and every epoch
-differs.
+The dataset says which route it took and why: `ds.route` (a `routes.RouteInfo`) and
+its repr.
 """
 
 import dataclasses
-import random
 from typing import Any
 from typing import Callable
 from typing import Optional
@@ -41,8 +28,9 @@ import tensorflow as tf
 
 from keras_aug.core.base import ImageShape
 from keras_aug.data import decoding
-from keras_aug.data import file_groups
+from keras_aug.data import epochs
 from keras_aug.data import resample
+from keras_aug.data import routes
 from keras_aug.layers import compose
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -70,50 +58,6 @@ def resize_method(interpolation):
             f"received interpolation={interpolation!r}"
         )
     return _INTERPOLATIONS[interpolation]
-
-
-def resolve_seed(seed):
-    """An int seed: the given one, or a random one (so epochs still differ)."""
-    if seed is None:
-        return random.randrange(2**31 - 1)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an int or None; received seed={seed!r}")
-    return int(seed)
-
-
-def epoch_order(seed, key, n, shuffle):
-    """int64 [n] permutation of the epoch: stateless in (seed, key)."""
-    if not shuffle:
-        return tf.range(n, dtype=tf.int64)
-    noise = tf.random.stateless_uniform(
-        [n], seed=tf.stack([tf.constant(seed, tf.int64), key]), dtype=tf.float32
-    )
-    return tf.cast(tf.argsort(noise, stable=True), tf.int64)
-
-
-# The per-image geometric parameters are drawn for this many images at a time.
-HEAD_CHUNK = 1024
-# Second seed word of chunk seeds: below every batch seed's (-1 - batch index).
-_CHUNK_TAG = -(2**40)
-
-
-def chunk_seed(key, chunk):
-    """int32 [2] seed of the per-image geometric parameters of one chunk of an epoch."""
-    return tf.random.stateless_uniform(
-        [2], seed=tf.stack([key, _CHUNK_TAG - tf.cast(chunk, tf.int64)]), minval=None, maxval=None,
-        dtype=tf.int32,
-    )
-
-
-def batch_seed(key, batch_index):
-    """int32 [2] augmentation seed of one batch; negative second word: never an image's."""
-    return tf.random.stateless_uniform(
-        [2],
-        seed=tf.stack([key, -1 - tf.cast(batch_index, tf.int64)]),
-        minval=None,
-        maxval=None,
-        dtype=tf.int32,
-    )
 
 
 def split_augment(augment):
@@ -251,8 +195,9 @@ def build(
     dtype="float32",
     batch_fn: Optional[Callable] = None,
     fuse_resize=True,
+    distributable=False,
 ):
-    """Builds the dataset; see the module docstring for the stages.
+    """Builds the dataset; see the module docstring for the parts.
 
     Args:
         source: a `Source`.
@@ -267,130 +212,95 @@ def build(
         keep_aspect_ratio: centre-crop to the target aspect ratio before resizing.
         augment: a keras_aug layer / Pipeline, or None.
         bad_files: a `decoding.BadFileLog` that runtime decoding failures go to.
-        num_parallel_calls: parallelism of the load map (AUTOTUNE or int).
+        num_parallel_calls: parallelism of the per-element maps (AUTOTUNE or int).
         dtype: float dtype of images and labels.
         batch_fn: optional graph function `(images) -> images` applied after the
             per-batch augmentation (rescale and friends).
-        fuse_resize: True (default) applies the leading geometric run of `augment` per
-            image with OpenCV (`keras_aug.data.resample`), as one resample with the
-            resize when `interpolation` is the run's (files are then decoded and
-            resampled in groups, `keras_aug.data.file_groups`), else after
-            `tf.image.resize`. With False, or settings OpenCV does not cover (more than
-            4 channels, integer dtypes other than uint8/uint16/int16), images are
-            resized with `tf.image.resize` and the whole augmentation runs per batch.
+        fuse_resize: True (default) lets the leading geometric run of `augment` be
+            resampled per image with OpenCV, together with the resize when
+            `interpolation` is the run's ("opencv_groups" / "opencv_per_image" routes).
+            False resizes with `tf.image.resize` and runs the whole augmentation per
+            batch ("graph").
+        distributable: True takes the "graph_only" route: no Python callbacks, so the
+            dataset runs on tf.data service workers and under `tf.distribute`.
+
+    Returns:
+        The dataset, with `route` (a `routes.RouteInfo`) set and shown in its repr.
     """
-    if not isinstance(fuse_resize, (bool, np.bool_)):
-        raise ValueError(f"fuse_resize must be True or False; received fuse_resize={fuse_resize!r}")
-    seed = resolve_seed(seed)
+    for name, flag in (("fuse_resize", fuse_resize), ("distributable", distributable)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ValueError(f"{name} must be True or False; received {name}={flag!r}")
+    seed = epochs.resolve_seed(seed)
     dtype = tf.as_dtype(dtype)
-    n = int(source.n)
     method = resize_method(interpolation)
     head, tail = split_augment(augment)
-    label_fn = _label_fn(targets, dtype)
-    weights = (
-        tf.constant(np.asarray(targets.sample_weight), dtype=dtype)
-        if targets.sample_weight is not None
-        else None
-    )
-    if bad_files is None:
-        bad_files = decoding.BadFileLog("warn")
-
-    # ---- the decoder of one sample -------------------------------------------------------
-    if source.probes is not None:
-        probes = source.probes
-        paths = tf.constant([p.path for p in probes], dtype=tf.string)
-        routes = tf.constant([p.route for p in probes], tf.int32)
-        orientations = tf.constant([p.orientation for p in probes], tf.int32)
-        ratio_index = tf.constant(source.ratio_index, tf.int32)
-        ratios = [1 << int(r) for r in source.ratio_index]
-        pending = {}  # path -> reason from the PIL route, reported by the gap net
-
-        def pil_loader(index):
-            i = int(index)
-            path = probes[i].path
-            try:
-                return decoding.pil_decode(path, color_mode, ratios[i])
-            except Exception as e:  # reported by the gap net, with this reason
-                pending[path] = decoding.decode_failure(e)
-                raise
-
-        decode = decoding.make_graph_decoder(
-            color_mode,
-            pil_loader,
-            routes={p.route for p in probes},
-            ratio_indices={int(r) for r in source.ratio_index},
-            orientations=any(p.orientation != 1 for p in probes if p.route != decoding.ROUTE_PIL),
-        )
-
-        def load(index):
-            return decode(
-                tf.gather(paths, index),
-                tf.gather(routes, index),
-                tf.gather(ratio_index, index),
-                tf.gather(orientations, index),
-                index,
-            )
-
-        def describe_failure(index):
-            path = probes[index].path
-            reason = pending.pop(path, None)
-            if reason is None:
-                reason = _diagnose(path)
-            return path, reason
-
-        channels = decoding.CHANNELS[color_mode]
-    else:
-        array = tf.constant(source.array)
-
-        def load(index):
-            return tf.gather(array, index)
-
-        def describe_failure(index):  # pragma: no cover - arrays do not fail to load
-            return f"<array index {index}>", "failed to load"
-
-        channels = source.array.shape[-1]
-
+    files = source.probes is not None
+    channels = decoding.CHANNELS[color_mode] if files else source.array.shape[-1]
     out_shape = _output_shape(target_size, source, channels, head)
-    image_dtype = tf.uint8 if source.probes is not None else tf.as_dtype(source.array.dtype)
-
-    # ---- how the augmentation splits: per image (OpenCV), or all per batch --------------
+    image_dtype = tf.uint8 if files else tf.as_dtype(source.array.dtype)
     # The leading geometric run is resampled per image. When the resize uses the run's
     # interpolation, resize and run are ONE resample; with another resize method (the
     # legacy front end resizes with "nearest" and warps bilinear, as the legacy generator
     # does) `tf.image.resize` goes first and the run is warped at the target size.
-    resampler = None
-    resize_first = True
-    batch_augment = tail
+    same_interpolation = opencv_covers = False
     if head:
         run_interpolation, fill_mode, fill_value = head_settings(head)
-        fused = method == run_interpolation
-        warped_dtype = image_dtype if fused else dtype
-        if fuse_resize and None not in out_shape and resample.supports(
-            run_interpolation, fill_mode, warped_dtype, channels
-        ):
-            resize_first = not fused
-            resampler = resample.Resampler(
-                target_size if target_size is not None else tuple(source.array.shape[1:3]),
-                out_shape[:2],
-                keep_aspect_ratio=keep_aspect_ratio and fused,
-                interpolation=run_interpolation,
-                fill_mode=fill_mode,
-                fill_value=fill_value,
-            )
-        else:
-            batch_augment = augment
-
-    group_loader = None
-    if resampler is not None:
+        same_interpolation = method == run_interpolation
+        opencv_covers = None not in out_shape and resample.supports(
+            run_interpolation, fill_mode, image_dtype if same_interpolation else dtype, channels
+        )
+    route, reason = routes.choose(
+        files=files, head=head, same_interpolation=same_interpolation, opencv_covers=opencv_covers,
+        fuse_resize=bool(fuse_resize), distributable=bool(distributable),
+    )
+    if bad_files is None:
+        bad_files = decoding.BadFileLog("warn")
+    plan = _plan(source, targets, route, seed=seed, shuffle=shuffle, dtype=dtype, out_shape=out_shape,
+                 image_dtype=image_dtype, target_size=target_size, method=method,
+                 keep_aspect_ratio=keep_aspect_ratio, color_mode=color_mode, bad_files=bad_files,
+                 num_parallel_calls=num_parallel_calls)
+    if route in (routes.opencv_groups, routes.opencv_per_image):
+        run_interpolation, fill_mode, fill_value = head_settings(head)
+        plan.resize_first = not same_interpolation
+        plan.resampler = resample.Resampler(
+            target_size if target_size is not None else tuple(source.array.shape[1:3]),
+            out_shape[:2],
+            keep_aspect_ratio=keep_aspect_ratio and same_interpolation,
+            interpolation=run_interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+        )
         resample.use_one_opencv_thread()
-        sample_head = HeadSampler(head, resampler.target_size, channels)
-        if source.probes is not None and not resize_first:
-            group_loader = file_groups.FileGroupLoader(probes, ratios, color_mode, resampler, bad_files.report)
+        plan.sample_head = HeadSampler(head, plan.resampler.target_size, channels)
+        augment = tail
+    ds = route.elements(plan)
+    ds = _batches(ds, targets, batch_size, augment, batch_fn, dtype, num_parallel_calls)
+    batches = plan.n if batch_size is None else -(-plan.n // batch_size)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(AUTOTUNE)
+    info = routes.RouteInfo(route.NAME, reason, python_callbacks=route is not routes.graph_only and (
+        files or plan.resampler is not None))
+    if info.python_callbacks:
+        # The Python callbacks (OpenCV, PIL, the bad-file log) hold no state that changes
+        # the elements, so iterators checkpoint without it.
+        options = tf.data.Options()
+        options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
+        ds = ds.with_options(options)
+    return with_route(ds, info)
 
-    def head_matrices(chunk, element):
-        """Attaches the geometric run's [3, 3] matrix (at the resize size) to each element."""
-        position, index, key = element
-        return position, index, key, sample_head(tf.shape(position)[0], chunk_seed(key[0], chunk))
+
+def _plan(source, targets, route, *, seed, shuffle, dtype, out_shape, image_dtype, target_size, method,
+          keep_aspect_ratio, color_mode, bad_files, num_parallel_calls):
+    """The `routes.Plan` of a source: its loader, labels and resize."""
+    label_fn = _label_fn(targets, dtype)
+    weights = (
+        tf.constant(np.asarray(targets.sample_weight), dtype=dtype) if targets.sample_weight is not None else None
+    )
+
+    def labelled(image, index, key):
+        """(image, y, w, key): one element, or a group's (index and key vectors)."""
+        y = label_fn(index) if label_fn is not None else None
+        w = tf.gather(weights, index) if weights is not None else None
+        return image, y, w, key
 
     def resize(image):
         if target_size is None:
@@ -399,115 +309,80 @@ def build(
             image = center_crop_to_aspect(image, target_size)
         return tf.cast(tf.image.resize(image, target_size, method=method), dtype)
 
-    # ---- stage 1-2: epoch key and order --------------------------------------------------
-    # The datasets built per epoch (inside `flat_map`) hold no function: a function there
-    # is instantiated and optimized by tf.data every epoch, 20-40 ms before the first batch.
-    # The per-chunk stages run on the epoch's elements outside it.
-    def epoch_indices(key):
-        """int64 [n + 1]: the epoch's order, then -1 (the end-of-epoch sentinel)."""
-        return tf.concat([epoch_order(seed, key, n, shuffle), [-1]], axis=0)
+    plan = routes.Plan(
+        seed=seed, n=int(source.n), shuffle=shuffle, dtype=dtype, out_shape=out_shape, image_dtype=image_dtype,
+        load=None, can_fail=source.probes is not None, labelled=labelled, resize=resize,
+        num_parallel_calls=num_parallel_calls, color_mode=color_mode, bad_files=bad_files,
+        on_bad_file=bad_files.on_bad_file,
+    )
+    if source.probes is None:
+        array = tf.constant(source.array)
+        plan.load = lambda index: tf.gather(array, index)
+        return plan
+    plan.probes = source.probes
+    plan.ratios = [1 << int(r) for r in source.ratio_index]
+    plan.paths = tf.constant([p.path for p in source.probes], dtype=tf.string)
+    python_free = route is routes.graph_only
+    if python_free:
+        _refuse_pil_files(source.probes)
+    plan.load, plan.report_dropped = _file_loader(plan, source, color_mode, python_free)
+    return plan
 
-    def epoch(key):
-        positions = tf.range(n + 1, dtype=tf.int64)
-        return tf.data.Dataset.from_tensor_slices((positions, epoch_indices(key), tf.fill([n + 1], key)))
 
-    def epoch_chunks(key):
-        """The epoch's order in chunks of HEAD_CHUNK: `(chunk, indices, count, key)`.
+def _file_loader(plan, source, color_mode, python_free):
+    """(`index -> uint8 image` in the graph, `report_dropped` or None) for files."""
+    probes = source.probes
+    routes_t = tf.constant([p.route for p in probes], tf.int32)
+    orientations = tf.constant([p.orientation for p in probes], tf.int32)
+    ratio_index = tf.constant(source.ratio_index, tf.int32)
+    pending = {}  # path -> reason from the PIL route, for the report of the dropped file
 
-        `indices` is padded with -1 to HEAD_CHUNK; `count` positions are real (the end
-        sentinel included, as on the per-image path).
-        """
-        chunks = -(-(n + 1) // HEAD_CHUNK)
-        padded = tf.pad(epoch_indices(key), [[0, chunks * HEAD_CHUNK - (n + 1)]], constant_values=-1)
-        counts = tf.minimum(HEAD_CHUNK, (n + 1) - tf.range(chunks) * HEAD_CHUNK)
-        return tf.data.Dataset.from_tensor_slices(
-            (tf.range(chunks), tf.reshape(padded, [chunks, HEAD_CHUNK]), counts, tf.fill([chunks], key))
+    def pil_loader(index):
+        i = int(index)
+        path = probes[i].path
+        try:
+            return decoding.pil_decode(path, color_mode, plan.ratios[i])
+        except Exception as e:  # reported with this reason when the gap is seen
+            pending[path] = decoding.decode_failure(e)
+            raise
+
+    decode = decoding.make_graph_decoder(
+        color_mode,
+        None if python_free else pil_loader,
+        routes={p.route for p in probes},
+        ratio_indices={int(r) for r in source.ratio_index},
+        orientations=any(p.orientation != 1 for p in probes if p.route != decoding.ROUTE_PIL),
+    )
+
+    def load(index):
+        return decode(
+            tf.gather(plan.paths, index), tf.gather(routes_t, index), tf.gather(ratio_index, index),
+            tf.gather(orientations, index), index,
         )
 
-    def chunk_groups(chunk, index, count, key):
-        """One chunk -> its file groups `(indices [g, G], key [g], matrices [g, G, 3, 3])`.
+    def report_dropped(indices):
+        for i in indices.tolist():
+            path = probes[i].path
+            reason = pending.pop(path, None) or _diagnose(path)
+            # Warns once per path; with on_bad_file="raise" raises a ValueError naming
+            # the file, which stops the iteration as a tf error carrying that message.
+            plan.bad_files.report(path, reason)
 
-        The matrices are the per-image path's (same chunks, counts and seeds); the chunk's
-        last group is padded with -1.
-        """
-        group = file_groups.GROUP_SIZE
-        matrices = sample_head(count, chunk_seed(key, chunk))
-        pad = (-count) % group
-        index = tf.reshape(tf.pad(index[:count], [[0, pad]], constant_values=-1), [-1, group])
-        matrices = tf.reshape(tf.pad(matrices, [[0, pad], [0, 0], [0, 0]]), [-1, group, 3, 3])
-        return index, tf.fill(tf.shape(index)[:1], key), matrices
+    return load, None if python_free else report_dropped
 
-    def labelled(image, index, key):
-        """(image, y, w, key): one element, or a group's (index and key vectors)."""
-        y = label_fn(index) if label_fn is not None else None
-        w = tf.gather(weights, index) if weights is not None else None
-        return image, y, w, key
 
-    keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+def _refuse_pil_files(probes):
+    """The graph-only route decodes JPEG and PNG in the graph; PIL-only files cannot go."""
+    pil = [p.path for p in probes if p.route == decoding.ROUTE_PIL]
+    if pil:
+        raise ValueError(
+            f"distributable=True decodes in the TF graph only (JPEG in RGB or grey, PNG); {len(pil)} file(s) "
+            f"need PIL (CMYK JPEG, BMP, TIFF, ...), e.g. {pil[:3]}. Convert them, or use distributable=False."
+        )
 
-    if group_loader is not None:
-        # ---- stage 3-4 on the fused path: file groups --------------------------------
-        # Read, decode, resample and label a group of files in one step; the loader drops
-        # and reports the files that fail to decode (so no gap net, no ignore_errors).
-        def load_group(index, key, matrices):
-            # uint8 until batched: unbatch and batch copy a quarter of the bytes (the
-            # cast in `finish`; measured 4-5% less CPU per image).
-            images, ok = group_loader.in_graph(index, matrices)
-            index = tf.boolean_mask(index, ok)
-            return labelled(images, index, tf.fill(tf.shape(index), key))
 
-        ds = keys.flat_map(epoch_chunks).map(chunk_groups).unbatch()
-        ds = ds.map(load_group, num_parallel_calls=num_parallel_calls, deterministic=True)
-        ds = ds.unbatch()
-    else:
-        ds = keys.flat_map(epoch)
-        if resampler is not None:
-            ds = ds.batch(HEAD_CHUNK).enumerate().map(head_matrices).unbatch()
-        # ---- stage 3a: read + decode (the only stage allowed to fail per file) -----------
-        sentinel_shape = [1, 1, channels] if source.probes is not None else list(source.array.shape[1:])
-
-        def decode_one(position, index, key, *head):
-            image = tf.cond(index >= 0, lambda: load(index), lambda: tf.zeros(sentinel_shape, image_dtype))
-            return (position, index, key, image) + head
-
-        ds = ds.map(decode_one, num_parallel_calls=num_parallel_calls, deterministic=True)
-
-        # ---- stage 4: the bad-file net ---------------------------------------------------
-        def report_dropped(dropped):
-            for i in dropped.tolist():
-                # Warns once per path; with on_bad_file="raise" raises a ValueError naming
-                # the file, which stops the iteration as a tf error carrying that message.
-                bad_files.report(*describe_failure(i))
-            return np.int64(0)
-
-        def watch(last, element):
-            position, key = element[0], element[2]
-
-            def on_gap():
-                dropped = tf.gather(epoch_order(seed, key, n, shuffle), tf.range(last + 1, position))
-                done = tf.numpy_function(report_dropped, [dropped], tf.int64, stateful=True)
-                return position + done
-
-            new_last = tf.cond(position > last + 1, on_gap, lambda: position)
-            return new_last, element
-
-        # Only decoding sits before ignore_errors: an error in resizing or augmentation is
-        # a bug to surface, not a bad file to skip.
-        ds = ds.ignore_errors()
-        ds = ds.scan(tf.constant(-1, tf.int64), watch)
-        ds = ds.filter(lambda position, index, *rest: index >= 0)
-
-        # ---- stage 3b: resize and the geometric run (per image), labels -----------------
-        def process_one(position, index, key, image, *head):
-            if resize_first:
-                image = resize(image)
-            if resampler is not None:
-                image = resampler.in_graph(image, head[0])
-            return labelled(tf.ensure_shape(tf.cast(image, dtype), out_shape), index, key)
-
-        ds = ds.map(process_one, num_parallel_calls=num_parallel_calls, deterministic=True)
-
-    # ---- stage 5: batch, per-batch augmentation ------------------------------------------
+def _batches(ds, targets, batch_size, augment, batch_fn, dtype, num_parallel_calls):
+    """Batches the route's elements and runs the per-batch augmentation and `batch_fn`."""
     if batch_size is not None:
         ds = ds.batch(batch_size)
     ds = ds.enumerate()
@@ -515,14 +390,14 @@ def build(
     def finish(b, element):
         images, y, w, key = element
         images = tf.cast(images, dtype)
-        if batch_augment is not None:
+        if augment is not None:
             first_key = key[0] if batch_size is not None else key
-            s = batch_seed(first_key, b)
+            s = epochs.batch_seed(first_key, b)
             if targets.mode in ("categorical", "multi_hot") and y is not None:
-                out = batch_augment({"images": images, "labels": y}, training=True, seed=s)
+                out = augment({"images": images, "labels": y}, training=True, seed=s)
                 images, y = tf.cast(out["images"], dtype), tf.cast(out["labels"], dtype)
             else:
-                images = tf.cast(batch_augment(images, training=True, seed=s), dtype)
+                images = tf.cast(augment(images, training=True, seed=s), dtype)
         if batch_fn is not None:
             images = batch_fn(images)
         if targets.mode is None:
@@ -533,8 +408,28 @@ def build(
             return images, y, w
         return images, y
 
-    ds = ds.map(finish, num_parallel_calls=num_parallel_calls, deterministic=True)
-    return ds.prefetch(AUTOTUNE)
+    return ds.map(finish, num_parallel_calls=num_parallel_calls, deterministic=True)
+
+
+_ROUTED_CLASSES = {}
+
+
+def with_route(ds, info):
+    """Sets `ds.route = info` and makes `repr(ds)` name the route and why it was taken.
+
+    The repr comes from a subclass of the dataset's own class that only adds `__repr__`
+    (tf.data's repr shows the class name and element spec; nothing else changes).
+    """
+    cls = type(ds)
+    if cls not in _ROUTED_CLASSES:
+        _ROUTED_CLASSES[cls] = type(cls.__name__, (cls,), {"__repr__": _routed_repr, "__module__": cls.__module__})
+    ds.__class__ = _ROUTED_CLASSES[cls]
+    ds.route = info
+    return ds
+
+
+def _routed_repr(self):
+    return f"<keras_aug dataset route={self.route} element_spec={self.element_spec}>"
 
 
 def _output_shape(target_size, source, channels, head):

@@ -2,15 +2,18 @@
 `flow_from_directory`, `flow_from_dataframe` and `flow`.
 
 They list once, probe every file's header once (see `keras_aug.data.decoding`), and build
-the parallel, seeded pipeline of `keras_aug.data.pipeline`. The returned
+the parallel, seeded pipeline of `keras_aug.data.pipeline`, whose `len()` is the number
+of batches of an epoch. The returned
 `tf.data.Dataset` carries the legacy metadata as attributes:
 
 * `class_names` (list), `class_indices` (dict name -> index), `num_classes`;
 * `filenames` (relative to `directory`, legacy order), `filepaths` (full paths),
   `classes` / `labels` (int32 label per file, legacy names), `samples` / `n` (number of
   files that passed the header probe), `image_shape`;
-* `bad_files`: a `BadFileLog`, a list of `(path, reason)` of skipped files; files found
-  bad while decoding are appended during iteration. `len(ds.bad_files)` is the count.
+* `bad_files`: a `BadFileLog`, a list of `(path, reason)` of bad files: those the probe
+  rejected (skipped), and those found bad while decoding, appended during iteration
+  (each replaced by a stand-in from the same epoch). `len(ds.bad_files)` is the count;
+* `route`: the `keras_aug.data.routes.RouteInfo` of the route taken (also in the repr).
 
 Attributes live on the returned object only: `ds.map(...)` returns a dataset without
 them (as with `keras.utils.image_dataset_from_directory`).
@@ -95,6 +98,7 @@ def from_directory(
     rescale=None,
     verbose=True,
     fuse_resize=True,
+    distributable=False,
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of batches from a class-per-folder image tree.
@@ -146,11 +150,23 @@ def from_directory(
             The first dataset that uses OpenCV turns OpenCV's own thread pool off
             (`cv2.setNumThreads(1)`, process-wide) unless its thread count was already
             changed: tf.data's map already uses every core (`resample.use_one_opencv_thread`).
+        distributable: True builds the dataset from TF ops only (route "graph_only",
+            `keras_aug.data.routes.graph_only`): no Python callbacks, so it runs on
+            tf.data service workers in other processes and under `tf.distribute`, at
+            more CPU per image with `augment` (the augmentation runs per batch, after
+            `tf.image.resize`). Files TF cannot decode (CMYK JPEG, BMP, TIFF) are
+            refused with a ValueError naming them; files failing while decoding are
+            replaced by stand-ins and reported on the stderr of the process running the
+            pipeline, not counted in `bad_files`. The OpenCV routes (the default with
+            `augment`) cannot run outside the process that built them.
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
         images float `[batch, height, width, channels]`; with the attributes listed in the
-        module docstring.
+        module docstring. Its cardinality is known: `len(ds)` batches every epoch (a file
+        that fails while decoding is replaced by a stand-in from the same epoch, image
+        and label together, and reported). `ds.route` (and the repr) say which route
+        (`keras_aug.data.routes`) the dataset took and why.
 
     Raises:
         ValueError: bad arguments (naming the argument and the allowed values), or a bad
@@ -200,6 +216,7 @@ def from_directory(
         dtype=dtype,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
         fuse_resize=fuse_resize,
+        distributable=distributable,
     )
     return pipeline.attach(
         ds,
@@ -267,6 +284,7 @@ def from_dataframe(
     rescale=None,
     verbose=True,
     fuse_resize=True,
+    distributable=False,
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of batches from a pandas DataFrame of file names and labels.
@@ -395,6 +413,7 @@ def from_dataframe(
         dtype=dtype,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
         fuse_resize=fuse_resize,
+        distributable=distributable,
     )
     return pipeline.attach(
         ds,
@@ -461,6 +480,7 @@ def from_arrays(
     num_parallel_calls=AUTOTUNE,
     dtype="float32",
     rescale=None,
+    distributable=False,
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of (augmented) batches from in-memory arrays.
@@ -473,8 +493,8 @@ def from_arrays(
         x: array [N, H, W, C] (any numeric dtype; values kept as they are, cast to
             `dtype`).
         y: optional array [N, ...] of labels, yielded unchanged (same dtype).
-        batch_size, shuffle, seed, augment, num_parallel_calls, dtype, rescale: as in
-            `from_directory`.
+        batch_size, shuffle, seed, augment, num_parallel_calls, dtype, rescale,
+            distributable: as in `from_directory`.
         sample_weight: optional array [N] of weights: batches become (x, y, w).
         subset, validation_split: as above.
         target_size: optional (height, width) to resize to; None keeps the array's size.
@@ -522,6 +542,7 @@ def from_arrays(
         num_parallel_calls=num_parallel_calls,
         dtype=dtype,
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
+        distributable=distributable,
     )
     return pipeline.attach(ds, samples=len(x), bad_files=decoding.BadFileLog("ignore"), batch_size=batch_size)
 

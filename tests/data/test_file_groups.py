@@ -10,11 +10,12 @@ import tensorflow as tf
 import keras_aug
 import keras_aug.data as kd
 from keras_aug.data import decoding
+from keras_aug.data import epochs
 from keras_aug.data import file_groups
-from keras_aug.data import pipeline
 from keras_aug.data import resample
+from keras_aug.data import routes
 
-from data_helpers import exif_bytes, noise, save
+from data_helpers import assert_good_files_and_stand_ins, exif_bytes, noise, save
 
 
 def graph_decode(probe, color_mode, ratio):
@@ -39,7 +40,7 @@ def never_flip():
 
 def per_image_path(monkeypatch):
     """Builds datasets with the per-image path (graph decode, one resample call per image)."""
-    monkeypatch.setattr(pipeline.file_groups, "FileGroupLoader", lambda *args, **kwargs: None)
+    monkeypatch.setattr(routes.opencv_groups, "elements", routes.opencv_per_image.elements)
 
 
 @pytest.mark.parametrize("color_mode", ["grayscale", "rgb", "rgba"])
@@ -91,7 +92,7 @@ def test_decode_array_raises_on_undecodable_data(tmp_path):
 )
 def test_file_groups_equal_the_per_image_path(clean_tree, monkeypatch, interpolation, head_chunk, group_size):
     if head_chunk is not None:
-        monkeypatch.setattr(pipeline, "HEAD_CHUNK", head_chunk)
+        monkeypatch.setattr(epochs, "HEAD_CHUNK", head_chunk)
         monkeypatch.setattr(file_groups, "GROUP_SIZE", group_size)
     # RandomBrightness runs per batch, seeded from the epoch key the groups carry.
     aug = lambda: keras_aug.Pipeline(  # noqa: E731
@@ -112,7 +113,7 @@ def test_file_groups_equal_the_per_image_path(clean_tree, monkeypatch, interpola
 @pytest.mark.parametrize("group_size", [1, 4, 16])
 def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
     # Runtime decode failures (a corrupt PNG, a short BMP) inside groups of any size: every
-    # good file exactly once, every bad file reported once by path.
+    # good file, a stand-in per failure, every bad file reported once by path.
     monkeypatch.setattr(file_groups, "GROUP_SIZE", group_size)
     root, good, bad, max_pixels = bad_tree
     with warnings.catch_warnings(record=True) as caught:
@@ -124,13 +125,9 @@ def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
         batches = [(x.numpy(), y.numpy()) for x, y in ds]
     images = np.concatenate([x for x, _ in batches])
     labels = np.concatenate([y for _, y in batches])
-    colours = sorted(map(tuple, np.round(images.mean(axis=(1, 2))).astype(int)))
-    assert len(colours) == len(good)
-    for got, expected in zip(colours, sorted(good.values())):
-        assert np.abs(np.array(got) - expected).max() <= 3, (colours, sorted(good.values()))
-    # Each image keeps its own file's label past the files dropped from its group.
-    for image, label in zip(images, labels):
-        rel = min(good, key=lambda r: np.abs(image.mean(axis=(0, 1)) - good[r]).max())
+    shown = assert_good_files_and_stand_ins(images, good)
+    # Each image, stand-ins included, carries its own file's label.
+    for rel, label in zip(shown, labels):
         assert label == ds.class_indices[rel.split("/")[0]], (rel, label)
     reported = dict(ds.bad_files)
     assert len(reported) == len(bad)
@@ -141,7 +138,7 @@ def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
     # A second epoch neither loses nor re-reports anything.
     with warnings.catch_warnings(record=True) as again:
         warnings.simplefilter("always")
-        assert sum(len(x) for x, _ in ds) == len(good)
+        assert_good_files_and_stand_ins(np.concatenate([x for x, _ in ds]), good)
     assert not [w for w in again if "skipping bad image" in str(w.message)]
     assert len(ds.bad_files) == len(bad)
 
@@ -173,20 +170,28 @@ def test_a_failing_resample_raises_instead_of_skipping_the_file(clean_tree, monk
     assert len(ds.bad_files) == 0
 
 
-def test_loader_skips_the_sentinel_reports_failures_and_packs_the_good_images(clean_tree, tmp_path):
+def test_loader_skips_the_sentinel_reports_failures_and_fills_them_with_stand_ins(clean_tree, tmp_path):
     paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(clean_tree) for f in fs if f.endswith((".png", ".jpg")))
     probes = decoding.probe_files(paths)
     vanished = decoding.probe_file(save(str(tmp_path / "gone.png"), noise(12, 16), fmt="PNG"))
     os.remove(vanished.path)  # probed fine, gone by the time it is read
     probes.append(vanished)
+    gone = len(probes) - 1
     reports = []
     resampler = resample.Resampler((12, 16), (12, 16))
-    loader = file_groups.FileGroupLoader(probes, [1] * len(probes), "rgb", resampler, lambda *r: reports.append(r))
+    # The epoch's order: the vanished file sits at position 2, then files 5 and 6.
+    order = np.array([1, 0, gone, 5, 6] + [i for i in range(2, gone) if i not in (5, 6)])
+    loader = file_groups.FileGroupLoader(
+        probes, [1] * len(probes), "rgb", resampler, lambda *r: reports.append(r), order=lambda key: order
+    )
     identity = np.tile(np.eye(3, dtype=np.float32), (4, 1, 1))
-    images, ok = loader(np.array([1, -1, len(probes) - 1, 0]), identity)
-    assert ok.tolist() == [True, False, False, True]
+    images, used = loader(np.array([1, -1, gone, 0]), np.array([0, 17, 2, 1]), np.int64(9), identity)
+    # The failed file's slot holds the next file of the epoch's order (position 3: file 5).
+    assert used.tolist() == [1, 5, 0]
     assert [path for path, _ in reports] == [vanished.path] and reports[0][1].startswith("cannot decode")
-    # The good files, in order; with an identity matrix at the same size, their pixels.
-    assert images.shape == (2, 12, 16, 3)
-    np.testing.assert_array_equal(images[0], decoding.decode_array(probes[1], "rgb"))
-    np.testing.assert_array_equal(images[1], decoding.decode_array(probes[0], "rgb"))
+    assert images.shape == (3, 12, 16, 3)
+    for image, index in zip(images, used):
+        np.testing.assert_array_equal(image, decoding.decode_array(probes[index], "rgb"))
+    # Known to fail: reported again (the log dedupes warnings), not read again, never a stand-in.
+    images, used = loader(np.array([gone, 4]), np.array([2, 5]), np.int64(9), identity[:2])
+    assert used.tolist() == [5, 4] and len(reports) == 2

@@ -12,6 +12,7 @@ from sample_images import textured_image
 
 import keras_aug
 import keras_aug.data as kd
+from keras_aug.data import epochs
 from keras_aug.data import pipeline
 from keras_aug.data import resample
 
@@ -156,7 +157,7 @@ def test_fuse_resize_must_be_a_bool(clean_tree):
 
 def test_parameters_across_chunks_are_reproducible_and_differ(clean_tree, monkeypatch):
     # 17 files in chunks of 3: six chunks, each with its own seed.
-    monkeypatch.setattr(pipeline, "HEAD_CHUNK", 3)
+    monkeypatch.setattr(epochs, "HEAD_CHUNK", 3)
     kwargs = dict(target_size=(12, 16), batch_size=17, seed=5, class_mode="sparse", verbose=False)
 
     def run(parallel):

@@ -1,0 +1,23 @@
+"""Route "graph": decode and `tf.image.resize` in the TF graph; augmentation per batch.
+
+Chosen when there is no geometric augmentation to fuse with the resize (no `augment`,
+or it starts with a non-geometric layer), with `fuse_resize=False`, or with settings the
+OpenCV resample does not cover. Files TF cannot decode (CMYK JPEG, BMP, TIFF, ...) go
+through PIL in a `numpy_function`, and files that fail to decode are reported to the
+dataset's `BadFileLog` from Python: so this route runs in the process that built it.
+`distributable=True` takes the same stages without any Python ("graph_only").
+"""
+
+from keras_aug.data.routes import per_image
+
+NAME = "graph"
+
+
+def process(plan):
+    """`(image, _) -> image` resized to the target size with `tf.image.resize`."""
+    return lambda image, matrix: plan.resize(image)
+
+
+def elements(plan):
+    """The epoch's labelled elements; see `per_image.elements`."""
+    return per_image.elements(plan, process(plan))

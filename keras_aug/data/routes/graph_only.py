@@ -1,0 +1,28 @@
+"""Route "graph_only" (`distributable=True`): the "graph" route with no Python at all.
+
+Every op of the dataset is a TF op, so its graph can be serialized and run elsewhere: on
+tf.data service workers in other processes or machines
+(`ds.apply(tf.data.experimental.service.distribute(...))`) and through
+`tf.distribute` input distribution; its iterators checkpoint with tf.data's default
+(strict) external-state policy. What it gives up:
+
+* files TF cannot decode (CMYK JPEG, BMP, TIFF, ...; they need PIL) are refused when
+  the dataset is built, naming them;
+* a file that fails to decode is still replaced by a stand-in from the same epoch, but
+  it is reported by the process that runs the pipeline (`tf.print` to its stderr; with
+  `on_bad_file="raise"` an error naming the file) and is not counted in the client's
+  `bad_files`;
+* the geometric augmentation runs per batch after the resize (two resamples, as with
+  `fuse_resize=False`), which costs more CPU than the OpenCV routes.
+"""
+
+from keras_aug.data.routes import graph
+from keras_aug.data.routes import per_image
+
+NAME = "graph_only"
+
+
+def elements(plan):
+    """The epoch's labelled elements; see `per_image.elements`."""
+    assert plan.report_dropped is None, "the graph-only route reports bad files in the graph"
+    return per_image.elements(plan, graph.process(plan))

@@ -1,0 +1,84 @@
+"""Exact epochs on the per-image routes: a file that fails to decode gets a stand-in.
+
+The decode stage is the only one followed by `ignore_errors()`, so a file that fails
+there leaves a gap in the epoch's positions. A `scan` over the processed elements spots
+each gap, reports the files that fell into it, and fills it with copies of the next good
+element of the epoch (image and label together); a gap at the end of the epoch (seen at
+the end sentinel, position n) is filled with the epoch's first good element. So an epoch
+always has exactly n elements, and which element stands in is a function of the epoch
+alone (the same rule as the file groups, `keras_aug.data.file_groups`).
+
+Reporting: with Python allowed, the `BadFileLog` (`plan.report_dropped`, warns once per
+path or raises naming it). On the graph-only route, no Python: "warn" prints the paths
+to the pipeline's process's stderr (`tf.print`: on a tf.data service worker, the
+worker's), "raise" fails the iteration with an error naming the file, and the client's
+`bad_files` cannot count them.
+"""
+
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+from keras_aug.data import epochs
+
+ALL_BAD = "keras_aug: every file of the epoch failed to decode; there is no stand-in for them"
+
+
+def fill_gaps(ds, plan):
+    """`(position, index, key, image)` with gaps -> `(index, key, image)`, n per epoch.
+
+    `image` must have a static shape (processed images); the sentinel (index -1) must
+    come last in every epoch with position n.
+    """
+    image_shape = list(plan.out_shape)
+
+    def step(state, element):
+        last, first_index, first_key, first_image = state
+        position, index, key, image = element
+        gap = position - last - 1
+        done = tf.cond(gap > 0, lambda: _report(plan, key, last, position), lambda: tf.constant(0, tf.int64))
+        sentinel = index < 0
+        take_first = tf.logical_and(tf.logical_not(sentinel), first_index < 0)
+        first_index = tf.where(take_first, index, first_index)
+        first_key = tf.where(take_first, key, first_key)
+        first_image = tf.cond(take_first, lambda: image, lambda: first_image)
+        tf.debugging.Assert(tf.logical_or(first_index >= 0, gap == 0), [ALL_BAD])
+        count = tf.where(sentinel, gap, gap + 1) + done
+        out_index = tf.where(sentinel, first_index, index)
+        out_key = tf.where(sentinel, first_key, key)
+        out_image = tf.cond(sentinel, lambda: first_image, lambda: image)
+        repeated = tuple(tf.repeat(t[None], count, axis=0) for t in (out_index, out_key, out_image))
+        return (position, first_index, first_key, first_image), repeated
+
+    init = (
+        tf.constant(-1, tf.int64),
+        tf.constant(-1, tf.int64),
+        tf.constant(0, tf.int64),
+        tf.zeros(image_shape, plan.dtype),
+    )
+    return ds.scan(init, step).unbatch()
+
+
+def _report(plan, key, last, position):
+    """Reports the files at positions (last, position) of the epoch; returns int64 0."""
+    dropped = tf.gather(epochs.epoch_order(plan.seed, key, plan.n, plan.shuffle), tf.range(last + 1, position))
+    if plan.report_dropped is not None:
+
+        def report(indices):
+            plan.report_dropped(indices)
+            return np.int64(0)
+
+        return tf.numpy_function(report, [dropped], tf.int64, stateful=True)
+    paths = tf.gather(plan.paths, dropped)
+    if plan.on_bad_file == "raise":
+        check = tf.debugging.Assert(False, ["Bad image file (failed to decode):", paths])
+    elif plan.on_bad_file == "warn":
+        check = tf.print(
+            "keras_aug: bad image file(s) failed to decode, replaced by a stand-in from the same epoch:",
+            paths, output_stream=sys.stderr,
+        )
+    else:
+        check = tf.no_op()
+    with tf.control_dependencies([check]):
+        return tf.constant(0, tf.int64)
