@@ -10,6 +10,13 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from data_helpers import PALETTE, cmyk_jpeg, exif_bytes, noise, save, solid  # noqa: E402
+import route_datasets  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def route_tree(tmp_path_factory):
+    """The tree of `route_datasets` (good files, and files that fail), written once."""
+    return route_datasets.write_tree(str(tmp_path_factory.mktemp("routes") / "tree"))
 
 
 @pytest.fixture
