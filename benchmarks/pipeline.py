@@ -8,23 +8,34 @@ not mix):
 * ``keras_layers``: ``keras.utils.image_dataset_from_directory`` + Keras 3's
   RandomFlip/RandomRotation/RandomZoom/RandomTranslation mapped in tf.data;
 * ``keras_plain``: ``keras.utils.image_dataset_from_directory``, no augmentation;
-* ``ours``: ``keras_aug.data.from_directory(..., augment=keras_aug.Pipeline([...]))``;
-* ``ours_plain``: ``keras_aug.data.from_directory`` without augmentation (for reference).
+* ``ours``: ``keras_aug.data.from_directory(..., augment=keras_aug.Pipeline([...]))``
+  (route ``opencv_groups``);
+* ``ours_plain``: ``keras_aug.data.from_directory`` without augmentation (route ``graph``);
+* the other routes with the same augmentation: ``ours_per_image`` (``interpolation=
+  "nearest"``: resize, then one OpenCV warp per image), ``ours_graph``
+  (``fuse_resize=False``), ``ours_graph_only`` (``distributable=True``).
 
 Data sets (generated once into ``--cache``, default /tmp/keras_aug_bench):
 (a) ``small``: 2,000 photo-like JPEGs of 250-500 px; (b) ``large``: 500 photo-like JPEGs
 of 1,500-4,000 px.
 
-Reported per loader: images/s over the epoch (wall clock), process CPU milliseconds per
-image (``time.process_time`` over the epoch / images: all threads of the process), peak
-RSS of the process (``resource.getrusage``), and the set-up time (listing, probing)
-outside the epoch. Each loader runs ``--repeats`` times (default 3), the loaders taking
+Reported per loader: images/s over the first epoch (wall clock), process CPU
+milliseconds per image (``time.process_time`` over the epoch / images: all threads of the
+process), the same two over the last of ``--epochs`` epochs ("steady": no tracing or
+compiling left), the first batch's latency (from the end of the set-up), peak RSS of the
+process (``resource.getrusage``), and the set-up time (listing, probing) outside the
+epochs. Each loader runs ``--repeats`` times (default 3), the loaders taking
 turns, and the table gives the median of each figure (and the range of the CPU time): on
 this shared 2-core machine one run of a loader can be 20-40% off another.
 
     python benchmarks/pipeline.py --markdown              # everything, README-ready table
     python benchmarks/pipeline.py --small 400 --large 50  # quicker
     python benchmarks/pipeline.py --loaders ours,keras_plain --datasets small
+    python benchmarks/pipeline.py --construction 2000,20000,200000 --datasets none
+
+``--construction`` measures the set-up time alone (listing, probing, building the
+dataset; no epoch) on trees of hard links to the small data set's files, against
+``keras.utils.image_dataset_from_directory``, each in its own subprocess.
 """
 
 import argparse
@@ -38,7 +49,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-LOADERS = ("legacy", "keras_layers", "keras_plain", "ours", "ours_plain")
+LOADERS = ("legacy", "keras_layers", "keras_plain", "ours", "ours_plain", "ours_per_image", "ours_graph",
+           "ours_graph_only")
+# from_directory's arguments per route loader (with the augmentation).
+ROUTE_SETTINGS = {
+    "ours": {},
+    "ours_per_image": {"interpolation": "nearest"},
+    "ours_graph": {"fuse_resize": False},
+    "ours_graph_only": {"distributable": True},
+}
+CONSTRUCTORS = ("keras_plain", "ours_plain", "ours", "ours_graph_only")
 DATASETS = ("small", "large")
 SIZE = (150, 150)
 BATCH = 32
@@ -125,7 +145,13 @@ def _legacy(directory):
     it = generator.flow_from_directory(
         directory, target_size=SIZE, batch_size=BATCH, class_mode="binary", seed=0
     )
-    return (it[i] for i in range(len(it)))
+
+    def epoch():
+        for i in range(len(it)):
+            yield it[i]
+        it.on_epoch_end()
+
+    return epoch
 
 
 def _keras(directory, augment):
@@ -145,17 +171,19 @@ def _keras(directory, augment):
             ]
         )
         ds = ds.map(lambda x, y: (layers(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
-    return iter(ds.prefetch(tf.data.AUTOTUNE))
+    ds = ds.prefetch(tf.data.AUTOTUNE)
+    return lambda: iter(ds)
 
 
-def _ours(directory, augment=True):
+def _ours(directory, route=None):
+    """`from_directory` without augmentation (route None) or with it on a route loader's settings."""
     import keras_aug
 
-    if not augment:
+    if route is None:
         ds = keras_aug.data.from_directory(
             directory, target_size=SIZE, batch_size=BATCH, class_mode="binary", seed=0, verbose=False
         )
-        return iter(ds)
+        return lambda: iter(ds)
 
     augment = keras_aug.Pipeline(
         [
@@ -167,9 +195,24 @@ def _ours(directory, augment=True):
         seed=0,
     )
     ds = keras_aug.data.from_directory(
-        directory, target_size=SIZE, batch_size=BATCH, class_mode="binary", seed=0, augment=augment, verbose=False
+        directory, target_size=SIZE, batch_size=BATCH, class_mode="binary", seed=0, augment=augment, verbose=False,
+        **ROUTE_SETTINGS[route],
     )
-    return iter(ds)
+    print(f"# route: {ds.route}", file=sys.stderr)
+    return lambda: iter(ds)
+
+
+def _epochs_of(loader, directory):
+    """`epoch() -> iterator of (x, y) batches` of a loader (its set-up done here)."""
+    if loader == "legacy":
+        return _legacy(directory)
+    if loader in ("keras_layers", "keras_plain"):
+        return _keras(directory, augment=loader == "keras_layers")
+    if loader == "ours_plain":
+        return _ours(directory)
+    if loader in ROUTE_SETTINGS:
+        return _ours(directory, loader)
+    raise SystemExit(f"unknown loader {loader!r}; choose from {LOADERS}")
 
 
 def _peak_rss_mb():
@@ -185,42 +228,45 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(loader, directory):
-    """Runs one loader for one epoch in this process; prints a JSON line."""
+def worker(loader, directory, epochs=2):
+    """Runs one loader for `epochs` epochs in this process; prints a JSON line."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
     import tensorflow as tf  # noqa: F401  (import cost outside the timings)
 
     t0 = time.perf_counter()
-    if loader == "legacy":
-        batches = _legacy(directory)
-    elif loader in ("keras_layers", "keras_plain"):
-        batches = _keras(directory, augment=loader == "keras_layers")
-    elif loader in ("ours", "ours_plain"):
-        batches = _ours(directory, augment=loader == "ours")
-    else:
-        raise SystemExit(f"unknown loader {loader!r}; choose from {LOADERS}")
+    epoch = _epochs_of(loader, directory)
     setup = time.perf_counter() - t0
-    images = 0
-    checksum = 0.0
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    for x, _ in batches:
-        x = np.asarray(x)
-        assert x.shape[1:3] == SIZE, x.shape
-        images += x.shape[0]
-        checksum += float(x[:, ::37, ::37].mean())
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    peak_mb = _peak_rss_mb()
+    if epochs == 0:  # set-up only (the construction curve)
+        print(json.dumps(dict(loader=loader, setup_s=setup, peak_rss_mb=_peak_rss_mb())))
+        return
+    figures = []
+    first_batch = None
+    for _ in range(epochs):
+        images = 0
+        checksum = 0.0
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for x, _ in epoch():
+            x = np.asarray(x)
+            if first_batch is None:
+                first_batch = time.perf_counter() - wall0
+            assert x.shape[1:3] == SIZE, x.shape
+            images += x.shape[0]
+            checksum += float(x[:, ::37, ::37].mean())
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        figures.append((images, images / wall, 1000 * cpu / images))
     print(
         json.dumps(
             dict(
                 loader=loader,
-                images=images,
+                images=figures[0][0],
                 setup_s=setup,
-                wall_s=wall,
-                images_per_s=images / wall,
-                cpu_ms_per_image=1000 * cpu / images,
-                peak_rss_mb=peak_mb,
+                first_batch_s=first_batch,
+                images_per_s=figures[0][1],
+                cpu_ms_per_image=figures[0][2],
+                steady_images_per_s=figures[-1][1],
+                steady_cpu_ms_per_image=figures[-1][2],
+                peak_rss_mb=_peak_rss_mb(),
             )
         )
     )
@@ -231,15 +277,18 @@ NAMES = {
     "legacy": "tf-keras ImageDataGenerator.flow_from_directory + augmentation",
     "keras_layers": "keras.utils.image_dataset_from_directory + Keras 3 layers in map",
     "keras_plain": "keras.utils.image_dataset_from_directory, no augmentation",
-    "ours": "keras_aug.data.from_directory(augment=Pipeline)",
-    "ours_plain": "keras_aug.data.from_directory, no augmentation",
+    "ours": "keras_aug.data.from_directory(augment=Pipeline): route opencv_groups",
+    "ours_plain": "keras_aug.data.from_directory, no augmentation: route graph",
+    "ours_per_image": "same, interpolation='nearest': route opencv_per_image",
+    "ours_graph": "same, fuse_resize=False: route graph",
+    "ours_graph_only": "same, distributable=True: route graph_only",
 }
 
 
-def run_one(loader, directory, timeout):
+def run_one(loader, directory, timeout, epochs=2):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), "--_worker", loader, directory],
+        [sys.executable, os.path.abspath(__file__), "--_worker", loader, directory, str(epochs)],
         capture_output=True, text=True, env=env, timeout=timeout,
     )
     lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
@@ -253,11 +302,13 @@ def median_of(loader, runs):
     ok = [r for r in runs if "error" not in r]
     if not ok:
         return runs[-1]
-    keys = ("images_per_s", "cpu_ms_per_image", "peak_rss_mb", "setup_s")
+    keys = ("images_per_s", "cpu_ms_per_image", "peak_rss_mb", "setup_s", "first_batch_s", "steady_images_per_s",
+            "steady_cpu_ms_per_image")
     out = {"loader": loader, "runs": len(ok), "images": ok[0]["images"]}
     out.update({k: float(statistics.median(r[k] for r in ok)) for k in keys})
-    cpu = [r["cpu_ms_per_image"] for r in ok]
-    out["cpu_range"] = (min(cpu), max(cpu))
+    for key in ("cpu_ms_per_image", "steady_cpu_ms_per_image"):
+        cpu = [r[key] for r in ok]
+        out[key + "_range"] = (min(cpu), max(cpu))
     return out
 
 
@@ -265,32 +316,79 @@ def _ratio(a, b):
     return f"{a / b:.2f}×" if a and b else "–"
 
 
-def markdown(all_results, command, load):
-    out = [f"Command: `{command}`", "", f"Machine: {os.cpu_count()} CPU cores; load average before the run: {load}", ""]
+def markdown(all_results, command, load, construction=None):
+    out = [f"Command: `{command}`", "", f"Machine: {os.cpu_count()} CPU cores, shared; load average before the run: {load}", ""]
     for name, (desc, results) in all_results.items():
         by = {r["loader"]: r for r in results if "error" not in r}
         plain, layers, legacy = by.get("keras_plain"), by.get("keras_layers"), by.get("legacy")
         out += [f"### ({name}) {desc}", ""]
         out += [
-            "| loader | images/s | CPU ms/image (range) | peak RSS MB | set-up s | images/s vs Keras+layers | vs legacy | vs Keras plain | CPU/image vs Keras plain | peak RSS vs Keras plain |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| loader | images/s | CPU ms/image (range) | steady images/s | steady CPU ms/image (range) | first batch s | peak RSS MB | set-up s | images/s vs Keras+layers | vs legacy | steady CPU/image vs Keras plain | vs Keras+layers | peak RSS vs Keras plain |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in results:
             if "error" in r:
-                out.append(f"| {NAMES[r['loader']]} | error: {r['error']} |||||||||")
+                out.append(f"| {NAMES[r['loader']]} | error: {r['error']} ||||||||||||")
                 continue
+            cpu, steady = r["cpu_ms_per_image_range"], r["steady_cpu_ms_per_image_range"]
             out.append(
                 f"| {NAMES[r['loader']]} | {r['images_per_s']:.0f} | {r['cpu_ms_per_image']:.2f} "
-                f"({r['cpu_range'][0]:.2f}-{r['cpu_range'][1]:.2f}) | "
+                f"({cpu[0]:.2f}-{cpu[1]:.2f}) | {r['steady_images_per_s']:.0f} | "
+                f"{r['steady_cpu_ms_per_image']:.2f} ({steady[0]:.2f}-{steady[1]:.2f}) | {r['first_batch_s']:.2f} | "
                 f"{r['peak_rss_mb']:.0f} | {r['setup_s']:.1f} | "
                 f"{_ratio(r['images_per_s'], layers and layers['images_per_s'])} | "
                 f"{_ratio(r['images_per_s'], legacy and legacy['images_per_s'])} | "
-                f"{_ratio(r['images_per_s'], plain and plain['images_per_s'])} | "
-                f"{_ratio(r['cpu_ms_per_image'], plain and plain['cpu_ms_per_image'])} | "
+                f"{_ratio(r['steady_cpu_ms_per_image'], plain and plain['steady_cpu_ms_per_image'])} | "
+                f"{_ratio(r['steady_cpu_ms_per_image'], layers and layers['steady_cpu_ms_per_image'])} | "
                 f"{_ratio(r['peak_rss_mb'], plain and plain['peak_rss_mb'])} |"
             )
         out.append("")
+    if construction:
+        out += ["### Construction time (set-up only: listing, probing, building; no epoch), seconds", ""]
+        loaders = list(next(iter(construction.values())))
+        out += ["| files | " + " | ".join(NAMES[l] for l in loaders) + " | ours / Keras |",
+                "|---:|" + "---:|" * (len(loaders) + 1)]
+        for files, row in construction.items():
+            cells = [f"{row[l]:.2f}" if row[l] is not None else "error" for l in loaders]
+            ratio = _ratio(row.get("ours_plain"), row.get("keras_plain"))
+            out.append(f"| {files:,} | " + " | ".join(cells) + f" | {ratio} |")
+        out.append("")
     return "\n".join(out)
+
+
+def link_tree(cache, source, count):
+    """cache/links_<count>/{a,b}/...: `count` hard links, round robin over `source`'s files."""
+    root = os.path.join(cache, f"links_{count}")
+    stamp = os.path.join(root, ".settings")
+    if os.path.exists(stamp) and open(stamp).read() == f"{source} {count}":
+        return root
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(source) for f in fs if f.endswith(".jpg"))
+    for i in range(count):
+        folder = os.path.join(root, "ab"[i % 2], f"{i // 10000:03d}")
+        os.makedirs(folder, exist_ok=True)
+        target = os.path.join(folder, f"{i:06d}.jpg")
+        if not os.path.exists(target):
+            os.link(files[i % len(files)], target)
+    with open(stamp, "w") as f:
+        f.write(f"{source} {count}")
+    return root
+
+
+def construction_curve(args, counts):
+    """{files: {loader: median set-up seconds}} on hard-link trees."""
+    source = make_data(args.cache, f"small_{args.small}", args.small, 250, 500, seed=1)
+    curve = {}
+    for count in counts:
+        directory = link_tree(args.cache, source, count)
+        runs = {loader: [] for loader in CONSTRUCTORS}
+        for _ in range(args.repeats if count < 100_000 else 1):
+            for loader in CONSTRUCTORS:
+                r = run_one(loader, directory, args.timeout, epochs=0)
+                print(f"# construction {count} {loader}: {json.dumps(r)}", file=sys.stderr)
+                if "error" not in r:
+                    runs[loader].append(r["setup_s"])
+        curve[count] = {l: float(statistics.median(v)) if v else None for l, v in runs.items()}
+    return curve
 
 
 def main(argv=None):
@@ -303,11 +401,13 @@ def main(argv=None):
     parser.add_argument("--markdown", action="store_true", help="print a README-ready table")
     parser.add_argument("--output", help="also write the markdown to this file")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per loader run")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per run (the last one is 'steady')")
     parser.add_argument("--repeats", type=int, default=3, help="runs per loader (round robin); medians reported")
-    parser.add_argument("--_worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--construction", default="", help="comma-separated file counts for the set-up curve")
+    parser.add_argument("--_worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._worker:
-        return worker(*args._worker)
+        return worker(args._worker[0], args._worker[1], int(args._worker[2]))
 
     command = "python benchmarks/pipeline.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(f"# {command.strip()}", file=sys.stderr)
@@ -317,30 +417,32 @@ def main(argv=None):
         "large": (args.large, 1500, 4000, f"{args.large} JPEGs of 1,500-4,000 px"),
     }
     all_results = {}
-    for name in args.datasets.split(","):
+    for name in [d for d in args.datasets.split(",") if d != "none"]:
         count, low, high, desc = specs[name]
         directory = make_data(args.cache, f"{name}_{count}", count, low, high, seed={"small": 1, "large": 2}[name])
         runs = {loader: [] for loader in args.loaders.split(",")}
         # Round robin, so a slow spell of the shared machine hits every loader alike.
         for _ in range(args.repeats):
             for loader in runs:
-                r = run_one(loader, directory, args.timeout)
+                r = run_one(loader, directory, args.timeout, args.epochs)
                 runs[loader].append(r)
                 print(f"# {name} {loader}: {json.dumps(r)}", file=sys.stderr)
         results = [median_of(loader, rs) for loader, rs in runs.items()]
         all_results[name] = (
-            desc + f" -> {SIZE[0]}x{SIZE[1]} batches of {BATCH}, one epoch, median of {args.repeats} runs",
+            desc + f" -> {SIZE[0]}x{SIZE[1]} batches of {BATCH}, {args.epochs} epochs, median of {args.repeats} runs",
             results,
         )
+    counts = [int(c) for c in args.construction.split(",") if c]
+    construction = construction_curve(args, counts) if counts else None
     if args.markdown or args.output:
-        text = markdown(all_results, command.strip(), load)
+        text = markdown(all_results, command.strip(), load, construction)
         if args.markdown:
             print(text)
         if args.output:
             with open(args.output, "w") as f:
                 f.write(text + "\n")
     else:
-        print(json.dumps({k: v[1] for k, v in all_results.items()}, indent=1))
+        print(json.dumps({"epochs": {k: v[1] for k, v in all_results.items()}, "construction": construction}, indent=1))
     return 0
 
 

@@ -48,8 +48,12 @@ def fill_gaps(ds, plan):
         out_index = tf.where(sentinel, first_index, index)
         out_key = tf.where(sentinel, first_key, key)
         out_image = tf.cond(sentinel, lambda: first_image, lambda: image)
-        repeated = tuple(tf.repeat(t[None], count, axis=0) for t in (out_index, out_key, out_image))
-        return (position, first_index, first_key, first_image), repeated
+        def repeated(t):
+            # Almost always one copy: a view then, not a copy of the image.
+            return tf.cond(tf.equal(count, 1), lambda: t[None], lambda: tf.repeat(t[None], count, axis=0))
+
+        out = tuple(repeated(t) for t in (out_index, out_key, out_image))
+        return (position, first_index, first_key, first_image), out
 
     init = (
         tf.constant(-1, tf.int64),
