@@ -2,8 +2,8 @@
 
 For each position of the epoch: (the geometric run's matrix, drawn per chunk) -> decode
 (the only stage allowed to fail: `ignore_errors` follows it) -> process (resize and/or
-the OpenCV resample, cast) -> stand-ins for the files that failed (`standins`) -> label.
-Each stage is a parallel, deterministic `map`, so the elements come out in the epoch's
+the OpenCV resample, cast) -> stand-ins for the files that failed, and labels (`standins`).
+Each map is parallel and deterministic, so the elements come out in the epoch's
 order whatever `num_parallel_calls` is.
 """
 
@@ -15,6 +15,9 @@ from keras_aug.data.routes import standins
 
 def elements(plan, process):
     """The epoch's labelled elements `(image, y, w, key)`, n per epoch.
+
+    Files: decode -> `ignore_errors` -> process -> `standins.fill_gaps` (which labels).
+    Arrays (nothing fails): load, process and label in one map.
 
     Args:
         plan: a `base.Plan`.
@@ -49,16 +52,16 @@ def elements(plan, process):
         )
         return position, index, key, image
 
+    if not plan.can_fail:  # arrays: nothing fails, only the sentinel to drop
+
+        def load_array(position, index, key, *head):
+            image = tf.ensure_shape(process(plan.load(index), head[0] if head else None), plan.out_shape)
+            return plan.labelled(image, index, key)
+
+        ds = ds.filter(lambda position, index, key, *head: index >= 0)
+        return ds.map(load_array, **parallel)
     ds = ds.map(decode_one, **parallel)
-    if plan.can_fail:
-        # Only decoding sits before ignore_errors: an error in resizing or augmentation
-        # is a bug to surface, not a bad file to skip.
-        ds = ds.ignore_errors()
-    ds = ds.map(process_one, **parallel)
-    if plan.can_fail:
-        ds = standins.fill_gaps(ds, plan)
-    else:
-        ds = ds.filter(lambda position, index, key, image: index >= 0).map(
-            lambda position, index, key, image: (index, key, image)
-        )
-    return ds.map(lambda index, key, image: plan.labelled(image, index, key), **parallel)
+    # Only decoding sits before ignore_errors: an error in resizing or augmentation is a
+    # bug to surface, not a bad file to skip.
+    ds = ds.ignore_errors().map(process_one, **parallel)
+    return standins.fill_gaps(ds, plan)

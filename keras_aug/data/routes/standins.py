@@ -26,7 +26,7 @@ ALL_BAD = "keras_aug: every file of the epoch failed to decode; there is no stan
 
 
 def fill_gaps(ds, plan):
-    """`(position, index, key, image)` with gaps -> `(index, key, image)`, n per epoch.
+    """`(position, index, key, image)` with gaps -> labelled `(image, y, w, key)`, n per epoch.
 
     `image` must have a static shape (processed images); the sentinel (index -1) must
     come last in every epoch with position n.
@@ -52,7 +52,8 @@ def fill_gaps(ds, plan):
             # Almost always one copy: a view then, not a copy of the image.
             return tf.cond(tf.equal(count, 1), lambda: t[None], lambda: tf.repeat(t[None], count, axis=0))
 
-        out = tuple(repeated(t) for t in (out_index, out_key, out_image))
+        # Labelled here, as vectors (one label lookup per element, no extra map stage).
+        out = plan.labelled(repeated(out_image), repeated(out_index), repeated(out_key))
         return (position, first_index, first_key, first_image), out
 
     init = (
