@@ -112,3 +112,13 @@ def test_a_fit_of_two_epochs_shows_n_of_n_steps_and_never_runs_out(tree, capfd):
     text = out + err + " ".join(str(w.message) for w in caught)
     assert "ran out of data" not in text
     assert out.count(f"{len(ds)}/{len(ds)}") == 2, out
+
+
+@pytest.mark.parametrize("route", ["graph", "opencv_groups", "graph_only"])
+def test_an_epoch_whose_every_file_fails_raises_instead_of_coming_up_short(tree, route, tmp_path):
+    os.makedirs(tmp_path / "b")
+    shutil.copy(os.path.join(tree, route_datasets.RUNTIME_BAD), tmp_path / route_datasets.RUNTIME_BAD)
+    ds = route_datasets.build(str(tmp_path), route, augment=route_datasets.augment() if route != "graph" else None)
+    assert ds.samples == 1 and len(ds) == 1
+    with pytest.raises(Exception, match="every file of the epoch failed to decode"):
+        count_epoch(ds)

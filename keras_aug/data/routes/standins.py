@@ -43,11 +43,13 @@ def fill_gaps(ds, plan):
         first_index = tf.where(take_first, index, first_index)
         first_key = tf.where(take_first, key, first_key)
         first_image = tf.cond(take_first, lambda: image, lambda: first_image)
-        tf.debugging.Assert(tf.logical_or(first_index >= 0, gap == 0), [ALL_BAD])
-        count = tf.where(sentinel, gap, gap + 1) + done
+        check = tf.debugging.Assert(tf.logical_or(first_index >= 0, gap == 0), [ALL_BAD])
+        with tf.control_dependencies([check]):
+            count = tf.where(sentinel, gap, gap + 1) + done
         out_index = tf.where(sentinel, first_index, index)
         out_key = tf.where(sentinel, first_key, key)
         out_image = tf.cond(sentinel, lambda: first_image, lambda: image)
+
         def repeated(t):
             # Almost always one copy: a view then, not a copy of the image.
             return tf.cond(tf.equal(count, 1), lambda: t[None], lambda: tf.repeat(t[None], count, axis=0))
