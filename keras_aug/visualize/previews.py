@@ -55,8 +55,9 @@ def preview(layer, images, n=4, seed=0, bounding_box_format=None, class_names=No
             with the images and are drawn); see `grid`.
         n: augmented versions per image, >= 1.
         seed: int seed of the augmentation, or None for a fresh draw every call.
-        bounding_box_format: format of the boxes; default: the layer's own
-            `bounding_box_format`, else "xyxy".
+        bounding_box_format: format of the boxes given here; default: the layer's own
+            `bounding_box_format`, else "xyxy". They are handed to the layer in its own
+            format.
         class_names, value_range, padding, mask_alpha, mask_ignore_value: as in `grid`.
         **targets: `bounding_boxes`, `segmentation_masks`, `keypoints`, `labels` as in `grid`.
 
@@ -70,16 +71,18 @@ def preview(layer, images, n=4, seed=0, bounding_box_format=None, class_names=No
     unknown = set(targets) - {"bounding_boxes", "segmentation_masks", "keypoints", "labels"}
     if unknown:
         raise TypeError(f"preview() got unexpected keyword arguments {sorted(unknown)}.")
-    box_format = bounding_box_format or getattr(layer, "bounding_box_format", None) or "xyxy"
-    samples = grids.to_samples(images, bounding_box_format=box_format, **targets)
+    layer_format = getattr(layer, "bounding_box_format", None)
+    given_format = bounding_box_format or layer_format or "xyxy"
+    layer_format = layer_format or given_format
+    samples = grids.to_samples(images, bounding_box_format=given_format, **targets)
     inputs = _repeat(samples, n)
     if samples.boxes is not None:
-        # Back to the layer's own format: the layer reads its boxes in that format.
-        inputs["bounding_boxes"]["boxes"] = _from_xyxy(inputs["bounding_boxes"]["boxes"], box_format, samples)
+        # The layer reads (and returns) boxes in its own format.
+        inputs["bounding_boxes"]["boxes"] = _from_xyxy(inputs["bounding_boxes"]["boxes"], layer_format, samples)
     if set(inputs) == {"images"}:
         inputs = inputs["images"]
     out = augment(layer, inputs, None if seed is None else int(seed))
-    augmented = grids.to_samples(out, bounding_box_format=box_format)
+    augmented = grids.to_samples(out, bounding_box_format=layer_format)
     value_range = grids.default_value_range(samples.images) if value_range is None else tuple(value_range)
     draw_args = dict(value_range=value_range, class_names=class_names, mask_alpha=mask_alpha,
                      mask_ignore_value=mask_ignore_value)
