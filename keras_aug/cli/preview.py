@@ -12,6 +12,7 @@ import random
 import numpy as np
 
 from keras_aug.cli import CliError
+from keras_aug.cli import one_line
 
 # The built-in pipeline when no --pipeline is given (the README's usage example).
 DEFAULT_PIPELINE = "RandomFlip('horizontal'), RandomRotation(15 / 360), RandomZoom(0.2), RandomTranslation(0.1, 0.1)"
@@ -100,7 +101,7 @@ def load_images(path, count, size, report=print):
                     images.append(np.asarray(ImageOps.fit(im, (size, size), Image.BILINEAR)))
                     kept.append(name)
             except Exception as e:  # corruption the header probe cannot see
-                report(f"skipped {probe.path}: cannot decode ({type(e).__name__}: {e})")
+                report(f"skipped {probe.path}: cannot decode ({one_line(e)})")
         if len(images) == count:
             break
     if not images:
@@ -157,5 +158,4 @@ def _draw(layer, inputs, n, seed, class_names):
     try:
         return visualize.preview(layer, inputs, n=n, seed=seed, bounding_box_format="xyxy", class_names=class_names)
     except (ValueError, TypeError) as e:  # the layer rejects these images (channels, sizes, formats)
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CliError(f"the pipeline could not augment the images ({type(e).__name__}: {first})") from e
+        raise CliError(f"the pipeline could not augment the images ({one_line(e)})") from e

@@ -24,6 +24,7 @@ import os
 import sys
 
 from keras_aug.cli import CliError
+from keras_aug.cli import one_line
 
 SPEC_KINDS = "a .keras file, a .json file of layer configs, or module:attribute"
 
@@ -52,7 +53,7 @@ def _from_keras_file(spec):
     try:
         model = keras.saving.load_model(spec, compile=False)
     except Exception as e:  # Keras raises ValueError, OSError, zipfile errors, TypeError...
-        raise CliError(f"--pipeline {spec}: cannot load the model ({type(e).__name__}: {_first_line(e)})") from e
+        raise CliError(f"--pipeline {spec}: cannot load the model ({one_line(e)})") from e
     return _augmentation_of(model, spec)
 
 
@@ -62,7 +63,7 @@ def _from_json_file(spec):
         with open(spec, encoding="utf-8") as f:
             content = json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CliError(f"--pipeline {spec}: not a readable JSON file ({_first_line(e)})") from e
+        raise CliError(f"--pipeline {spec}: not a readable JSON file ({one_line(e)})") from e
     return _layer_from_json(content, spec, "the file")
 
 
@@ -75,8 +76,7 @@ def _from_attribute(spec, module_name, attribute):
         try:
             module = importlib.import_module(module_name)
         except Exception as e:  # ImportError, or any error raised while the module runs
-            raise CliError(f"--pipeline {spec}: cannot import {module_name!r} ({type(e).__name__}: "
-                           f"{_first_line(e)})") from e
+            raise CliError(f"--pipeline {spec}: cannot import {module_name!r} ({one_line(e)})") from e
     try:
         value = functools.reduce(getattr, attribute.split("."), module)
     except AttributeError as e:
@@ -93,7 +93,7 @@ def _import_file(spec, path):
     try:
         module_spec.loader.exec_module(module)
     except Exception as e:
-        raise CliError(f"--pipeline {spec}: {path} failed to run ({type(e).__name__}: {_first_line(e)})") from e
+        raise CliError(f"--pipeline {spec}: {path} failed to run ({one_line(e)})") from e
     return module
 
 
@@ -110,8 +110,7 @@ def _layer_from_value(value, spec, called=False):
         try:
             made = value()
         except Exception as e:
-            raise CliError(f"--pipeline {spec}: calling it with no arguments failed ({type(e).__name__}: "
-                           f"{_first_line(e)})") from e
+            raise CliError(f"--pipeline {spec}: calling it with no arguments failed ({one_line(e)})") from e
         return _layer_from_value(made, spec, called=True)
     raise CliError(f"--pipeline {spec}: expected a Keras layer, a model, a list of layers or a function returning "
                    f"one; got {type(value).__name__}")
@@ -123,7 +122,7 @@ def _pipeline(layers, spec):
     try:
         return Pipeline(layers)
     except ValueError as e:
-        raise CliError(f"--pipeline {spec}: {_first_line(e)}") from e
+        raise CliError(f"--pipeline {spec}: {one_line(e)}") from e
 
 
 def _augmentation_of(model, spec):
@@ -200,10 +199,4 @@ def _build(name, config, spec, where):
     except CliError:
         raise
     except Exception as e:  # the layer's own argument checks: ValueError, TypeError
-        raise CliError(f"--pipeline {spec}: bad config for {name} in {where} ({type(e).__name__}: "
-                       f"{_first_line(e)})") from e
-
-
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+        raise CliError(f"--pipeline {spec}: bad config for {name} in {where} ({one_line(e)})") from e
