@@ -127,7 +127,7 @@ def run(args):
     picture = _draw(layer, inputs, args.n, seed, class_names)
     from PIL import Image
 
-    Image.fromarray(picture).save(args.out)
+    Image.fromarray(picture).save(args.out, optimize=True)  # deterministic: same picture, same bytes
     described = args.pipeline or f"built-in ({DEFAULT_PIPELINE})"
     rows = len(inputs["images"])
     print(f"wrote {args.out}: {rows} image{'s' * (rows != 1)} x (original + {args.n} augmented), "
