@@ -17,8 +17,8 @@ one line on stderr with exit status 2.
 """
 
 import argparse
+import contextlib
 import json
-import os
 import sys
 
 from keras_aug.cli import CliError
@@ -72,22 +72,11 @@ def _preview(args):
 
 
 def _scan(args):
-    if not os.path.isdir(args.directory):
-        raise CliError(f"DIR {args.directory}: not a directory")
-    import contextlib
-
-    import keras
-
     from keras_aug.cli import scan
 
     # With --json, stdout carries only the JSON; the progress bar goes to stderr.
-    bar_stream = sys.stderr if args.json else sys.stdout
-    with contextlib.redirect_stdout(bar_stream):
-        from keras_aug.data import listing
-
-        total = len(listing.list_directory(args.directory, follow_links=args.follow_links).filenames)
-        bar = keras.utils.Progbar(total, unit_name="file") if total else None
-        report = scan.scan_tree(args.directory, args.follow_links, args.full, progress=bar)
+    with contextlib.redirect_stdout(sys.stderr if args.json else sys.stdout):
+        report = scan.scan_tree(args.directory, args.follow_links, args.full, progress=True)
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -6,6 +6,7 @@ loader would skip are skipped here too, with the reason), turned upright by thei
 orientation, centre-cropped to a square and resized to `--size` pixels.
 """
 
+import itertools
 import os
 import random
 
@@ -66,12 +67,13 @@ def image_files(path):
         for name in sorted(files):
             if name.lower().endswith(WHITE_LIST_FORMATS):
                 groups.setdefault(None if top == "." else top, []).append(os.path.join(root, name))
+    # Files at the top level first (no class), then the class folders in sorted order.
+    names = sorted(groups, key=lambda name: (name is not None, name or ""))
     ordered, classes = [], []
-    queues = [(name, list(files)) for name, files in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))]
-    while any(files for _, files in queues):
-        for name, files in queues:
-            if files:
-                ordered.append(files.pop(0))
+    for row in itertools.zip_longest(*(groups[name] for name in names)):
+        for name, file in zip(names, row):
+            if file is not None:
+                ordered.append(file)
                 classes.append(name)
     if not ordered:
         raise CliError(f"IMAGE_OR_DIR {path}: no image files ({', '.join(WHITE_LIST_FORMATS)}) in it")

@@ -58,14 +58,14 @@ def _needs_hash(paths):
     return {p for p, s in sizes.items() if s is not None and counts[s] > 1}
 
 
-def scan_tree(directory, follow_links=False, full=False, progress=None):
+def scan_tree(directory, follow_links=False, full=False, progress=False):
     """Checks every file of a class-per-folder tree; returns a JSON-ready report dict.
 
     Args:
         directory: the root folder (classes are its sub-folders).
         follow_links: follow symlinked sub-folders, as in `from_directory`.
         full: also decode every file that passes the header probe (slower; see above).
-        progress: a `keras.utils.Progbar`-like object with `update(done)`, or None.
+        progress: show a `keras.utils.Progbar` (on `sys.stdout`) while probing.
 
     Returns:
         A dict: "directory", "classes" (per class: name, files, good, skipped), "files",
@@ -81,6 +81,11 @@ def scan_tree(directory, follow_links=False, full=False, progress=None):
     listed = listing.list_directory(directory, follow_links=follow_links)
     paths = listed.filepaths
     to_hash = _needs_hash(paths)
+    bar = None
+    if progress and paths:
+        import keras
+
+        bar = keras.utils.Progbar(len(paths), unit_name="file")
     probes, digests = [], {}
     for start in range(0, len(paths), _CHUNK):
         chunk = paths[start:start + _CHUNK]
@@ -91,8 +96,8 @@ def scan_tree(directory, follow_links=False, full=False, progress=None):
                     digests[path] = _digest(path)
                 except OSError:
                     pass  # the probe has already reported the file as unreadable
-        if progress is not None:
-            progress.update(len(probes))
+        if bar is not None:
+            bar.update(len(probes))
     reasons = {p.path: p.reason for p in probes if not p.ok}
     if full:
         for path, reason in scan_directory(directory, follow_links=follow_links, full=True)["bad"]:
