@@ -4,11 +4,13 @@ Every layer draws its parameters per sample from a seed, moves labels, boxes,
 masks and keypoints with the image, compiles under `jit_compile=True`, and is
 the identity in `predict`, `evaluate` and exported serving functions.
 `keras_aug.data` builds tf.data pipelines from directories, dataframes and
-arrays (the `ImageDataGenerator.flow*` replacements).
+arrays (the `ImageDataGenerator.flow*` replacements); `keras_aug.visualize` draws
+augmented samples with their annotations.
 """
 
 from keras_aug import data
 from keras_aug import export
+from keras_aug import visualize
 from keras_aug.data.legacy import ImageDataGenerator
 from keras_aug.layers.compose import Pipeline
 from keras_aug.layers.erasing import GridMask

@@ -1,102 +1,100 @@
-"""Command line: `python -m keras_aug preview` writes a PNG grid of augmented samples.
+"""Command line: look at your augmentation and your data before training.
 
-    python -m keras_aug preview [--image PATH] [--out preview.png] [--rows 4] [--cols 6] [--seed 0]
+    python -m keras_aug preview IMAGE_OR_DIR --pipeline SPEC -o grid.png [--seed N] [--n N]
+    python -m keras_aug scan DIR [--json] [--full]
 
-Without --image it draws a built-in synthetic scene with boxes, so the grid
-also shows the boxes moving with the image.
+`preview` draws each image beside N augmented versions of it. SPEC is a `.keras` file
+(the model's keras_aug layers), a JSON file of layer configs (what `get_config` gives),
+or `module:attribute` (a layer, or a function returning one). Without IMAGE_OR_DIR it
+uses a built-in scene with boxes; without --pipeline a built-in pipeline. With --seed
+the PNG is byte-identical across runs.
+
+`scan` walks a class-per-folder tree: class counts, image sizes and formats, duplicates
+by content hash, and every file the loader would skip, with the reason.
+
+Bad input (a missing path, an unreadable spec, an unknown layer name) is reported as
+one line on stderr with exit status 2.
 """
 
 import argparse
-import os
+import contextlib
+import json
 import sys
 
+from keras_aug.cli import CliError
 
-def _scene(size=160):
-    import numpy as np
-
-    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
-    image = np.stack([
-        110 + 60 * np.sin(x / 17.0), 120 + 50 * np.cos(y / 23.0), 140 + 40 * np.sin((x + y) / 31.0)
-    ], axis=-1)
-    boxes = np.array([[20, 30, 70, 90], [90, 100, 150, 140]], np.float32)
-    colours = [(230, 40, 40), (40, 40, 230)]
-    for (x1, y1, x2, y2), colour in zip(boxes.astype(int), colours):
-        image[y1:y2, x1:x2] = colour
-        image[y1 + 5:y1 + 15, x1 + 5:x1 + 30] = 255  # an asymmetric mark shows turns and flips
-    return image.clip(0, 255).astype("uint8"), boxes
+USAGE_ERROR = 2
+_REPLACED = {
+    "--image": "pass the image (or a folder of images) as the first argument: "
+               "python -m keras_aug preview IMAGE_OR_DIR --pipeline SPEC -o grid.png",
+    "--rows": "the grid has one row per image (--images, default 4) and --n augmented versions in each row",
+    "--cols": "the grid has one row per image (--images, default 4) and --n augmented versions in each row",
+}
 
 
-def _draw_box(tile, box, colour=(255, 255, 0)):
-    x1, y1, x2, y2 = [int(round(v)) for v in box]
-    h, w = tile.shape[:2]
-    x1, x2 = max(0, min(w - 1, x1)), max(0, min(w - 1, x2 - 1))
-    y1, y2 = max(0, min(h - 1, y1)), max(0, min(h - 1, y2 - 1))
-    tile[y1, x1:x2 + 1] = colour
-    tile[y2, x1:x2 + 1] = colour
-    tile[y1:y2 + 1, x1] = colour
-    tile[y1:y2 + 1, x2] = colour
+def _preview_parser(sub):
+    p = sub.add_parser("preview", help="write a PNG grid: each image beside N augmented versions of it",
+                       description="Each image beside N augmented versions of it, as one PNG.")
+    p.add_argument("path", nargs="?", metavar="IMAGE_OR_DIR",
+                   help="an image, or a folder (class sub-folders are sampled in turn); "
+                        "default: a built-in scene with two boxes")
+    p.add_argument("--pipeline", metavar="SPEC",
+                   help="a .keras file, a .json file of layer configs, or module:attribute "
+                        "(default: flip, rotation, zoom, translation)")
+    p.add_argument("-o", "--out", default="preview.png", help="the PNG to write (default: preview.png)")
+    p.add_argument("--seed", type=int, help="seed of the augmentation: the same seed writes the same PNG")
+    p.add_argument("--n", type=int, default=5, help="augmented versions per image (default: 5)")
+    p.add_argument("--images", type=int, default=4, help="images taken from a folder (default: 4)")
+    p.add_argument("--size", type=int, default=160, help="images are centre-cropped and resized to SIZE x SIZE")
+    for old in _REPLACED:
+        p.add_argument(old, dest="replaced_" + old.strip("-"), help=argparse.SUPPRESS)
+    p.set_defaults(command=_preview)
 
 
-def preview(args):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy as np
-    from PIL import Image
+def _scan_parser(sub):
+    p = sub.add_parser("scan", help="check a class-per-folder image tree the way the loader does",
+                       description="Class counts, sizes, formats, duplicates and the files the loader skips.")
+    p.add_argument("directory", metavar="DIR", help="the root folder: one sub-folder per class")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (progress goes to stderr)")
+    p.add_argument("--full", action="store_true",
+                   help="also decode every image (about 20x slower; finds corruption the header check misses)")
+    p.add_argument("--follow-links", action="store_true", help="follow symlinked sub-folders")
+    p.set_defaults(command=_scan)
 
-    import keras_aug
 
-    if args.image:
-        image = np.asarray(Image.open(args.image).convert("RGB").resize((args.size, args.size)))
-        boxes = np.zeros((0, 4), np.float32)
+def _preview(args):
+    for old, replacement in _REPLACED.items():
+        if getattr(args, "replaced_" + old.strip("-")) is not None:
+            raise CliError(f"{old} was replaced: {replacement}")
+    from keras_aug.cli import preview
+
+    return preview.run(args)
+
+
+def _scan(args):
+    from keras_aug.cli import scan
+
+    # With --json, stdout carries only the JSON; the progress bar goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr if args.json else sys.stdout):
+        report = scan.scan_tree(args.directory, args.follow_links, args.full, progress=True)
+    if args.json:
+        print(json.dumps(report, indent=1))
     else:
-        image, boxes = _scene(args.size)
-    n = args.rows * args.cols
-    pipeline = keras_aug.Pipeline(
-        [
-            keras_aug.RandomFlip("horizontal"),
-            keras_aug.RandomRotation(15 / 360),
-            keras_aug.RandomZoom(0.2),
-            keras_aug.RandomTranslation(0.1, 0.1),
-        ],
-        seed=args.seed,
-        bounding_box_format="xyxy",
-    )
-    inputs = {
-        "images": np.repeat(image[None], n, axis=0),
-        "bounding_boxes": {
-            "boxes": np.repeat(boxes[None], n, axis=0),
-            "labels": np.zeros((n, len(boxes)), np.int32),
-        },
-    }
-    out = pipeline(inputs)
-    images = np.asarray(out["images"])
-    out_boxes = np.asarray(out["bounding_boxes"]["boxes"])
-    out_labels = np.asarray(out["bounding_boxes"]["labels"])
-    size = images.shape[1]
-    grid = np.full((args.rows * (size + 4), args.cols * (size + 4), 3), 255, np.uint8)
-    for i in range(n):
-        tile = images[i].copy()
-        for box, label in zip(out_boxes[i], out_labels[i]):
-            if label >= 0:
-                _draw_box(tile, box)
-        r, c = divmod(i, args.cols)
-        grid[r * (size + 4):r * (size + 4) + size, c * (size + 4):c * (size + 4) + size] = tile
-    Image.fromarray(grid).save(args.out)
-    print(f"wrote {args.out}: {n} augmented samples ({args.rows}x{args.cols})")
+        print("\n".join(scan.format_report(report)))
     return 0
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m keras_aug", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("preview", help="write a PNG grid of augmented samples")
-    p.add_argument("--image", help="an image file (default: a built-in scene with boxes)")
-    p.add_argument("--out", default="preview.png")
-    p.add_argument("--rows", type=int, default=3)
-    p.add_argument("--cols", type=int, default=5)
-    p.add_argument("--size", type=int, default=160)
-    p.add_argument("--seed", type=int, default=0)
+    sub = parser.add_subparsers(dest="name", required=True)
+    _preview_parser(sub)
+    _scan_parser(sub)
     args = parser.parse_args(argv)
-    return preview(args)
+    try:
+        return args.command(args)
+    except CliError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return USAGE_ERROR
 
 
 if __name__ == "__main__":

@@ -15,21 +15,35 @@ def _run(args, tmp_path, timeout=240):
         [sys.executable] + args, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=timeout
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+    return proc.stdout, proc.stderr
+
+
+# What a user would take for a bug in the main job's output (issue 13).
+SHUFFLE_WARNING = "`shuffle=True` was passed, but will be ignored"
+UNKNOWN_STEPS = re.compile(r"\d+/Unknown")
+RAN_OUT_OF_DATA = "Your input ran out of data"
 
 
 def test_train_binary_cnn_tiny(tmp_path):
-    out = _run(
+    out, err = _run(
         [
             os.path.join(ROOT, "examples", "train_binary_cnn.py"),
-            "--epochs", "1", "--images-per-class", "8", "--size", "48", "--batch-size", "8",
-            "--out", str(tmp_path / "run"), "--verbose", "2",
+            "--epochs", "2", "--images-per-class", "8", "--size", "48", "--batch-size", "8",
+            "--out", str(tmp_path / "run"), "--verbose", "1",
         ],
         tmp_path,
     )
+    everything = out + err
+    assert SHUFFLE_WARNING not in everything, everything[-3000:]
     assert "Found 16 images belonging to 2 classes." in out
-    assert re.search(r"validation accuracy with augmentation: [01]\.\d{3}", out), out
-    assert re.search(r"validation accuracy without augmentation: [01]\.\d{3}", out), out
+    assert "Comparison: each model at its best epoch by validation accuracy (weights restored" in out, out
+    for name in ("with augmentation", "without augmentation"):
+        match = re.search(
+            rf"validation accuracy {name}: ([01]\.\d{{3}}) \(best epoch ([12])/2, weights restored; "
+            rf"mean of the last 2 epochs ([01]\.\d{{3}});",
+            out,
+        )
+        assert match, out
     match = re.search(r"reloaded in a fresh process: max \|served - predict\| = (\S+) \(OK\)", out)
     assert match and float(match.group(1)) <= 1e-5, out
     assert os.path.exists(tmp_path / "run" / "serving" / "saved_model.pb")
@@ -37,6 +51,12 @@ def test_train_binary_cnn_tiny(tmp_path):
     for split in ("train", "validation"):
         for name in ("discs", "rings"):
             assert os.listdir(tmp_path / "run" / "rings_vs_discs" / split / name)
+    # Datasets of known length (keras_aug.data, issue 11): every epoch shows 2/2 steps
+    # from its first step, and Keras never runs out of data.
+    assert not UNKNOWN_STEPS.search(everything), UNKNOWN_STEPS.search(everything).group(0)
+    assert RAN_OUT_OF_DATA not in everything, everything[-3000:]
+    steps = re.findall(r"(?<!Epoch )(?<![\d/])(\d+)/(\d+)(?![\d/])", out)
+    assert ("2", "2") in steps and all(total == "2" for _, total in steps), steps
 
 
 def test_make_dataset_is_deterministic_and_cached(tmp_path):
