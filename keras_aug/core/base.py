@@ -152,11 +152,11 @@ class Augmentation(keras.layers.Layer):
             if _compile_nested(inputs):
                 return _compiled_augment(self)(inputs, seed)
             return self._augment_inputs(inputs, seed)
-        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format)
+        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
         return self.inference(batch).pack()
 
     def _augment_inputs(self, inputs, seed):
-        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format)
+        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
         return self.augment(batch, seed).pack()
 
     def should_augment(self, training):

@@ -447,6 +447,9 @@ class RandomColorJitter(PhotometricAugmentation):
             steps.append(("hue", RandomHue(hue_factor, value_range=vr)))
         self._steps = steps
 
+    def needs_color(self):
+        return any(layer.color_only for _, layer in self._steps)
+
     def sample(self, shape, draws):
         params = {}
         for name, layer in self._steps:
