@@ -88,3 +88,9 @@ def iou(a, b):
     inter = max(x2 - x1, 0) * max(y2 - y1, 0)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def layer_dtype(dtype):
+    """Layer kwargs under which images of `dtype` come back in `dtype`: uint8 is
+    kept by every layer; float images come back in the layer's compute dtype."""
+    return {} if dtype == "uint8" else {"dtype": dtype}

@@ -129,10 +129,21 @@ class Augmentation(keras.layers.Layer):
             raise ValueError(f"`seed` must be an int or None; got {seed!r}.")
         self.seed = seed
         self.bounding_box_format = box_utils.validate_format(bounding_box_format)
+        # A Pipeline defers to its layers' data_format only where they chose one.
+        self.data_format_given = data_format is not None
         self.data_format = standardize_data_format(data_format)
+        self.use_seed(seed)
+
+    def use_seed(self, seed):
+        """Restarts the layer's stream of call seeds from `seed` (None: a random one)."""
         self._generator = tf.random.Generator.from_seed(
             seed if seed is not None else random.randrange(2**31)
         )
+
+    @property
+    def reproducible_seed(self):
+        """The seed the layer's calls derive from, or None when it was random."""
+        return self.seed
 
     # ------------------------------------------------------------------ calls
     def call(self, inputs, training=None, seed=None):
@@ -141,11 +152,11 @@ class Augmentation(keras.layers.Layer):
             if _compile_nested(inputs):
                 return _compiled_augment(self)(inputs, seed)
             return self._augment_inputs(inputs, seed)
-        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format)
+        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
         return self.inference(batch).pack()
 
     def _augment_inputs(self, inputs, seed):
-        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format)
+        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
         return self.augment(batch, seed).pack()
 
     def should_augment(self, training):

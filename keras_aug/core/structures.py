@@ -21,6 +21,8 @@ import tensorflow as tf
 from keras_aug.core import boxes as box_utils
 
 IMAGE_DTYPES = (tf.uint8, tf.float16, tf.bfloat16, tf.float32, tf.float64)
+# Integer images other than uint8 are cast to the layer's compute dtype, as Keras does.
+CAST_DTYPES = (tf.int8, tf.int16, tf.int32, tf.int64, tf.uint16, tf.uint32, tf.uint64)
 KNOWN_KEYS = ("images", "labels", "bounding_boxes", "segmentation_masks", "keypoints")
 
 
@@ -111,26 +113,33 @@ def _dim(tensor, axis):
     return static if static is not None else tf.shape(tensor)[axis]
 
 
-def _check_images(images, data_format):
+def _check_images(images):
     if images.shape.rank not in (3, 4):
         raise ValueError(
             "`images` must have rank 3 (HWC) or 4 (NHWC) "
             f"(channel order set by `data_format`); got shape {images.shape}."
         )
-    if images.dtype not in IMAGE_DTYPES:
+    if images.dtype not in IMAGE_DTYPES + CAST_DTYPES:
         raise ValueError(
-            f"`images` dtype must be one of {[d.name for d in IMAGE_DTYPES]}; got {images.dtype.name}."
-        )
-    channels = images.shape[-1] if data_format == "channels_last" else images.shape[-3]
-    if channels is not None and channels not in (1, 3, 4):
-        raise ValueError(
-            f"`images` must have 1, 3 or 4 channels on the {data_format} axis; "
-            f"got {channels} (shape {images.shape}). Check `data_format`."
+            f"`images` dtype must be one of {[d.name for d in IMAGE_DTYPES + CAST_DTYPES]}; "
+            f"got {images.dtype.name}."
         )
 
 
-def unpack(inputs, bounding_box_format=None, data_format="channels_last"):
-    """Normalizes any accepted input structure into a `Batch`."""
+def as_compute_dtype(images, compute_dtype):
+    """Keras's dtype convention: float and integer images are computed and
+    returned in the layer's compute dtype; uint8 images stay uint8 (on purpose:
+    the cheap path for 8-bit data, see the README)."""
+    if compute_dtype is None or images.dtype == tf.uint8 or images.dtype == compute_dtype:
+        return images
+    return tf.cast(images, compute_dtype)
+
+
+def unpack(inputs, bounding_box_format=None, data_format="channels_last", compute_dtype=None):
+    """Normalizes any accepted input structure into a `Batch`.
+
+    With `compute_dtype`, float and integer (not uint8) images are cast to it.
+    """
     kind = "tensor"
     extras = {}
     tuple_rest = ()
@@ -160,7 +169,8 @@ def unpack(inputs, bounding_box_format=None, data_format="channels_last"):
     else:
         images = inputs
     images = tf.convert_to_tensor(images)
-    _check_images(images, data_format)
+    _check_images(images)
+    images = as_compute_dtype(images, compute_dtype)
     batched = images.shape.rank == 4
     if not batched:
         images = images[None]
@@ -179,12 +189,10 @@ def unpack(inputs, bounding_box_format=None, data_format="channels_last"):
             )
         if not isinstance(boxes_in, dict) or "boxes" not in boxes_in or "labels" not in boxes_in:
             raise ValueError('`bounding_boxes` must be a dict with keys "boxes" and "labels".')
-        raw = add_batch(tf.convert_to_tensor(boxes_in["boxes"]))
-        if raw.shape.rank != 3 or raw.shape[-1] != 4:
-            raise ValueError(f"`bounding_boxes['boxes']` must have shape [N, 4] or [B, N, 4]; got {raw.shape}.")
+        raw, box_labels = _batched_boxes(boxes_in, batched, batch.batch_size)
         batch.box_dtype = raw.dtype
         batch.boxes = box_utils.to_xyxy(raw, bounding_box_format, batch.height, batch.width)
-        batch.box_labels = add_batch(tf.convert_to_tensor(boxes_in["labels"]))
+        batch.box_labels = box_labels
         batch.box_format = bounding_box_format
     if masks is not None:
         masks = add_batch(tf.convert_to_tensor(masks))
@@ -210,3 +218,30 @@ def unpack(inputs, bounding_box_format=None, data_format="channels_last"):
         batch.keypoint_dtype = keypoints.dtype
         batch.keypoints = tf.cast(keypoints, tf.float32)
     return batch
+
+
+def _batched_boxes(boxes_in, batched, batch_size):
+    """Boxes [B, N, 4] and their labels [B, N].
+
+    One [N, 4] array given with a batch of images applies to every image, as
+    in Keras; the output then carries [B, N, 4], since each image's boxes move
+    with it.
+    """
+    raw = tf.convert_to_tensor(boxes_in["boxes"])
+    labels = tf.convert_to_tensor(boxes_in["labels"])
+    if raw.shape.rank not in (2, 3) or raw.shape[-1] != 4:
+        raise ValueError(f"`bounding_boxes['boxes']` must have shape [N, 4] or [B, N, 4]; got {raw.shape}.")
+    if labels.shape.rank != raw.shape.rank - 1:
+        raise ValueError(
+            "`bounding_boxes['labels']` must have one label per box ([N] with [N, 4] boxes, [B, N] with "
+            f"[B, N, 4]); got labels of shape {labels.shape} for boxes of shape {raw.shape}."
+        )
+    if raw.shape.rank == 3 and not batched:
+        raise ValueError(
+            f"`bounding_boxes['boxes']` of shape {raw.shape} (batched) came with a single image; give [N, 4]."
+        )
+    if raw.shape.rank == 2:
+        if batched:
+            return tf.repeat(raw[None], batch_size, axis=0), tf.repeat(labels[None], batch_size, axis=0)
+        return raw[None], labels[None]
+    return raw, labels

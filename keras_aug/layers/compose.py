@@ -1,6 +1,7 @@
 """Pipeline: layers in order, each run of geometric layers fused into one resample."""
 
 import keras
+import numpy as np
 
 from keras_aug.core import randomness
 from keras_aug.core.base import Augmentation
@@ -75,6 +76,43 @@ def run_matrices(layers, shape, seed, first_index=0):
     return matrix, (height, width)
 
 
+def agreed_setting(layers, name, value, given):
+    """The pipeline's `name`: `value`, or the one its layers were given.
+
+    Layers for which `given(layer)` is false defer to the others. Raises a
+    ValueError naming the layers when the given values disagree (with each
+    other, or with `value` when the pipeline was given one).
+    """
+    chosen = {}
+    for i, layer in enumerate(layers):
+        if given(layer):
+            chosen.setdefault(getattr(layer, name), []).append(f"layers[{i}] ({type(layer).__name__})")
+    if value is not None:
+        others = {v: where for v, where in chosen.items() if v != value}
+        if others:
+            raise ValueError(
+                f"Pipeline(`{name}`={value!r}) disagrees with its layers: "
+                + "; ".join(f"{', '.join(where)} say {v!r}" for v, where in others.items())
+                + f". Give the layers {value!r} or leave `{name}` unset on them."
+            )
+        return value
+    if len(chosen) > 1:
+        raise ValueError(
+            f"The layers of a Pipeline must agree on `{name}`: "
+            + "; ".join(f"{', '.join(where)} say {v!r}" for v, where in chosen.items())
+            + f". Give them one value, or pass `{name}` to the Pipeline and leave it unset on the layers."
+        )
+    return next(iter(chosen), None)
+
+
+def derive_seed(layers):
+    """A seed derived from the layers' seeds when every layer has one, else None."""
+    seeds = [layer.reproducible_seed for layer in layers]
+    if not seeds or any(s is None for s in seeds):
+        return None
+    return int(np.random.SeedSequence(seeds).generate_state(1)[0] % 2**31)
+
+
 @keras.saving.register_keras_serializable(package="keras_aug")
 class Pipeline(Augmentation):
     """Applies `layers` in order; consecutive geometric layers cost ONE resample.
@@ -89,24 +127,39 @@ class Pipeline(Augmentation):
     Args:
       layers: a list of keras_aug layers (any mix of families).
       seed: seeds the whole pipeline; each layer gets its own stream derived
-        from the call's seed and its position, so results do not depend on the
-        layers' own seeds.
+        from the call's seed and its position. None (default): when every
+        layer has a seed, the pipeline's seed is derived from theirs, so the
+        same seeded layers give the same results each time the pipeline is
+        built; otherwise a random seed.
       bounding_box_format, data_format: see `keras_aug.core.Augmentation`;
-        they apply to every layer of the pipeline.
+        they apply to every layer of the pipeline. None (default) takes the
+        value the layers were given, when they agree; layers that were given
+        different values, or a value other than the pipeline's, raise a
+        ValueError naming them.
 
     Targets: whatever each layer does to each target.
     """
 
     def __init__(self, layers, seed=None, bounding_box_format=None, data_format=None, **kwargs):
-        super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
         layers = list(layers)
         for i, layer in enumerate(layers):
             if not isinstance(layer, Augmentation):
                 raise ValueError(
                     f"`layers[{i}]` must be a keras_aug layer (a keras_aug.core.Augmentation); got {layer!r}."
                 )
+        bounding_box_format = agreed_setting(
+            layers, "bounding_box_format", bounding_box_format, lambda layer: layer.bounding_box_format is not None)
+        data_format = agreed_setting(layers, "data_format", data_format, lambda layer: layer.data_format_given)
+        super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
         self.layers = layers
         self._steps = plan_runs(layers)
+        self._derived_seed = derive_seed(layers) if seed is None else None
+        if self._derived_seed is not None:
+            self.use_seed(self._derived_seed)
+
+    @property
+    def reproducible_seed(self):
+        return self.seed if self.seed is not None else self._derived_seed
 
     @property
     def is_geometric(self):

@@ -83,7 +83,14 @@ _TARGETS_DOC = """
 """
 
 
+def _document_targets(cls):
+    # A class docstring must be a literal, so the shared paragraph is appended here.
+    cls.__doc__ = cls.__doc__.rstrip() + "\n" + _TARGETS_DOC
+    return cls
+
+
 @keras.saving.register_keras_serializable(package="keras_aug")
+@_document_targets
 class RandomErasing(_Erasing):
     """Random Erasing (Zhong et al., 2017): 1..N random rectangles per sample.
 
@@ -122,7 +129,7 @@ class RandomErasing(_Erasing):
         dropped.
       trim_boxes: shrink surviving boxes to the extent of their visible pixels.
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
-    """ + _TARGETS_DOC
+    """
 
     def __init__(self, factor=1.0, scale=(0.02, 0.33), ratio=(0.3, 1 / 0.3), count=1, fill_mode=None,
                  fill_value=None, value_range=(0, 255), mask_fill_value=255, min_box_visibility=0.0,
@@ -179,6 +186,7 @@ def _parse_cutout_size(value):
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
+@_document_targets
 class RandomCutout(_Erasing):
     """Cutout (DeVries & Taylor, 2017): square holes of a fixed size or size range.
 
@@ -197,7 +205,7 @@ class RandomCutout(_Erasing):
       fill_value: number or per-channel list (default 0.0).
       value_range, mask_fill_value, min_box_visibility, trim_boxes, seed,
         bounding_box_format, data_format: as in `RandomErasing`.
-    """ + _TARGETS_DOC
+    """
 
     def __init__(self, size=0.5, count=1, probability=1.0, fill_mode="constant", fill_value=0.0,
                  value_range=(0, 255), mask_fill_value=255, min_box_visibility=0.0, trim_boxes=True, seed=None,
@@ -240,6 +248,7 @@ class RandomCutout(_Erasing):
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
+@_document_targets
 class GridMask(_Erasing):
     """GridMask (Chen et al., 2020): a grid of erased squares, per sample.
 
@@ -265,7 +274,7 @@ class GridMask(_Erasing):
       fill_value: number or per-channel list (default 0.0).
       value_range, mask_fill_value, min_box_visibility, trim_boxes, seed,
         bounding_box_format, data_format: as in `RandomErasing`.
-    """ + _TARGETS_DOC
+    """
 
     def __init__(self, period=(0.3, 0.7), ratio=0.5, rotation_factor=0.0, probability=1.0, fill_mode="constant",
                  fill_value=0.0, value_range=(0, 255), mask_fill_value=255, min_box_visibility=0.0,

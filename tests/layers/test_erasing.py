@@ -12,6 +12,7 @@ from _annotations import IGNORE
 from _annotations import annotated_batch
 from _annotations import assert_same_up_to_float_rounding
 from _annotations import check_integrity
+from geo_helpers import layer_dtype
 from keras_aug.core import Draws
 from keras_aug.core import ImageShape
 from keras_aug.core import structures
@@ -99,7 +100,7 @@ def test_hand_made_parameters():
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_dtype_is_kept(name, dtype):
     images = tf.cast(tf.round(IMAGES), dtype)
-    out = LAYERS[name](seed=3)(images)
+    out = LAYERS[name](seed=3, **layer_dtype(dtype))(images)
     assert out.dtype == images.dtype
     if dtype == "uint8":
         changed = out.numpy() != images.numpy()

@@ -77,8 +77,7 @@ def test_bad_arguments_raise_value_error_naming_them(make, match):
 
 @pytest.mark.parametrize("images, match", [
     (np.zeros((32, 48), np.float32), "`images` must have rank 3"),
-    (np.zeros((2, 32, 48, 2), np.float32), "`images` must have 1, 3 or 4 channels"),
-    (np.zeros((2, 32, 48, 3), np.int32), "`images` dtype must be one of"),
+    (np.zeros((2, 32, 48, 3), np.bool_), "`images` dtype must be one of"),
 ])
 def test_bad_inputs_raise_value_error(images, match):
     with pytest.raises(ValueError, match=match):

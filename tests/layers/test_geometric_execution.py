@@ -7,6 +7,7 @@ import tensorflow as tf
 import keras
 
 from geo_helpers import ALL_LAYERS
+from geo_helpers import layer_dtype
 from geo_helpers import textured_image
 
 H, W = 32, 48
@@ -52,7 +53,7 @@ TOLERANCE = {"uint8": 1.0, "float16": 0.3, "bfloat16": 2.0, "float32": 1e-3}
 @pytest.mark.parametrize("name", NAMES)
 def test_dtypes_are_kept(name, dtype):
     images = tf.cast(np.round(IMAGES), dtype)
-    out = ALL_LAYERS[name]()(images, seed=SEED)
+    out = ALL_LAYERS[name](**layer_dtype(dtype))(images, seed=SEED)
     assert out.dtype == images.dtype
     ref = _reference(name, np.round(IMAGES))
     diff = np.abs(tf.cast(out, tf.float32).numpy() - ref)

@@ -9,6 +9,7 @@ import tensorflow as tf
 from _annotations import annotated_batch
 from _annotations import assert_same_up_to_float_rounding
 from _annotations import check_integrity
+from geo_helpers import layer_dtype
 from keras_aug.core import Draws
 from keras_aug.core import ImageShape
 from keras_aug.layers import _patches
@@ -282,7 +283,7 @@ def test_a_batch_of_one_is_unchanged_by_cutmix_and_mixup():
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_dtype_is_kept(name, dtype):
     images = tf.cast(tf.round(IMAGES), dtype)
-    out = LAYERS[name](seed=3)(images)
+    out = LAYERS[name](seed=3, **layer_dtype(dtype))(images)
     assert out.dtype == images.dtype and out.shape == images.shape
 
 

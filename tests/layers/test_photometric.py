@@ -18,6 +18,7 @@ from scipy import ndimage
 from scipy import stats
 
 from sample_images import textured_image
+from geo_helpers import layer_dtype
 from keras_aug.core import Draws
 from keras_aug.core import ImageShape
 from keras_aug.layers import photometric as P
@@ -386,7 +387,7 @@ def test_dtypes_and_channels(name, channels):
     reference = layer(base, seed=[5, 5]).numpy()  # float32
     for dtype in DTYPES:
         x = tf.cast(np.round(base) if dtype == "uint8" else base, dtype)
-        out = layer(x, seed=[5, 5])
+        out = LAYERS[name](seed=2, **layer_dtype(dtype))(x, seed=[5, 5])
         assert out.dtype == x.dtype and out.shape == x.shape
         out = tf.cast(out, tf.float32).numpy()
         # Same as computing on the float32 values of x, then rounding to the dtype.

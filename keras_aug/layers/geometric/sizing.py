@@ -239,6 +239,10 @@ class CenterCrop(_FixedLayer):
     `Pipeline` run, or with dynamic sizes, the resize may blend in the pixels
     just outside the crop at its border).
 
+    Args:
+      height, width: output size in pixels, ints >= 1.
+      mask_fill_value, bounding_box_format, data_format: as in `RandomRotation`.
+
     Targets: images, masks, boxes (clipped; boxes outside get label -1),
     keypoints; labels unchanged.
     """
@@ -280,6 +284,11 @@ class RandomCrop(_SizedLayer):
     slices a target-sized window from the aspect-crop start, clipped by the
     image, and stretches it (the aspect ratio is lost); with training=False
     it returns the input unchanged, not at the target size.
+
+    Args:
+      height, width: output size in pixels, ints >= 1.
+      seed, mask_fill_value, bounding_box_format, data_format: as in
+        `RandomRotation`.
 
     Targets: images, masks, boxes (clipped; boxes outside get label -1),
     keypoints; labels unchanged.

@@ -8,14 +8,18 @@ Every layer here
   * draws one parameter set per sample in `sample` (a dict of `[batch]` or
     `[batch, k]` tensors, see each layer's docstring for the keys), so a batch
     of copies of one image gives different outputs;
-  * computes in float32 (float64 inputs in float64) and returns the input's
-    dtype: integer images are rounded half-to-even and clipped to the dtype's
-    range, float16/bfloat16 are computed in float32 and cast back;
+  * computes in float32 (float64 inputs in float64) and returns the dtype it
+    is given (the layer's compute dtype, or uint8; see `core.structures`):
+    uint8 images are rounded half-to-even and clipped to 0..255,
+    float16/bfloat16 are computed in float32 and cast back;
   * clips its output to `value_range` where it takes one (the values the
     images are expected to span: (0, 255) or (0, 1) typically);
   * treats channels as follows: 3 channels are RGB; a 4th channel is alpha and
     passes through unchanged; a single channel is a gray image, for which the
-    colour-only layers (saturation, hue, grayscale) are the identity.
+    colour-only layers (saturation, hue, grayscale) are the identity. Layers
+    that do not mix channels (brightness, contrast, invert, ...) take any other
+    channel count too (a 9-band tile), every channel alike; the colour-only
+    layers refuse other counts with a ValueError.
 
 Parameters are "identity-friendly": every layer has parameter values that
 leave the image unchanged (delta 0, factor 1, flag False, ...), which a policy
@@ -113,21 +117,33 @@ class PhotometricAugmentation(Augmentation):
         """Number of channels the kernel sees for an input with `channels`."""
         if channels is None:
             raise ValueError(
-                f"{type(self).__name__} needs a static channel count (1, 3 or 4); got images with unknown channels."
+                f"{type(self).__name__} needs a static channel count; got images with unknown channels."
             )
         return 3 if channels == 4 else channels
+
+    def needs_color(self):
+        """Whether the layer reads channels as RGB (then it needs 1, 3 or 4)."""
+        return self.color_only
+
+    def check_channels(self, channels):
+        if self.needs_color() and channels not in (1, 3, 4):
+            shown = "an unknown number of" if channels is None else channels
+            raise ValueError(
+                f"{type(self).__name__} reads channels as colours: images must have 1 (gray, left unchanged), "
+                f"3 (RGB) or 4 (RGBA) channels, known statically; got {shown} channels. Layers that do not "
+                "look at colour (geometric, erasing, mixing, brightness, contrast, ...) take any channel count."
+            )
 
     def apply_images(self, images, params, batch=None):
         dtype = images.dtype
         channels = images.shape[-1]
+        self.check_channels(channels)
         if self.color_only and channels == 1:
             return images
         x = tf.cast(images, work_dtype(dtype))
         alpha = None
         if channels == 4:
             x, alpha = x[..., :3], x[..., 3:]
-        elif channels is None and self.color_only:
-            self.color_channels(channels)  # raises
         y = self.transform(x, params)
         if self.value_range is not None:
             y = tf.clip_by_value(y, self.value_range[0], self.value_range[1])

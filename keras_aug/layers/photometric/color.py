@@ -414,6 +414,14 @@ class RandomColorJitter(PhotometricAugmentation):
     `RandomSaturation` and `RandomHue` (None skips that step). The steps run
     in float without intermediate rounding; each clips to `value_range`.
 
+    Args:
+      value_range: (low, high) range of the image values, default (0, 255).
+      brightness_factor, contrast_factor, saturation_factor, hue_factor: the
+        `factor` of `RandomBrightness`, `RandomContrast`, `RandomSaturation`
+        and `RandomHue`, with their units and ranges; None (default) skips
+        that step.
+      seed: see `keras_aug.core.Augmentation`.
+
     Parameters (`sample`): the parameters of each step, keys prefixed
     "brightness_", "contrast_", "saturation_", "hue_".
 
@@ -438,6 +446,9 @@ class RandomColorJitter(PhotometricAugmentation):
         if hue_factor is not None:
             steps.append(("hue", RandomHue(hue_factor, value_range=vr)))
         self._steps = steps
+
+    def needs_color(self):
+        return any(layer.color_only for _, layer in self._steps)
 
     def sample(self, shape, draws):
         params = {}
