@@ -28,9 +28,11 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AREAS = ("core", "layers", "data")
@@ -44,7 +46,7 @@ TESTS = {
 # Exit-code meaning, as mutmut 3 records it in its .meta files.
 KILLED = {1: "killed", 3: "killed", 36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
           -11: "crashed", -9: "crashed"}
-STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
+STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked", -15: "hung"}
 # mutant name -> why it cannot change behaviour (checked by hand; see the README).
 EQUIVALENT = {
     "keras_aug.core.matrices.x_identity__mutmut_3":
@@ -162,16 +164,33 @@ def sampled(work, area, sample, seed):
     return sorted(random.Random(f"{seed}:{area}").sample(names, sample)), len(names)
 
 
-def run_area(area, sample, seed, max_children, work, log):
+def run_area(area, sample, seed, max_children, hang_seconds, work, log):
     prepare(area, work)
     subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
     keep_signatures(work, area)
     chosen, total = sampled(work, area, sample, seed)
     print(f"{area}: {len(chosen)} of {total} mutants", flush=True)
     # Argument lists stay far below the OS limit: names are ~60 characters.
-    subprocess.run(["mutmut", "run", "--max-children", str(max_children), *chosen], cwd=work, stdout=log,
-                   stderr=log)
+    run = subprocess.Popen(["mutmut", "run", "--max-children", str(max_children), *chosen], cwd=work, stdout=log,
+                           stderr=log)
+    while run.poll() is None:
+        stop_hung_workers(hang_seconds)
+        time.sleep(15)
     return results(area, work, chosen)
+
+
+def stop_hung_workers(hang_seconds):
+    """SIGTERMs mutant workers running longer than `hang_seconds` of wall time.
+
+    mutmut limits a mutant by CPU time; a worker forked after TensorFlow started its
+    threads can deadlock using no CPU at all, and would then wait forever. Such mutants
+    are reported as "hung" and left out of the score.
+    """
+    listing = subprocess.run(["ps", "-eo", "pid=,etimes=,args="], capture_output=True, text=True).stdout
+    for line in listing.splitlines():
+        pid, seconds, command = line.split(None, 2)
+        if command.startswith("mutmut: keras_aug.") and int(seconds) > hang_seconds:
+            os.kill(int(pid), signal.SIGTERM)
 
 
 def results(area, work, chosen):
@@ -193,7 +212,7 @@ def report(rows):
         counted = sum(r["status"] in ("killed", "timeout", "crashed", "survived", "no tests") for r in subset)
         return killed, counted
 
-    print("\nscore = killed / (killed + survived + no tests); equivalent mutants are left out")
+    print("\nscore = killed / (killed + survived + no tests); equivalent and hung mutants are left out")
     for area in dict.fromkeys(r["area"] for r in rows):
         subset = [r for r in rows if r["area"] == area]
         for module in sorted({r["module"] for r in subset}):
@@ -202,7 +221,7 @@ def report(rows):
         k, c = score(subset)
         kinds = collections.Counter(r["status"] for r in subset)
         print(f"{area}: {k} / {c} killed = {100.0 * k / max(c, 1):.1f}%   {dict(kinds)}")
-    for kind in ("survived", "no tests", "equivalent", "not checked"):
+    for kind in ("survived", "no tests", "equivalent", "hung", "not checked"):
         for r in (r for r in rows if r["status"] == kind):
             print(f"\n{kind}: {r['name']}" + (f"  ({r['reason']})" if r["reason"] else ""))
             for line in r["diff"]:
@@ -215,6 +234,8 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, default=80, help="seeded sample of N mutants per area; 0: all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-children", type=int, default=2, help="mutants run at once")
+    parser.add_argument("--hang-minutes", type=float, default=8.0,
+                        help="stop a mutant worker after this long (wall time) and report it as hung")
     parser.add_argument("--out", help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (mutmut browse works there)")
     parser.add_argument("--report", metavar="WORK_FOLDER",
@@ -230,7 +251,7 @@ def main(argv=None):
         work = tempfile.mkdtemp(prefix=f"keras_aug_mutation_{area}_")
         try:
             with open(os.path.join(work, "mutmut.log"), "w") as log:
-                rows += run_area(area, args.sample, args.seed, args.max_children, work, log)
+                rows += run_area(area, args.sample, args.seed, args.max_children, 60 * args.hang_minutes, work, log)
         finally:
             if args.keep:
                 print(f"work folder kept: {work}")
