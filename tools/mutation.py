@@ -51,6 +51,8 @@ STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked", -15
 EQUIVALENT = {
     "keras_aug.core.matrices.x_identity__mutmut_3":
         "tf.eye's default dtype is float32 (and matrices.identity is called nowhere in the library)",
+    "keras_aug.data.legacy.x__map_python__mutmut_27":
+        "without fn_output_signature tf.map_fn assumes the input's dtype and shape, which `one` returns",
 }
 
 _GENERATE = """
