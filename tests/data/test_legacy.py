@@ -184,12 +184,44 @@ def test_flips_only_mirror_each_image(clean_tree):
     assert 0 < sum(mirrored) < 17
 
 
+def _photometric_effects(x, plain):
+    """Per image: the offset out - plain per channel, and the ratio out / plain (medians
+    over pixels away from the clipping limits)."""
+    inside = (plain > 20) & (plain < 235) & (x > 0) & (x < 255)
+    offsets = [[np.median((a - b)[..., c][m[..., c]]) for c in range(3)] for a, b, m in zip(x, plain, inside)]
+    ratios = [np.median(a[m] / b[m]) for a, b, m in zip(x, plain, inside)]
+    return np.array(offsets), np.array(ratios)
+
+
 def test_augmented_flow_from_directory_runs_every_layer(clean_tree):
-    gen = ImageDataGenerator(
-        rotation_range=15, width_shift_range=0.1, height_shift_range=0.1, shear_range=5, zoom_range=0.1,
-        channel_shift_range=10, brightness_range=(0.9, 1.1), horizontal_flip=True, rescale=1 / 255,
-    )
-    ds = gen.flow_from_directory(clean_tree, target_size=(12, 16), batch_size=8, seed=3, verbose=False)
-    x, y = next(iter(ds))
-    assert x.shape == (8, 12, 16, 3) and y.shape == (8, 3)
-    assert 0.0 <= float(tf.reduce_min(x)) and float(tf.reduce_max(x)) <= 1.0 + 1e-6
+    import keras_aug
+    import keras_aug.data as kd
+
+    args = dict(rotation_range=15, width_shift_range=0.1, height_shift_range=0.1, shear_range=5, zoom_range=0.1,
+                channel_shift_range=10, brightness_range=(0.9, 1.1), horizontal_flip=True)
+    kwargs = dict(target_size=(12, 16), batch_size=17, shuffle=False, seed=3, verbose=False)
+
+    def first_batch(gen):
+        return next(iter(gen.flow_from_directory(clean_tree, **kwargs)))
+
+    plain = first_batch(ImageDataGenerator())[0].numpy()
+    gen = ImageDataGenerator(rescale=1 / 255, **args)
+    x, y = (t.numpy() for t in first_batch(gen))
+    assert x.shape == (17, 12, 16, 3) and y.shape == (17, 3)
+    assert 0.0 <= x.min() and x.max() <= 1.0 + 1e-6 and x.max() > 0.5  # rescaled 0-255 values
+    assert all(np.abs(a * 255 - b).mean() > 2.0 for a, b in zip(x, plain))  # every image augmented
+    # The same as every mapped layer in one Pipeline through from_directory, then rescaled
+    # (legacy resizes with "nearest"): the front end drops none of them.
+    names = [type(layer).__name__ for layer in gen.layers(12, 16)]
+    assert names == ["RandomRotation", "RandomTranslation", "RandomAffine", "RandomZoom", "RandomFlip",
+                     "RandomChannelShift", "RandomBrightnessScale"]
+    ref = kd.from_directory(clean_tree, augment=keras_aug.Pipeline(gen.layers(12, 16)), interpolation="nearest",
+                            **kwargs)
+    np.testing.assert_allclose(x, next(iter(ref))[0].numpy() / 255, atol=1e-5)
+    # The photometric layers, each alone, against the plain images: a channel shift adds
+    # one offset per image to every channel (legacy's one draw), in +-10 ...
+    offsets, _ = _photometric_effects(first_batch(ImageDataGenerator(channel_shift_range=10))[0].numpy(), plain)
+    assert np.abs(offsets).max() <= 10.01 and np.ptp(offsets[:, 0]) > 5 and np.ptp(offsets, axis=1).max() < 0.01
+    # ... and a brightness scale multiplies each image by one factor in [0.9, 1.1].
+    _, ratios = _photometric_effects(first_batch(ImageDataGenerator(brightness_range=(0.9, 1.1)))[0].numpy(), plain)
+    assert 0.89 <= ratios.min() and ratios.max() <= 1.11 and np.ptp(ratios) > 0.05

@@ -60,13 +60,22 @@ def test_different_seeds_differ(clean_tree):
 
 
 def test_shuffle_is_a_permutation_per_epoch(clean_tree):
-    ds = kd.from_directory(clean_tree, target_size=(2, 2), batch_size=3, seed=4, class_mode="sparse", verbose=False)
-    orders = [np.concatenate([y for _, y in e]) for e in epochs(ds, 3)]
-    for o in orders:
-        assert sorted(o.tolist()) == sorted(ds.classes.astype(float).tolist())
-    # The unshuffled order is the legacy order.
-    plain = kd.from_directory(clean_tree, target_size=(2, 2), shuffle=False, class_mode="sparse", verbose=False)
-    np.testing.assert_array_equal(np.concatenate([y.numpy() for _, y in plain]), ds.classes)
+    # Files are told apart by their pixels (12x16 noise images, no resampling at 12x16):
+    # each epoch must yield every file exactly once, with its own label.
+    kwargs = dict(target_size=(12, 16), class_mode="sparse", verbose=False)
+    plain = kd.from_directory(clean_tree, shuffle=False, batch_size=17, **kwargs)
+    (x, y), = [(x.numpy(), y.numpy()) for x, y in plain]
+    np.testing.assert_array_equal(y, plain.classes)  # the unshuffled order is the legacy order
+    file_of = {image.tobytes(): i for i, image in enumerate(x.astype(np.uint8))}
+    assert len(file_of) == 17
+    ds = kd.from_directory(clean_tree, batch_size=3, seed=4, **kwargs)
+    orders = []
+    for epoch in epochs(ds, 3):
+        files = [file_of[image.tobytes()] for xb, _ in epoch for image in xb.astype(np.uint8)]
+        assert sorted(files) == list(range(17))
+        np.testing.assert_array_equal(np.concatenate([yb for _, yb in epoch]), ds.classes[files])
+        orders.append(files)
+    assert orders[0] != orders[1] != orders[2] and orders[0] != sorted(orders[0])
 
 
 def test_augmentation_applies_per_image(clean_tree):

@@ -53,8 +53,13 @@ def test_direct_call_augments_and_training_false_is_identity():
 
 
 def test_sizing_layers_still_resize_in_inference():
-    model = keras.Sequential([keras.Input((H, W, 3)), keras_aug.Resizing(16, 24), keras_aug.RandomCrop(8, 8)])
-    assert model.predict(IMAGES, verbose=0).shape == (4, 8, 8, 3)
+    model = keras.Sequential([keras.Input((H, W, 3)), keras_aug.Resizing(16, 20), keras_aug.RandomCrop(8, 6)])
+    # Reference, by hand with tf.image.resize: Resizing stretches 32x48 to 16x20; the
+    # RandomCrop at inference centre-crops 16x20 to the 8:6 aspect (16x12 from column 4)
+    # and resizes that to 8x6. Non-square steps: swapped axes would show.
+    resized = tf.image.resize(IMAGES, (16, 20))
+    expected = tf.image.resize(resized[:, :, 4:16], (8, 6)).numpy()
+    np.testing.assert_allclose(model.predict(IMAGES, verbose=0), expected, atol=1e-2)
 
 
 def test_training_tensor_is_rejected():

@@ -189,12 +189,21 @@ def test_mosaic_centre_and_quadrant_distributions():
     assert scipy.stats.chisquare(np.bincount(own_quadrant, minlength=4)).pvalue > 0.01
 
 
-def test_mosaic_output_size():
-    layer = Mosaic(20, 16, seed=0)
-    assert layer(IMAGES).shape == (B, 20, 16, 3)
-    assert layer.compute_output_shape((None, H, W, 3)) == (None, 20, 16, 3)
+@pytest.mark.parametrize("size", [(20, 16), (40, 24)])  # downsizing and upsizing, neither square
+def test_mosaic_output_size(size):
+    # Reference: tf.image.resize (bilinear, half-pixel centres, no antialias), which the
+    # resize before tiling must equal; a non-square output tells the two axes apart.
+    resized = tf.image.resize(IMAGES, size).numpy()
+    layer = Mosaic(*size, seed=0)
+    assert layer.compute_output_shape((None, H, W, 3)) == (None, *size, 3)
     model = keras.Sequential([keras.Input((H, W, 3)), layer])
-    assert model.predict(IMAGES, verbose=0).shape == (B, 20, 16, 3)  # inference resizes only
+    np.testing.assert_allclose(model.predict(IMAGES, verbose=0), resized, atol=1e-3)  # inference resizes only
+    np.testing.assert_allclose(layer(IMAGES, training=False), resized, atol=1e-3)
+    # Augmenting: the tiles of the resized images, exactly as Mosaic tiles images that
+    # already have the output size (same seed, same draws).
+    tiled = Mosaic(*size)(resized, seed=SEED).numpy()
+    np.testing.assert_allclose(layer(IMAGES, seed=SEED), tiled, atol=1e-3)
+    assert not np.allclose(tiled, resized, atol=1.0)  # the tiling did move pixels
 
 
 # ----------------------------------------------------------- annotations

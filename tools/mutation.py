@@ -1,0 +1,270 @@
+"""Mutation testing for keras_aug with mutmut: do the tests notice when the code is wrong?
+
+mutmut (3.8) changes one small thing at a time in a function of `keras_aug/<area>`
+(an operator, a constant, a keyword argument, a string, a removed call argument...)
+and runs the tests that executed that function (it records, per function, which
+tests reach it) in a process forked after TensorFlow is imported, so TensorFlow's
+start-up is paid once per area, not once per mutant. A mutant is *killed* when a
+test fails or it times out, and *survives* when every test passes.
+
+This script runs mutmut in a throw-away copy of the repository (the working tree is
+never modified), one area at a time, and prints the score per module and per area
+and every surviving mutant as a diff. A full run is many hours (about 7,000 mutants),
+so by default it checks a fixed seeded sample of `--sample` mutants per area (the same
+names for the same seed and source). Survivors judged equivalent (no behaviour can
+tell them apart) are listed in `EQUIVALENT` with the reason, and reported apart.
+
+Not part of CI. Usage, from the repository root:
+
+    python tools/mutation.py --area core --sample 80 --seed 0      # ~20-30 min on 2 shared cores
+    python tools/mutation.py --area layers --area data --out /tmp/mutation.json
+    python tools/mutation.py --area core --sample 0                 # every mutant of the area
+    python tools/mutation.py --area core --report /tmp/keras_aug_mutation_core_XXXX   # a kept run
+"""
+
+import argparse
+import collections
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+AREAS = ("core", "layers", "data")
+# The tests mutmut may select from, per area (it runs, per mutant, only those of them
+# that reached the mutated function). Core code is exercised mostly through layers.
+TESTS = {
+    "core": ["tests/core", "tests/layers"],
+    "layers": ["tests/layers"],
+    "data": ["tests/data"],
+}
+# Exit-code meaning, as mutmut 3 records it in its .meta files.
+KILLED = {1: "killed", 3: "killed", 36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
+          -11: "crashed", -9: "crashed"}
+STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked", -15: "hung"}
+# mutant name -> why it cannot change behaviour (checked by hand; see the README).
+EQUIVALENT = {
+    "keras_aug.core.matrices.x_identity__mutmut_3":
+        "tf.eye's default dtype is float32 (and matrices.identity is called nowhere in the library)",
+    "keras_aug.data.legacy.x__map_python__mutmut_27":
+        "without fn_output_signature tf.map_fn assumes the input's dtype and shape, which `one` returns",
+}
+
+_GENERATE = """
+import os
+from mutmut.__main__ import (copy_also_copy_files, copy_src_dir, create_mutants, set_mutant_under_test,
+                             setup_source_paths, store_lines_covered_by_tests)
+set_mutant_under_test("mutant_generation")
+os.makedirs("mutants", exist_ok=True)
+copy_src_dir(); copy_also_copy_files(); setup_source_paths(); store_lines_covered_by_tests()
+create_mutants(1)
+"""
+
+# Keras builds a layer's config from `inspect.getfullargspec(cls.__init__)`, which does not
+# follow `functools.wraps`: mutmut's trampolines (`*args, **kwargs`) broke every layer
+# subclass. The generated modules import this shim instead, which keeps `__init__`'s signature.
+_SHIM_NAME = "_mutmut_signature_shim"
+_SHIM = """import inspect
+
+from mutmut.mutation.trampoline import MutantDict  # noqa: F401
+from mutmut.mutation.trampoline import wrap_in_trampoline
+
+
+def keep_signature(mutants_dict, is_classmethod=False):
+    wrap = wrap_in_trampoline(mutants_dict, is_classmethod)
+
+    def decorate(func):
+        wrapped = wrap(func)
+        # Only constructors: on other methods a `__signature__` leaks, with `self`, into
+        # wrappers of the bound method (Keras wraps `build`).
+        if func.__name__ == "__init__":
+            wrapped.__signature__ = inspect.signature(func)
+        return wrapped
+
+    return decorate
+"""
+_TRAMPOLINE_IMPORT = "from mutmut.mutation.trampoline import wrap_in_trampoline as _mutmut_mutated, MutantDict"
+
+
+def prepare(area, work):
+    """Copies the package and tests to `work` and writes mutmut's configuration for `area`."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("keras_aug", "tests"):
+        shutil.copytree(os.path.join(ROOT, name), os.path.join(work, name), ignore=ignore)
+    shutil.copy(os.path.join(ROOT, "pyproject.toml"), work)
+    tests = "\n    ".join(TESTS[area])
+    with open(os.path.join(work, "setup.cfg"), "w") as f:
+        f.write(
+            "[mutmut]\n"
+            "source_paths = keras_aug\n"  # the whole package is copied; only the area is mutated
+            f"only_mutate = keras_aug/{area}/*\n"
+            f"pytest_add_cli_args_test_selection =\n    {tests}\n"
+            "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n"
+            "timeout_multiplier = 3.0\n"  # mutmut's default 15x the tests' time holds a hung mutant too long
+        )
+
+
+def meta_files(work, area):
+    base = os.path.join(work, "mutants", "keras_aug", area)
+    for folder, _, files in os.walk(base):
+        for name in sorted(files):
+            if name.endswith(".py.meta"):
+                yield os.path.join(folder, name)
+
+
+def keep_signatures(work, area):
+    """Points the generated modules at the signature-keeping shim (see `_SHIM`)."""
+    with open(os.path.join(work, "mutants", f"{_SHIM_NAME}.py"), "w") as f:
+        f.write(_SHIM)
+    for meta in meta_files(work, area):
+        path = meta[: -len(".meta")]
+        with open(path) as f:
+            source = f.read()
+        if _TRAMPOLINE_IMPORT not in source:
+            raise SystemExit(f"mutmut's trampoline import changed; update _TRAMPOLINE_IMPORT ({path})")
+        replaced = f"from {_SHIM_NAME} import keep_signature as _mutmut_mutated, MutantDict"
+        stat = os.stat(path)
+        with open(path, "w") as f:
+            f.write(source.replace(_TRAMPOLINE_IMPORT, replaced))
+        os.utime(path, (stat.st_atime, stat.st_mtime))  # mutmut tells stale mutants by mtime
+
+
+def mutants(work, area):
+    """{mutant name: (module path, exit code or None)} from mutmut's .meta files."""
+    found = {}
+    for path in meta_files(work, area):
+        module = os.path.relpath(path[: -len(".meta")], os.path.join(work, "mutants"))
+        with open(path) as f:
+            for name, code in json.load(f)["exit_code_by_key"].items():
+                found[name] = (module, code)
+    return found
+
+
+def outcome(name, code):
+    if name in EQUIVALENT and code in (0, 5, 33):  # survived, or reached by no test
+        return "equivalent"
+    return KILLED.get(code) or STATUS.get(code, f"exit {code}")
+
+
+def diff(work, name):
+    """The changed lines of one mutant (`mutmut show`, without the file headers)."""
+    shown = subprocess.run(["mutmut", "show", name], cwd=work, capture_output=True, text=True).stdout
+    return [line for line in shown.splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def sampled(work, area, sample, seed):
+    """The mutant names of the run: all, or a fixed seeded sample of `sample`."""
+    names = sorted(mutants(work, area))
+    if not sample or sample >= len(names):
+        return names, len(names)
+    return sorted(random.Random(f"{seed}:{area}").sample(names, sample)), len(names)
+
+
+def run_area(area, sample, seed, max_children, hang_seconds, work, log):
+    prepare(area, work)
+    subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
+    keep_signatures(work, area)
+    chosen, total = sampled(work, area, sample, seed)
+    print(f"{area}: {len(chosen)} of {total} mutants", flush=True)
+    # Argument lists stay far below the OS limit: names are ~60 characters.
+    run = subprocess.Popen(["mutmut", "run", "--max-children", str(max_children), *chosen], cwd=work, stdout=log,
+                           stderr=log)
+    while run.poll() is None:
+        stop_hung_workers(hang_seconds)
+        time.sleep(15)
+    return results(area, work, chosen)
+
+
+def stop_hung_workers(hang_seconds):
+    """SIGTERMs mutant workers running longer than `hang_seconds` of wall time.
+
+    mutmut limits a mutant by CPU time; a worker forked after TensorFlow started its
+    threads can deadlock using no CPU at all, and would then wait forever. Such mutants
+    are reported as "hung" and left out of the score.
+    """
+    listing = subprocess.run(["ps", "-eo", "pid=,etimes=,args="], capture_output=True, text=True).stdout
+    for line in listing.splitlines():
+        pid, seconds, command = line.split(None, 2)
+        if command.startswith("mutmut: keras_aug.") and int(seconds) > hang_seconds:
+            os.kill(int(pid), signal.SIGTERM)
+
+
+def results(area, work, chosen):
+    """One row per chosen mutant, from mutmut's .meta files in `work`."""
+    found = mutants(work, area)
+    rows = []
+    for name in chosen:
+        module, code = found[name]
+        status = outcome(name, code)
+        rows.append(dict(area=area, module=module, name=name, status=status, reason=EQUIVALENT.get(name),
+                         diff=diff(work, name) if status in ("survived", "equivalent", "no tests") else []))
+    return rows
+
+
+def report(rows):
+    """Prints the score per module and per area, then each survivor with its diff."""
+    def score(subset):
+        killed = sum(r["status"] in ("killed", "timeout", "crashed") for r in subset)
+        counted = sum(r["status"] in ("killed", "timeout", "crashed", "survived", "no tests") for r in subset)
+        return killed, counted
+
+    print("\nscore = killed / (killed + survived + no tests); equivalent and hung mutants are left out")
+    for area in dict.fromkeys(r["area"] for r in rows):
+        subset = [r for r in rows if r["area"] == area]
+        for module in sorted({r["module"] for r in subset}):
+            k, c = score([r for r in subset if r["module"] == module])
+            print(f"  {module:45s} {k:3d} / {c:<3d}")
+        k, c = score(subset)
+        kinds = collections.Counter(r["status"] for r in subset)
+        print(f"{area}: {k} / {c} killed = {100.0 * k / max(c, 1):.1f}%   {dict(kinds)}")
+    for kind in ("survived", "no tests", "equivalent", "hung", "not checked"):
+        for r in (r for r in rows if r["status"] == kind):
+            print(f"\n{kind}: {r['name']}" + (f"  ({r['reason']})" if r["reason"] else ""))
+            for line in r["diff"]:
+                print(f"    {line.strip()[:110]}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--area", action="append", choices=AREAS, help="area(s) to mutate (default: all three)")
+    parser.add_argument("--sample", type=int, default=80, help="seeded sample of N mutants per area; 0: all")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-children", type=int, default=2, help="mutants run at once")
+    parser.add_argument("--hang-minutes", type=float, default=8.0,
+                        help="stop a mutant worker after this long (wall time) and report it as hung")
+    parser.add_argument("--out", help="also write the results as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (mutmut browse works there)")
+    parser.add_argument("--report", metavar="WORK_FOLDER",
+                        help="only report what a kept (or interrupted) run of one --area has checked so far")
+    args = parser.parse_args(argv)
+    rows = []
+    if args.report:
+        (area,) = args.area
+        chosen, _ = sampled(args.report, area, args.sample, args.seed)
+        report(results(area, args.report, chosen))
+        return 0
+    for area in args.area or AREAS:
+        work = tempfile.mkdtemp(prefix=f"keras_aug_mutation_{area}_")
+        try:
+            with open(os.path.join(work, "mutmut.log"), "w") as log:
+                rows += run_area(area, args.sample, args.seed, args.max_children, 60 * args.hang_minutes, work, log)
+        finally:
+            if args.keep:
+                print(f"work folder kept: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(rows, f, indent=1)
+    report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
