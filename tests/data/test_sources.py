@@ -141,3 +141,25 @@ def test_from_arrays_bad_arguments():
         kd.from_arrays(np.zeros((3, 4, 4)))
     with pytest.raises(ValueError, match="same length"):
         kd.from_arrays(np.zeros((3, 4, 4, 1)), np.zeros(2))
+
+
+def test_from_dataframe_classes_are_int32_like_from_directory(frame, clean_tree):
+    # The documented attribute (`classes`: int32 label per file) is the same on both sources.
+    df, directory = frame
+    ds = kd.from_dataframe(df.drop(index=3), directory=directory, target_size=(12, 16), class_mode="sparse",
+                           verbose=False)
+    assert np.asarray(ds.classes).dtype == np.int32
+    assert np.asarray(kd.from_directory(clean_tree, target_size=(12, 16), verbose=False).classes).dtype == np.int32
+
+
+@pytest.mark.parametrize("old", ["has_ext", "sort", "drop_duplicates"])
+def test_legacy_flow_from_dataframe_names_each_deprecated_argument(frame, old):
+    from keras_aug import ImageDataGenerator
+
+    df, directory = frame
+    with pytest.warns(DeprecationWarning, match=f"`{old}` is deprecated and ignored"):
+        ImageDataGenerator().flow_from_dataframe(df.drop(index=3), directory=directory, target_size=(12, 16),
+                                                 class_mode="sparse", **{old: True})
+    with pytest.warns(DeprecationWarning, match='`class_mode` "other" is deprecated, please use `class_mode` "raw"'):
+        ImageDataGenerator().flow_from_dataframe(df.drop(index=3), directory=directory, y_col="score",
+                                                 target_size=(12, 16), class_mode="other")
