@@ -319,34 +319,10 @@ def from_dataframe(
     target_size = (int(target_size[0]), int(target_size[1]))
     bounds = listing.split_bounds(validation_split, subset)
     df = dataframe.copy()
-    if x_col not in df.columns:
-        raise ValueError(f"x_col={x_col!r} is not a column of the dataframe; columns: {list(df.columns)}")
-    if class_mode == "multi_output" and not isinstance(y_col, (list, tuple)):
-        raise ValueError(
-            f'class_mode="multi_output" needs y_col to be a list of columns; received y_col={y_col!r}'
-        )
-    if not all(isinstance(x, str) for x in df[x_col]):
-        raise ValueError(f"All values in column x_col={x_col!r} must be strings.")
-    if class_mode in ("binary", "sparse") and not all(isinstance(v, str) for v in df[y_col]):
-        raise ValueError(f'If class_mode="{class_mode}", y_col="{y_col}" column values must be strings.')
-    if class_mode == "categorical" and not all(isinstance(v, (str, list, tuple)) for v in df[y_col]):
-        raise ValueError(
-            f'If class_mode="categorical", y_col="{y_col}" column values must be strings, lists or tuples.'
-        )
+    _check_dataframe_columns(df, x_col, y_col, class_mode)
     base = os.fspath(directory) if directory is not None else ""
     if validate_filenames:
-        mask = df[x_col].map(lambda f: listing_valid(os.path.join(base, f)))
-        n_invalid = int((~mask).sum())
-        if n_invalid:
-            import warnings
-
-            warnings.warn(
-                f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". '
-                "These filename(s) will be ignored.",
-                UserWarning,
-                stacklevel=2,
-            )
-        df = df[mask]
+        df = _valid_filename_rows(df, x_col, base)
     class_names = None
     if class_mode in ("categorical", "binary", "sparse"):
         df, class_names = _filter_classes(df, y_col, classes)
@@ -362,35 +338,8 @@ def from_dataframe(
     weights = None
     if weight_col is not None:
         weights = np.asarray(df[weight_col], dtype=np.float64)
-    labels = None
-    class_indices = {}
-    if class_names is not None:
-        class_indices = {c: i for i, c in enumerate(class_names)}
-        cells = list(df[y_col])
-        if class_mode == "categorical" and any(isinstance(c, (list, tuple)) for c in cells):
-            multi = np.zeros((len(cells), len(class_names)), dtype=np.float64)
-            for r, cell in enumerate(cells):
-                for c in cell if isinstance(cell, (list, tuple)) else [cell]:
-                    multi[r, class_indices[c]] = 1.0
-            targets = pipeline.Targets("multi_hot", multi, sample_weight=weights)
-            labels = [
-                [class_indices[c] for c in cell] if isinstance(cell, (list, tuple)) else class_indices[cell]
-                for cell in cells
-            ]
-        else:
-            labels = np.array([class_indices[c] for c in cells], dtype=np.int32)
-            if class_mode == "categorical":
-                targets = pipeline.Targets("categorical", labels, len(class_names), sample_weight=weights)
-            else:
-                targets = pipeline.Targets("scalar", labels.astype(np.float64), sample_weight=weights)
-    elif class_mode == "raw":
-        targets = pipeline.Targets("raw", np.asarray(df[y_col].values), sample_weight=weights)
-    elif class_mode == "multi_output":
-        targets = pipeline.Targets(
-            "multi_output", [np.array(df[c].tolist()) for c in y_col], sample_weight=weights
-        )
-    else:
-        targets = pipeline.Targets(class_mode, sample_weight=weights)
+    class_indices = {} if class_names is None else {c: i for i, c in enumerate(class_names)}
+    targets, labels = _dataframe_targets(df, y_col, class_mode, class_names, weights)
     _print_found(
         verbose,
         f"Found {len(df)} validated image filenames"
@@ -433,6 +382,68 @@ def from_dataframe(
         batch_size=batch_size,
         target_size=target_size,
     )
+
+
+def _check_dataframe_columns(df, x_col, y_col, class_mode):
+    """Legacy checks of `flow_from_dataframe` on the columns, with the argument named."""
+    if x_col not in df.columns:
+        raise ValueError(f"x_col={x_col!r} is not a column of the dataframe; columns: {list(df.columns)}")
+    if class_mode == "multi_output" and not isinstance(y_col, (list, tuple)):
+        raise ValueError(
+            f'class_mode="multi_output" needs y_col to be a list of columns; received y_col={y_col!r}'
+        )
+    if not all(isinstance(x, str) for x in df[x_col]):
+        raise ValueError(f"All values in column x_col={x_col!r} must be strings.")
+    if class_mode in ("binary", "sparse") and not all(isinstance(v, str) for v in df[y_col]):
+        raise ValueError(f'If class_mode="{class_mode}", y_col="{y_col}" column values must be strings.')
+    if class_mode == "categorical" and not all(isinstance(v, (str, list, tuple)) for v in df[y_col]):
+        raise ValueError(
+            f'If class_mode="categorical", y_col="{y_col}" column values must be strings, lists or tuples.'
+        )
+
+
+def _valid_filename_rows(df, x_col, base):
+    """The rows whose file exists with a white-listed extension; warns about the others, as legacy."""
+    mask = df[x_col].map(lambda f: listing_valid(os.path.join(base, f)))
+    n_invalid = int((~mask).sum())
+    if n_invalid:
+        import warnings
+
+        warnings.warn(
+            f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". '
+            "These filename(s) will be ignored.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return df[mask]
+
+
+def _dataframe_targets(df, y_col, class_mode, class_names, weights):
+    """The dataset's `Targets` and the `classes` attribute (None without classes) for `class_mode`."""
+    if class_names is not None:
+        class_indices = {c: i for i, c in enumerate(class_names)}
+        cells = list(df[y_col])
+        if class_mode == "categorical" and any(isinstance(c, (list, tuple)) for c in cells):
+            multi = np.zeros((len(cells), len(class_indices)), dtype=np.float64)
+            for r, cell in enumerate(cells):
+                for c in cell if isinstance(cell, (list, tuple)) else [cell]:
+                    multi[r, class_indices[c]] = 1.0
+            labels = [
+                [class_indices[c] for c in cell] if isinstance(cell, (list, tuple)) else class_indices[cell]
+                for cell in cells
+            ]
+            return pipeline.Targets("multi_hot", multi, sample_weight=weights), labels
+        labels = np.array([class_indices[c] for c in cells], dtype=np.int32)
+        if class_mode == "categorical":
+            return pipeline.Targets("categorical", labels, len(class_indices), sample_weight=weights), labels
+        return pipeline.Targets("scalar", labels.astype(np.float64), sample_weight=weights), labels
+    if class_mode == "raw":
+        return pipeline.Targets("raw", np.asarray(df[y_col].values), sample_weight=weights), None
+    if class_mode == "multi_output":
+        return pipeline.Targets(
+            "multi_output", [np.array(df[c].tolist()) for c in y_col], sample_weight=weights
+        ), None
+    return pipeline.Targets(class_mode, sample_weight=weights), None
 
 
 def listing_valid(path):
