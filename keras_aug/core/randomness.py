@@ -10,41 +10,42 @@ arithmetic, not from `tf.random.stateless_*`: TF's stateless kernels return
 DIFFERENT numbers under `jit_compile=True` than eagerly or in a tf.data map
 for the same seed, so the same seed would give different augmentations in a
 compiled model and in the data pipeline. Integer hashing is bit-exact in every
-execution mode. (Gamma is built from these uniforms: TF has no XLA gamma.)
+execution mode and on every Keras backend: the same seed gives the same bits
+under TensorFlow and JAX. (Gamma is built from these uniforms: TF has no XLA
+gamma.) Written on `keras_aug.core.backend.ops`, so it runs on the backend of
+the current call.
 """
 
 import math
 
-import tensorflow as tf
+from keras_aug.core.backend import current
+from keras_aug.core.backend import dtype_name
+from keras_aug.core.backend import ops
 
 _MASK = 0xFFFFFFFF
+_GOLDEN = 0x9E3779B9
+_SALT = 0x632BE5AB
 
 
-def _u32(x):
-    return tf.cast(tf.bitwise.bitwise_and(tf.cast(x, tf.int64), _MASK), tf.uint32)
+def _const(value):
+    return ops.convert_to_tensor(value & _MASK, "uint32")
+
+
+def _shift(x, bits):
+    return ops.right_shift(x, _const(bits))
 
 
 def _mix(x):
     """lowbias32 (C. Wellons): a fast, well-mixing bijection on uint32."""
-    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(16, tf.uint32)))
-    x = x * tf.constant(0x7FEB352D, tf.uint32)
-    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(15, tf.uint32)))
-    x = x * tf.constant(0x846CA68B, tf.uint32)
-    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, tf.constant(16, tf.uint32)))
-
-
-def _keys(seed):
-    """Two uint32 keys from an int64 [2] seed (all 128 seed bits contribute)."""
-    s = tf.cast(seed, tf.int64)
-    lo = _u32(s)
-    hi = _u32(tf.bitwise.right_shift(s, tf.constant(32, tf.int64)))
-    k0 = _mix(lo[0] ^ _mix(hi[0] + tf.constant(0x9E3779B9, tf.uint32)))
-    k1 = _mix(lo[1] ^ _mix(hi[1] + k0))
-    return k0, k1
+    x = ops.bitwise_xor(x, _shift(x, 16))
+    x = x * _const(0x7FEB352D)
+    x = ops.bitwise_xor(x, _shift(x, 15))
+    x = x * _const(0x846CA68B)
+    return ops.bitwise_xor(x, _shift(x, 16))
 
 
 def _mix_int(x):
-    """`_mix` on a python int (for constants: no graph ops)."""
+    """`_mix` on a python int (for constants and int seeds: no graph ops)."""
     x ^= x >> 16
     x = (x * 0x7FEB352D) & _MASK
     x ^= x >> 15
@@ -52,55 +53,134 @@ def _mix_int(x):
     return x ^ (x >> 16)
 
 
+def _keys_of_words(lo0, hi0, lo1, hi1, mix, add):
+    """Two uint32 keys from the four 32-bit words of a seed (all of them contribute)."""
+    k0 = mix(lo0 ^ mix(add(hi0, _GOLDEN)))
+    k1 = mix(lo1 ^ mix(add(hi1, k0)))
+    return k0, k1
+
+
+def _words(seed):
+    """(low, high) uint32 words of each seed element, as an int64 seed would have them.
+
+    int64 seeds (TensorFlow) are split; int32 seeds (JAX, where int64 is off by
+    default) are sign-extended and uint32 seeds zero-extended, so one numeric
+    seed gives the same words, hence the same draws, on every backend.
+    """
+    dtype = dtype_name(seed)
+    if dtype in ("int64", "uint64"):
+        lo = ops.cast(ops.bitwise_and(seed, ops.convert_to_tensor(_MASK, dtype)), "uint32")
+        hi = ops.cast(ops.bitwise_and(ops.right_shift(seed, ops.convert_to_tensor(32, dtype)),
+                                      ops.convert_to_tensor(_MASK, dtype)), "uint32")
+        return lo, hi
+    lo = ops.cast(seed, "uint32")
+    if dtype == "uint32":
+        return lo, ops.zeros_like(lo)
+    return lo, ops.where(seed < 0, _const(_MASK), _const(0))
+
+
+def _keys(seed):
+    """Two uint32 keys of a seed: a python int or an integer tensor of shape [2]."""
+    if isinstance(seed, int):  # folded in Python: constants, no graph ops
+        k0, k1 = _keys_of_words(seed & _MASK, (seed >> 32) & _MASK, 0, 0,
+                                _mix_int, lambda a, b: (a + b) & _MASK)
+        return _const(k0), _const(k1)
+    lo, hi = _words(seed)
+    return _keys_of_words(lo[0], hi[0], lo[1], hi[1], _mix,
+                          lambda a, b: a + (_const(b) if isinstance(b, int) else b))
+
+
 def _derive(k0, k1, value):
     """Keys of sub-stream `value` (a python int or uint32 scalar) of the keys (k0, k1)."""
     if isinstance(value, int):
-        v = tf.constant(value & _MASK, tf.uint32)
-        salted = tf.constant(_mix_int((value + 0x632BE5AB) & _MASK), tf.uint32)  # folded in Python
+        v = _const(value)
+        salted = _const(_mix_int((value + _SALT) & _MASK))  # folded in Python
     else:
         v = value
-        salted = _mix(v + tf.constant(0x632BE5AB, tf.uint32))
-    a = _mix(k0 ^ salted)
-    b = _mix(k1 + _mix(v ^ a))
+        salted = _mix(v + _const(_SALT))
+    a = _mix(ops.bitwise_xor(k0, salted))
+    b = _mix(k1 + _mix(ops.bitwise_xor(v, a)))
     return a, b
 
 
+def _size(shape):
+    size = 1
+    for dim in shape:
+        size = size * dim
+    return size
+
+
 def _bits(shape, k0, k1):
-    """uint32 bits of `shape` from stream keys (k0, k1): a pure function of keys and position."""
-    n = tf.reduce_prod(tf.cast(shape, tf.int32))
-    counter = tf.cast(tf.range(n), tf.uint32)
-    x = _mix(counter * tf.constant(0x9E3779B9, tf.uint32) + k0)
-    x = _mix(x ^ k1)
+    """uint32 bits of `shape` (a list of ints or scalar tensors) from stream keys (k0, k1).
+
+    A pure function of the keys and the position in the flattened shape.
+    """
+    counter = ops.cast(ops.arange(_size(shape), dtype="int32"), "uint32")
+    x = _mix(counter * _const(_GOLDEN) + k0)
+    x = _mix(ops.bitwise_xor(x, k1))
     x = _mix(x + k0)
-    return tf.reshape(x, shape)
+    return ops.reshape(x, list(shape))
 
 
 def _unit_uniform(shape, keys):
     """Floats in [0, 1) with 24 random bits, from stream keys (k0, k1)."""
-    bits = tf.bitwise.right_shift(_bits(shape, *keys), tf.constant(8, tf.uint32))
-    return tf.cast(bits, tf.float32) * (1.0 / (1 << 24))
+    bits = _shift(_bits(shape, *keys), 8)
+    return ops.cast(bits, "float32") * (1.0 / (1 << 24))
+
+
+def _as_shape(shape):
+    """A shape as a list of python ints or scalar tensors."""
+    if isinstance(shape, (list, tuple)):
+        return list(shape)
+    return [shape[i] for i in range(int(shape.shape[0]))]
 
 
 def as_seed(seed):
-    """Converts a seed (int, pair, or tensor) to an int64 tensor of shape [2]."""
+    """Converts a seed (int, pair, or integer tensor) to an integer tensor of shape [2].
+
+    Python ints give int64 on TensorFlow and int32 on JAX when they fit (the
+    same draws either way); integer tensors keep their dtype.
+    """
     if isinstance(seed, int):
-        return tf.constant([seed, 0], dtype=tf.int64)
-    seed = tf.convert_to_tensor(seed)
-    if not seed.dtype.is_integer:
-        raise ValueError(f"`seed` must be an integer tensor of shape [2]; got dtype {seed.dtype.name}.")
-    if seed.shape.rank is not None and seed.shape.rank == 0:
-        seed = tf.stack([seed, tf.zeros_like(seed)])
-    seed = tf.cast(seed, tf.int64)
-    if seed.shape.rank is not None and (seed.shape.rank != 1 or (seed.shape[0] is not None and seed.shape[0] != 2)):
-        raise ValueError(f"`seed` must have shape [2]; got {seed.shape}.")
-    return tf.reshape(seed, [2])
+        seed = [seed, 0]
+    if isinstance(seed, (list, tuple)):
+        if not all(isinstance(s, int) for s in seed):
+            raise ValueError(f"`seed` must be an int or a pair of ints; got {seed!r}.")
+        seed = ops.convert_to_tensor(seed, _int_seed_dtype(seed))
+    seed = ops.convert_to_tensor(seed)
+    dtype = dtype_name(seed)
+    if not dtype.startswith(("int", "uint")):
+        raise ValueError(f"`seed` must be an integer tensor of shape [2]; got dtype {dtype}.")
+    if len(seed.shape) == 0:
+        seed = ops.stack([seed, ops.zeros_like(seed)])
+    if len(seed.shape) != 1 or (seed.shape[0] is not None and seed.shape[0] != 2):
+        raise ValueError(f"`seed` must have shape [2]; got {tuple(seed.shape)}.")
+    return ops.reshape(seed, [2])
+
+
+def _int_seed_dtype(values):
+    if current() == "tensorflow":
+        return "int64"
+    if all(-(2**31) <= v < 2**31 for v in values):
+        return "int32"
+    raise ValueError(
+        f"`seed` {values!r} does not fit in int32, the widest integer of the JAX backend "
+        "without x64; pass a python int seed to a layer (any size works there)."
+    )
 
 
 def fold_in(seed, value):
-    """Derives a new seed from `seed` and an integer (e.g. epoch or index); same in every mode."""
-    k0, k1 = _keys(as_seed(seed))
-    a, b = _derive(k0, k1, value if isinstance(value, int) else _u32(value))
-    return tf.stack([tf.cast(a, tf.int64), tf.cast(b, tf.int64)])
+    """Derives a new seed from `seed` and an integer (e.g. epoch or index); same in every mode.
+
+    The result is int64 on TensorFlow and uint32 on JAX, with the same values.
+    """
+    k0, k1 = _keys(seed if isinstance(seed, int) else as_seed(seed))
+    if not isinstance(value, int):
+        lo, _ = _words(ops.reshape(value, [1]))
+        value = lo[0]
+    a, b = _derive(k0, k1, value)
+    dtype = "int64" if current() == "tensorflow" else "uint32"
+    return ops.stack([ops.cast(a, dtype), ops.cast(b, dtype)])
 
 
 class Draws:
@@ -115,7 +195,7 @@ class Draws:
         # The seed's keys are derived once; each draw then costs one key derivation
         # and its bits (about 70 graph ops; a graph's size is what tracing, tf.data's
         # per-iterator function set-up and XLA compilation pay for).
-        self._keys = _keys(as_seed(seed))
+        self._keys = _keys(seed if isinstance(seed, int) else as_seed(seed))
         self._count = 0
 
     def next_keys(self):
@@ -123,28 +203,28 @@ class Draws:
         self._count += 1
         return _derive(*self._keys, self._count)
 
-    def uniform(self, shape, minval=0.0, maxval=1.0, dtype=tf.float32):
+    def uniform(self, shape, minval=0.0, maxval=1.0, dtype="float32"):
         """Uniform floats in [minval, maxval)."""
-        u = tf.cast(_unit_uniform(shape, self.next_keys()), dtype)
+        u = ops.cast(_unit_uniform(_as_shape(shape), self.next_keys()), dtype)
         return minval + (maxval - minval) * u
 
-    def normal(self, shape, mean=0.0, stddev=1.0, dtype=tf.float32):
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype="float32"):
         # Box-Muller on two independent uniforms.
-        u = _unit_uniform(tf.concat([[2], tf.cast(shape, tf.int32)], 0), self.next_keys())
-        r = tf.sqrt(-2.0 * tf.math.log(1.0 - u[0]))
-        z = r * tf.cos((2.0 * math.pi) * u[1])
-        return tf.cast(mean + stddev * z, dtype)
+        u = _unit_uniform([2] + _as_shape(shape), self.next_keys())
+        r = ops.sqrt(-2.0 * ops.log(1.0 - u[0]))
+        z = r * ops.cos((2.0 * math.pi) * u[1])
+        return ops.cast(mean + stddev * z, dtype)
 
     def integers(self, shape, minval, maxval):
         """Integers in [minval, maxval) (int32)."""
-        u = _unit_uniform(shape, self.next_keys())
-        span = tf.cast(maxval, tf.float32) - tf.cast(minval, tf.float32)
-        k = tf.cast(tf.floor(u * span), tf.int32)
-        return tf.cast(minval, tf.int32) + tf.minimum(k, tf.cast(span, tf.int32) - 1)
+        u = _unit_uniform(_as_shape(shape), self.next_keys())
+        span = ops.cast(maxval, "float32") - ops.cast(minval, "float32")
+        k = ops.cast(ops.floor(u * span), "int32")
+        return ops.cast(minval, "int32") + ops.minimum(k, ops.cast(span, "int32") - 1)
 
     def bernoulli(self, shape, probability):
         """Booleans that are True with `probability`."""
-        return _unit_uniform(shape, self.next_keys()) < probability
+        return _unit_uniform(_as_shape(shape), self.next_keys()) < probability
 
     def gamma(self, shape, alpha):
         """Gamma(alpha, 1) draws by Marsaglia–Tsang with a fixed number of tries.
@@ -154,23 +234,23 @@ class Draws:
         Eight proposals per sample leave a rejection probability under 1e-9
         for alpha >= 1; the last proposal is used if all are rejected.
         """
-        alpha = tf.cast(alpha, tf.float32)
+        alpha = ops.cast(alpha, "float32")
         tries = 8
-        boosted = tf.where(alpha < 1.0, alpha + 1.0, alpha)
+        boosted = ops.where(alpha < 1.0, alpha + 1.0, alpha)
         d = boosted - 1.0 / 3.0
-        c = 1.0 / tf.sqrt(9.0 * d)
-        x = self.normal([tries] + list(shape))
-        u = self.uniform([tries] + list(shape))
-        v = tf.pow(1.0 + c * x, 3.0)
-        ok = (v > 0.0) & (tf.math.log(tf.maximum(u, 1e-30)) < 0.5 * x * x + d - d * v + d * tf.math.log(tf.maximum(v, 1e-30)))
-        candidates = d * tf.maximum(v, 0.0)
+        c = 1.0 / ops.sqrt(9.0 * d)
+        x = self.normal([tries] + _as_shape(shape))
+        u = self.uniform([tries] + _as_shape(shape))
+        v = ops.power(1.0 + c * x, 3.0)
+        ok = (v > 0.0) & (ops.log(ops.maximum(u, 1e-30)) < 0.5 * x * x + d - d * v + d * ops.log(ops.maximum(v, 1e-30)))
+        candidates = d * ops.maximum(v, 0.0)
         # Index of the first accepted proposal, or the last one.
-        first = tf.argmax(tf.cast(ok, tf.int32), axis=0, output_type=tf.int32)
-        any_ok = tf.reduce_any(ok, axis=0)
-        first = tf.where(any_ok, first, tries - 1)
-        sample = tf.reduce_sum(candidates * tf.one_hot(first, tries, axis=0), axis=0)
-        boost = tf.pow(tf.maximum(self.uniform(shape), 1e-30), 1.0 / tf.maximum(alpha, 1e-6))
-        return tf.where(alpha < 1.0, sample * boost, sample)
+        first = ops.cast(ops.argmax(ops.cast(ok, "int32"), axis=0), "int32")
+        any_ok = ops.any(ok, axis=0)
+        first = ops.where(any_ok, first, tries - 1)
+        sample = ops.sum(candidates * ops.one_hot(first, tries, axis=0, dtype="float32"), axis=0)
+        boost = ops.power(ops.maximum(self.uniform(shape), 1e-30), 1.0 / ops.maximum(alpha, 1e-6))
+        return ops.where(alpha < 1.0, sample * boost, sample)
 
     def log_gamma(self, shape, alpha):
         """log of Gamma(alpha, 1) draws for any alpha > 0, without underflow.
@@ -178,10 +258,10 @@ class Draws:
         Gamma(a) = Gamma(a + 1) * U^(1/a), taken in log space: for small alpha
         the gamma draw itself underflows to 0 in float32, its log does not.
         """
-        alpha = tf.cast(alpha, tf.float32)
+        alpha = ops.cast(alpha, "float32")
         g = self.gamma(shape, alpha + 1.0)
         u = self.uniform(shape)
-        return tf.math.log(tf.maximum(g, 1e-30)) + tf.math.log(tf.maximum(u, 1e-37)) / alpha
+        return ops.log(ops.maximum(g, 1e-30)) + ops.log(ops.maximum(u, 1e-37)) / alpha
 
     def beta(self, shape, alpha, beta):
         """Beta(alpha, beta) = sigmoid(log G1 - log G2) of two XLA-safe gamma draws.
@@ -189,4 +269,4 @@ class Draws:
         The ratio G1 / (G1 + G2) collapses to 0 or NaN for alpha, beta below
         about 0.05 (both draws underflow); the log-space form stays exact.
         """
-        return tf.sigmoid(self.log_gamma(shape, alpha) - self.log_gamma(shape, beta))
+        return ops.sigmoid(self.log_gamma(shape, alpha) - self.log_gamma(shape, beta))
