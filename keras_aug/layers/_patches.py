@@ -16,20 +16,30 @@ Every function here is pure and compiles under XLA.
 import math
 import numbers
 
-import tensorflow as tf
-
 from keras_aug.core import arguments
+from keras_aug.core import dtypes
+from keras_aug.core.backend import dtype_name
+from keras_aug.core.backend import ops
 
 
 def f32(x):
-    return tf.cast(x, tf.float32)
+    """`x` (a tensor, a python number or a scalar size) as a float32 tensor."""
+    return ops.cast(x, "float32")
 
 
-def cast_like(values, dtype):
-    """Casts float `values` to an image dtype; integer types are rounded and clipped."""
-    if dtype.is_integer:
-        values = tf.clip_by_value(tf.round(values), dtype.min, dtype.max)
-    return tf.cast(values, dtype)
+def take_per_sample(values, index):
+    """values[b, index[b, ...]] along axis 1: [B, R, ...] by [B, N] -> [B, N, ...].
+
+    (TF's `gather(..., axis=1, batch_dims=1)`.) One gather on the flattened
+    first two axes: cheaper than `take_along_axis`, which broadcasts the index
+    over the trailing axes.
+    """
+    shape = ops.shape(values)
+    rows = shape[1]
+    offsets = ops.arange(shape[0], dtype="int32") * ops.cast(rows, "int32")
+    flat = ops.reshape(values, [-1] + list(shape[2:]))
+    offsets = ops.reshape(offsets, [-1] + [1] * (len(index.shape) - 1))
+    return ops.take(flat, ops.cast(index, "int32") + offsets, axis=0)
 
 
 # --------------------------------------------------------------- rectangles
@@ -40,17 +50,26 @@ def rect_hidden(rects, active, height, width):
       rects: [B, K, 4] (y0, x0, y1, x1) whole-pixel rectangles.
       active: [B, K] bool; inactive rectangles hide nothing.
     """
-    rows = f32(tf.range(height))
-    cols = f32(tf.range(width))
-    y0, x0, y1, x1 = tf.unstack(rects, axis=-1)
+    rows = f32(ops.arange(height, dtype="int32"))
+    cols = f32(ops.arange(width, dtype="int32"))
+    y0, x0, y1, x1 = ops.unstack(rects, axis=-1)
     in_rows = f32((rows >= y0[..., None]) & (rows < y1[..., None]) & active[..., None])  # [B, K, H]
     in_cols = f32((cols >= x0[..., None]) & (cols < x1[..., None]))  # [B, K, W]
-    return tf.einsum("bkh,bkw->bhw", in_rows, in_cols) > 0.5
+    return ops.einsum("bkh,bkw->bhw", in_rows, in_cols) > 0.5
+
+
+def clipped_rects(y0, x0, rect_height, rect_width, height, width):
+    """Rectangles (y0, x0, y0 + rect_height, x0 + rect_width) clipped to an image of (height, width).
+
+    Float32 tensors of pixel coordinates; the result stacks them on a new last axis.
+    """
+    return ops.stack([ops.clip(y0, 0.0, height), ops.clip(x0, 0.0, width),
+                      ops.clip(y0 + rect_height, 0.0, height), ops.clip(x0 + rect_width, 0.0, width)], axis=-1)
 
 
 def rect_area(rect):
-    y0, x0, y1, x1 = tf.unstack(rect, axis=-1)
-    return tf.maximum(y1 - y0, 0.0) * tf.maximum(x1 - x0, 0.0)
+    y0, x0, y1, x1 = ops.unstack(rect, axis=-1)
+    return ops.maximum(y1 - y0, 0.0) * ops.maximum(x1 - x0, 0.0)
 
 
 def sample_erasing_rects(draws, shape, count, scale, ratio, tries=10):
@@ -66,18 +85,18 @@ def sample_erasing_rects(draws, shape, count, scale, ratio, tries=10):
     h = f32(shape.height)
     w = f32(shape.width)
     area = draws.uniform([tries, n, count], scale[0], scale[1]) * h * w
-    aspect = tf.exp(draws.uniform([tries, n, count], math.log(ratio[0]), math.log(ratio[1])))
-    rw = tf.round(tf.sqrt(area * aspect))
-    rh = tf.round(tf.sqrt(area / aspect))
+    aspect = ops.exp(draws.uniform([tries, n, count], math.log(ratio[0]), math.log(ratio[1])))
+    rw = ops.round(ops.sqrt(area * aspect))
+    rh = ops.round(ops.sqrt(area / aspect))
     ok = (rw >= 1) & (rh >= 1) & (rw <= w) & (rh <= h)
-    first = tf.argmax(tf.cast(ok, tf.int32), axis=0, output_type=tf.int32)
-    pick = tf.one_hot(first, tries, axis=0)
-    rw = tf.reduce_sum(rw * pick, axis=0)
-    rh = tf.reduce_sum(rh * pick, axis=0)
-    found = tf.reduce_any(ok, axis=0)
-    y0 = tf.floor(draws.uniform([n, count]) * (h - rh + 1))
-    x0 = tf.floor(draws.uniform([n, count]) * (w - rw + 1))
-    rects = tf.stack([y0, x0, y0 + rh, x0 + rw], axis=-1)
+    first = ops.argmax(ops.cast(ok, "int32"), axis=0)
+    pick = ops.one_hot(first, tries, axis=0, dtype="float32")
+    rw = ops.sum(rw * pick, axis=0)
+    rh = ops.sum(rh * pick, axis=0)
+    found = ops.any(ok, axis=0)
+    y0 = ops.floor(draws.uniform([n, count]) * (h - rh + 1))
+    x0 = ops.floor(draws.uniform([n, count]) * (w - rw + 1))
+    rects = ops.stack([y0, x0, y0 + rh, x0 + rw], axis=-1)
     return rects, found
 
 
@@ -85,7 +104,7 @@ def sample_count_active(draws, n, count, apply):
     """[B, K] bool: rectangle k is used when k < per-sample count and the sample is augmented."""
     low, high = count
     per_sample = draws.integers([n], low, high + 1)
-    k = tf.range(high)
+    k = ops.arange(high, dtype="int32")
     return (k[None, :] < per_sample[:, None]) & apply[:, None]
 
 
@@ -160,10 +179,9 @@ def fill_values(images, fill_mode, fill_value, noise, value_range):
             if channels is not None and len(fill_value) != channels:
                 raise ValueError(f"`fill_value` has {len(fill_value)} values but the images have {channels} "
                                  "channels.")
-            return tf.constant(fill_value, tf.float32)
-        return tf.constant(fill_value, tf.float32)
+        return ops.convert_to_tensor(fill_value, "float32")
     if fill_mode == "mean":
-        return tf.reduce_mean(f32(images), axis=[1, 2], keepdims=True)
+        return ops.mean(f32(images), axis=(1, 2), keepdims=True)
     return noise  # "random": drawn in `sample`, already in value_range
 
 
@@ -178,49 +196,56 @@ def visible_boxes(boxes, labels, hidden, min_visibility=0.0, trim=True):
     (e.g. a patch over a box's left half leaves the right half), so boxes stay
     the bounding boxes of what is left of the object.
     """
-    height = tf.shape(hidden)[1]
-    width = tf.shape(hidden)[2]
+    _, height, width = ops.shape(hidden)
     visible = 1.0 - f32(hidden)
-    zeros_row = tf.zeros_like(visible[:, :1, :])
-    zeros_col = tf.zeros_like(visible[:, :, :1])
-    col_prefix = tf.concat([zeros_row, tf.cumsum(visible, axis=1)], axis=1)  # [B, H+1, W]
-    row_prefix = tf.concat([zeros_col, tf.cumsum(visible, axis=2)], axis=2)  # [B, H, W+1]
-    row_prefix = tf.transpose(row_prefix, [0, 2, 1])  # [B, W+1, H]
-    x1, y1, x2, y2 = tf.unstack(boxes, axis=-1)
+    zeros_row = ops.zeros_like(visible[:, :1, :])
+    zeros_col = ops.zeros_like(visible[:, :, :1])
+    col_prefix = ops.concatenate([zeros_row, ops.cumsum(visible, axis=1)], axis=1)  # [B, H+1, W]
+    row_prefix = ops.concatenate([zeros_col, ops.cumsum(visible, axis=2)], axis=2)  # [B, H, W+1]
+    row_prefix = ops.transpose(row_prefix, [0, 2, 1])  # [B, W+1, H]
+    x1, y1, x2, y2 = ops.unstack(boxes, axis=-1)
     fw, fh = f32(width), f32(height)
-    c0 = tf.cast(tf.clip_by_value(tf.floor(x1), 0.0, fw), tf.int32)
-    c1 = tf.cast(tf.clip_by_value(tf.math.ceil(x2), 0.0, fw), tf.int32)
-    r0 = tf.cast(tf.clip_by_value(tf.floor(y1), 0.0, fh), tf.int32)
-    r1 = tf.cast(tf.clip_by_value(tf.math.ceil(y2), 0.0, fh), tf.int32)
-    c1 = tf.maximum(c1, c0)
-    r1 = tf.maximum(r1, r0)
-    col_count = tf.gather(col_prefix, r1, axis=1, batch_dims=1) - tf.gather(col_prefix, r0, axis=1, batch_dims=1)
-    row_count = tf.gather(row_prefix, c1, axis=1, batch_dims=1) - tf.gather(row_prefix, c0, axis=1, batch_dims=1)
-    cols = tf.range(width)
-    rows = tf.range(height)
+    c0 = ops.cast(ops.clip(ops.floor(x1), 0.0, fw), "int32")
+    c1 = ops.cast(ops.clip(ops.ceil(x2), 0.0, fw), "int32")
+    r0 = ops.cast(ops.clip(ops.floor(y1), 0.0, fh), "int32")
+    r1 = ops.cast(ops.clip(ops.ceil(y2), 0.0, fh), "int32")
+    c1 = ops.maximum(c1, c0)
+    r1 = ops.maximum(r1, r0)
+    col_count = take_per_sample(col_prefix, r1) - take_per_sample(col_prefix, r0)  # [B, N, W]
+    row_count = take_per_sample(row_prefix, c1) - take_per_sample(row_prefix, c0)  # [B, N, H]
+    cols = ops.arange(width, dtype="int32")
+    rows = ops.arange(height, dtype="int32")
     in_cols = (cols >= c0[..., None]) & (cols < c1[..., None])  # [B, N, W]
     in_rows = (rows >= r0[..., None]) & (rows < r1[..., None])  # [B, N, H]
     col_vis = (col_count > 0.5) & in_cols
     row_vis = (row_count > 0.5) & in_rows
-    seen = tf.reduce_sum(tf.where(in_cols, col_count, 0.0), axis=-1)
+    seen = ops.sum(ops.where(in_cols, col_count, 0.0), axis=-1)
     total = f32((r1 - r0) * (c1 - c0))
-    fraction = seen / tf.maximum(total, 1.0)
+    fraction = seen / ops.maximum(total, 1.0)
     if trim:
-        first_col = f32(tf.argmax(tf.cast(col_vis, tf.int32), axis=-1, output_type=tf.int32))
-        last_col = f32(width - 1 - tf.argmax(tf.cast(tf.reverse(col_vis, [-1]), tf.int32), axis=-1,
-                                             output_type=tf.int32))
-        first_row = f32(tf.argmax(tf.cast(row_vis, tf.int32), axis=-1, output_type=tf.int32))
-        last_row = f32(height - 1 - tf.argmax(tf.cast(tf.reverse(row_vis, [-1]), tf.int32), axis=-1,
-                                              output_type=tf.int32))
-        x1 = tf.maximum(x1, first_col)
-        x2 = tf.minimum(x2, last_col + 1.0)
-        y1 = tf.maximum(y1, first_row)
-        y2 = tf.minimum(y2, last_row + 1.0)
-    keep = ((f32(labels) >= 0) & tf.reduce_any(col_vis, axis=-1) & (fraction > min_visibility)
+        x1 = ops.maximum(x1, f32(_first_true(col_vis)))
+        x2 = ops.minimum(x2, f32(_last_true(col_vis)) + 1.0)
+        y1 = ops.maximum(y1, f32(_first_true(row_vis)))
+        y2 = ops.minimum(y2, f32(_last_true(row_vis)) + 1.0)
+    keep = ((f32(labels) >= 0) & ops.any(col_vis, axis=-1) & (fraction > min_visibility)
             & (x2 > x1) & (y2 > y1))
-    out = tf.stack([x1, y1, x2, y2], axis=-1)
-    out = tf.where(keep[..., None], out, -tf.ones_like(out))
-    return out, tf.where(keep, labels, -tf.ones_like(labels))
+    return _drop_boxes(ops.stack([x1, y1, x2, y2], axis=-1), labels, keep)
+
+
+def _first_true(flags):
+    """Index of the first True along the last axis (0 when there is none)."""
+    return ops.argmax(ops.cast(flags, "int32"), axis=-1)
+
+
+def _last_true(flags):
+    """Index of the last True along the last axis (the last index when there is none)."""
+    return ops.shape(flags)[-1] - 1 - _first_true(ops.flip(flags, axis=-1))
+
+
+def _drop_boxes(boxes, labels, keep):
+    """Boxes and labels with the rows where `keep` is False set to -1 (padding)."""
+    boxes = ops.where(keep[..., None], boxes, -ops.ones_like(boxes))
+    return boxes, ops.where(keep, labels, -ops.ones_like(labels))
 
 
 def clip_boxes_to_rect(boxes, labels, rect, min_visibility=0.0):
@@ -229,24 +254,22 @@ def clip_boxes_to_rect(boxes, labels, rect, min_visibility=0.0):
     A box keeps its part inside the rectangle; it is dropped when nothing is
     left or the kept share of its area is <= `min_visibility`.
     """
-    y0, x0, ry1, rx1 = [t[:, None] for t in tf.unstack(rect, axis=-1)]
-    x1, y1, x2, y2 = tf.unstack(boxes, axis=-1)
+    y0, x0, ry1, rx1 = [t[:, None] for t in ops.unstack(rect, axis=-1)]
+    x1, y1, x2, y2 = ops.unstack(boxes, axis=-1)
     area = (x2 - x1) * (y2 - y1)
-    cx1 = tf.clip_by_value(x1, x0, rx1)
-    cx2 = tf.clip_by_value(x2, x0, rx1)
-    cy1 = tf.clip_by_value(y1, y0, ry1)
-    cy2 = tf.clip_by_value(y2, y0, ry1)
+    cx1 = ops.clip(x1, x0, rx1)
+    cx2 = ops.clip(x2, x0, rx1)
+    cy1 = ops.clip(y1, y0, ry1)
+    cy2 = ops.clip(y2, y0, ry1)
     kept = (cx2 - cx1) * (cy2 - cy1)
     keep = ((f32(labels) >= 0) & (cx2 > cx1) & (cy2 > cy1)
-            & (kept > min_visibility * tf.maximum(area, 0.0)))
-    out = tf.stack([cx1, cy1, cx2, cy2], axis=-1)
-    out = tf.where(keep[..., None], out, -tf.ones_like(out))
-    return out, tf.where(keep, labels, -tf.ones_like(labels))
+            & (kept > min_visibility * ops.maximum(area, 0.0)))
+    return _drop_boxes(ops.stack([cx1, cy1, cx2, cy2], axis=-1), labels, keep)
 
 
 def gather_samples(tensor, index):
     """tensor[index] along the batch axis (index: [B] int32)."""
-    return tf.gather(tensor, index, axis=0)
+    return ops.take(tensor, index, axis=0)
 
 
 # -------------------------------------------------------------- partners
@@ -260,11 +283,11 @@ def partners(draws, batch_size, count=1):
     `count` partners of a sample are distinct. With B == 1 the partner is the
     sample itself.
     """
-    order = tf.argsort(draws.uniform([batch_size]))  # position -> sample
-    position = tf.argsort(order)  # sample -> position
-    size = tf.shape(order)[0]
-    out = [tf.gather(order, (position + k) % size) for k in range(1, count + 1)]
-    return tf.stack(out, axis=0)
+    order = ops.argsort(draws.uniform([batch_size]))  # position -> sample
+    position = ops.argsort(order)  # sample -> position
+    size = ops.shape(order)[0]
+    out = [ops.take(order, (position + k) % size, axis=0) for k in range(1, count + 1)]
+    return ops.stack(out, axis=0)
 
 
 # ------------------------------------------------------------------ labels
@@ -275,34 +298,34 @@ def prepare_labels(labels, num_classes, layer_name):
     e.g. binary 0/1) mix as floats; integer class ids ([B] or [B, 1]) are
     one-hot encoded with `num_classes`, which they require.
     """
-    labels = tf.convert_to_tensor(labels)
-    rank = labels.shape.rank
+    labels = ops.convert_to_tensor(labels)
+    rank = len(labels.shape)
     scalar = rank == 1 or (rank == 2 and labels.shape[-1] == 1)
-    if rank is None or rank == 0:
+    if rank == 0:
         raise ValueError(f"{layer_name}: labels must have a leading batch axis ([B], [B, 1] or [B, C]); "
-                         f"got shape {labels.shape}.")
+                         f"got shape {tuple(labels.shape)}.")
     if scalar and num_classes is not None:
-        ids = tf.cast(tf.reshape(labels, [-1]), tf.int32)
-        return tf.one_hot(ids, num_classes, dtype=tf.float32)
-    if scalar and not (labels.dtype.is_floating):
+        ids = ops.cast(ops.reshape(labels, [-1]), "int32")
+        return ops.one_hot(ids, num_classes, dtype="float32")
+    if scalar and not dtypes.is_floating(labels):
         raise ValueError(
-            f"{layer_name} got integer class ids as labels (shape {labels.shape}, dtype {labels.dtype.name}), "
+            f"{layer_name} got integer class ids as labels (shape {tuple(labels.shape)}, dtype {dtype_name(labels)}), "
             "which cannot be mixed: pass `num_classes=` to one-hot encode them, pass one-hot labels, or cast "
             "binary 0/1 labels to float."
         )
     if not scalar and num_classes is not None and labels.shape[-1] is not None and labels.shape[-1] != num_classes:
         raise ValueError(f"{layer_name}: labels have {labels.shape[-1]} classes on the last axis but "
                          f"`num_classes` is {num_classes}.")
-    if labels.dtype.is_floating:
+    if dtypes.is_floating(labels):
         return labels
-    return tf.cast(labels, tf.float32)
+    return ops.cast(labels, "float32")
 
 
 def mix_labels(labels_list, weights):
     """Sum_k weights[k] * labels_list[k]; weights: list of [B] float32 tensors."""
     out = None
     for labels, weight in zip(labels_list, weights):
-        w = tf.reshape(tf.cast(weight, labels.dtype), [-1] + [1] * (labels.shape.rank - 1))
+        w = ops.reshape(ops.cast(weight, dtype_name(labels)), [-1] + [1] * (len(labels.shape) - 1))
         term = w * labels
         out = term if out is None else out + term
     return out
@@ -320,13 +343,12 @@ def hide_keypoints(keypoints, hidden):
     """Keypoints [B, N, 2|3]: points on hidden pixels get visibility 0 (when there is a visibility column)."""
     if keypoints.shape[-1] != 3:
         return keypoints
-    height = tf.shape(hidden)[1]
-    width = tf.shape(hidden)[2]
-    x = tf.cast(tf.floor(keypoints[..., 0]), tf.int32)
-    y = tf.cast(tf.floor(keypoints[..., 1]), tf.int32)
+    _, height, width = ops.shape(hidden)
+    x = ops.cast(ops.floor(keypoints[..., 0]), "int32")
+    y = ops.cast(ops.floor(keypoints[..., 1]), "int32")
     inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
-    flat = tf.reshape(hidden, [tf.shape(hidden)[0], -1])
-    index = tf.clip_by_value(y, 0, height - 1) * width + tf.clip_by_value(x, 0, width - 1)
-    covered = tf.gather(flat, index, axis=1, batch_dims=1) & inside
-    visibility = tf.where(covered, tf.zeros_like(keypoints[..., 2]), keypoints[..., 2])
-    return tf.concat([keypoints[..., :2], visibility[..., None]], axis=-1)
+    flat = ops.reshape(hidden, [ops.shape(hidden)[0], -1])
+    index = ops.clip(y, 0, height - 1) * width + ops.clip(x, 0, width - 1)
+    covered = take_per_sample(flat, index) & inside
+    visibility = ops.where(covered, ops.zeros_like(keypoints[..., 2]), keypoints[..., 2])
+    return ops.concatenate([keypoints[..., :2], visibility[..., None]], axis=-1)

@@ -20,9 +20,11 @@ import math
 import numbers
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
+from keras_aug.core import dtypes
+from keras_aug.core.backend import dtype_name
+from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
 from keras_aug.layers import _patches as P
 
@@ -51,11 +53,11 @@ class _Erasing(Augmentation):
     def apply(self, batch, params):
         hidden = self.hidden(params, batch.height, batch.width)
         fill = P.fill_values(batch.images, self.fill_mode, self.fill_value, params.get("noise"), self.value_range)
-        fill = tf.broadcast_to(P.cast_like(fill, batch.images.dtype), tf.shape(batch.images))
-        changes = {"images": tf.where(hidden[..., None], fill, batch.images)}
+        fill = dtypes.cast_like(fill, batch.images)
+        changes = {"images": ops.where(hidden[..., None], fill, batch.images)}
         if batch.masks is not None and self.mask_fill_value is not None:
-            ignore = tf.cast(self.mask_fill_value, batch.masks.dtype)
-            changes["masks"] = tf.where(hidden[..., None], ignore, batch.masks)
+            ignore = ops.cast(self.mask_fill_value, dtype_name(batch.masks))
+            changes["masks"] = ops.where(hidden[..., None], ignore, batch.masks)
         if batch.boxes is not None:
             changes["boxes"], changes["box_labels"] = P.visible_boxes(
                 batch.boxes, batch.box_labels, hidden, self.min_box_visibility, self.trim_boxes)
@@ -223,17 +225,16 @@ class RandomCutout(_Erasing):
         w = P.f32(shape.width)
         low, high = self.size
         if self._size_unit == "fraction":
-            short = tf.minimum(h, w)
-            low = tf.maximum(tf.round(low * short), 1.0)
-            high = tf.maximum(tf.round(high * short), 1.0)
-        side = tf.floor(low + draws.uniform([n, k]) * (high - low + 1.0))
-        side = tf.minimum(side, high)
-        cy = tf.floor(draws.uniform([n, k]) * h)
-        cx = tf.floor(draws.uniform([n, k]) * w)
-        y0 = cy - tf.floor(side / 2)
-        x0 = cx - tf.floor(side / 2)
-        rects = tf.stack([tf.clip_by_value(y0, 0.0, h), tf.clip_by_value(x0, 0.0, w),
-                          tf.clip_by_value(y0 + side, 0.0, h), tf.clip_by_value(x0 + side, 0.0, w)], axis=-1)
+            short = ops.minimum(h, w)
+            low = ops.maximum(ops.round(low * short), 1.0)
+            high = ops.maximum(ops.round(high * short), 1.0)
+        side = ops.floor(low + draws.uniform([n, k]) * (high - low + 1.0))
+        side = ops.minimum(side, high)
+        cy = ops.floor(draws.uniform([n, k]) * h)
+        cx = ops.floor(draws.uniform([n, k]) * w)
+        y0 = cy - ops.floor(side / 2)
+        x0 = cx - ops.floor(side / 2)
+        rects = P.clipped_rects(y0, x0, side, side, h, w)
         apply = draws.uniform([n]) < self.probability
         active = P.sample_count_active(draws, n, self.count, apply)
         return {"rects": rects, "active": active, **self.sample_noise(shape, draws)}
@@ -294,8 +295,8 @@ class GridMask(_Erasing):
 
     def sample(self, shape, draws):
         n = shape.batch_size
-        short = tf.minimum(P.f32(shape.height), P.f32(shape.width))
-        period = tf.maximum(draws.uniform([n], self.period[0], self.period[1]) * short, 2.0)
+        short = ops.minimum(P.f32(shape.height), P.f32(shape.width))
+        period = ops.maximum(draws.uniform([n], self.period[0], self.period[1]) * short, 2.0)
         ratio = draws.uniform([n], self.ratio[0], self.ratio[1])
         offset = draws.uniform([n, 2]) * period[:, None]
         angle = draws.uniform([n], self.rotation_factor[0], self.rotation_factor[1]) * 2.0 * math.pi
@@ -304,19 +305,19 @@ class GridMask(_Erasing):
                 **self.sample_noise(shape, draws)}
 
     def hidden(self, params, height, width):
-        ys = P.f32(tf.range(height)) + 0.5 - P.f32(height) / 2.0
-        xs = P.f32(tf.range(width)) + 0.5 - P.f32(width) / 2.0
+        ys = P.f32(ops.arange(height, dtype="int32")) + 0.5 - P.f32(height) / 2.0
+        xs = P.f32(ops.arange(width, dtype="int32")) + 0.5 - P.f32(width) / 2.0
         ys = ys[None, :, None]
         xs = xs[None, None, :]
         angle = params["angle"][:, None, None]
-        cos, sin = tf.cos(angle), tf.sin(angle)
+        cos, sin = ops.cos(angle), ops.sin(angle)
         u = cos * xs + sin * ys
         v = -sin * xs + cos * ys
         d = params["period"][:, None, None]
         side = params["side"][:, None, None]
         dx = params["offset"][:, 0, None, None]
         dy = params["offset"][:, 1, None, None]
-        inside = (tf.math.floormod(u - dx, d) < side) & (tf.math.floormod(v - dy, d) < side)
+        inside = (ops.mod(u - dx, d) < side) & (ops.mod(v - dy, d) < side)
         return inside & params["apply"][:, None, None]
 
     def get_config(self):

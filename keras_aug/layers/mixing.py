@@ -16,11 +16,12 @@ refused with a clear error.
 """
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core import dtypes
 from keras_aug.core import structures
+from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
 from keras_aug.core.geometric import transform_batch
 from keras_aug.layers import _patches as P
@@ -30,6 +31,11 @@ MODES = ("cutmix", "replacement")
 
 def _keras_factor(factor, name):
     return arguments.parse_range(factor, name, symmetric=False, default_low=0.0, minimum=0.0, maximum=1.0)
+
+
+def _own(partner):
+    """Each sample's own index, [B] int32 like its `partner` indices."""
+    return ops.arange(ops.shape(partner)[0], dtype="int32")
 
 
 class _Mixing(Augmentation):
@@ -42,7 +48,7 @@ class _Mixing(Augmentation):
             tensor = P.prepare_labels(tensor, self.num_classes, type(self).__name__)
             return P.mix_labels([P.gather_samples(tensor, i) for i in index_list], weights)
 
-        return tf.nest.map_structure(mix, labels)
+        return keras.tree.map_structure(mix, labels)
 
     def get_config(self):
         config = super().get_config()
@@ -121,32 +127,31 @@ class CutMix(_Mixing):
         else:
             lam = None
             area = draws.uniform([n], scale[0], scale[1])
-        side = tf.sqrt(area)
-        rh = tf.round(h * side)
-        rw = tf.round(w * side)
-        cy = tf.floor(draws.uniform([n]) * h)
-        cx = tf.floor(draws.uniform([n]) * w)
-        y0 = cy - tf.floor(rh / 2.0)
-        x0 = cx - tf.floor(rw / 2.0)
-        rect = tf.stack([tf.clip_by_value(y0, 0.0, h), tf.clip_by_value(x0, 0.0, w),
-                         tf.clip_by_value(y0 + rh, 0.0, h), tf.clip_by_value(x0 + rw, 0.0, w)], axis=-1)
-        alone = partner == tf.range(tf.shape(partner)[0])
-        rect = tf.where(alone[:, None], tf.zeros_like(rect), rect)
+        side = ops.sqrt(area)
+        rh = ops.round(h * side)
+        rw = ops.round(w * side)
+        cy = ops.floor(draws.uniform([n]) * h)
+        cx = ops.floor(draws.uniform([n]) * w)
+        y0 = cy - ops.floor(rh / 2.0)
+        x0 = cx - ops.floor(rw / 2.0)
+        rect = P.clipped_rects(y0, x0, rh, rw, h, w)
+        alone = partner == _own(partner)
+        rect = ops.where(alone[:, None], ops.zeros_like(rect), rect)
         # `area` (the unclipped target area fraction) and `center` are for inspection;
         # `apply` only reads `partner` and `rect`.
-        return {"partner": partner, "rect": rect, "area": area, "center": tf.stack([cy, cx], axis=-1)}
+        return {"partner": partner, "rect": rect, "area": area, "center": ops.stack([cy, cx], axis=-1)}
 
     def apply(self, batch, params):
         P.refuse_keypoints(batch, "CutMix")
         partner, rect = params["partner"], params["rect"]
-        hidden = P.rect_hidden(rect[:, None], tf.ones_like(rect[:, :1], tf.bool), batch.height, batch.width)
+        hidden = P.rect_hidden(rect[:, None], ops.ones_like(rect[:, :1], dtype="bool"), batch.height, batch.width)
         pasted = P.gather_samples(batch.images, partner)
-        changes = {"images": tf.where(hidden[..., None], pasted, batch.images)}
+        changes = {"images": ops.where(hidden[..., None], pasted, batch.images)}
         if batch.masks is not None:
-            changes["masks"] = tf.where(hidden[..., None], P.gather_samples(batch.masks, partner), batch.masks)
+            changes["masks"] = ops.where(hidden[..., None], P.gather_samples(batch.masks, partner), batch.masks)
         if batch.labels is not None and self.mode == "cutmix":
             share = P.rect_area(rect) / (P.f32(batch.height) * P.f32(batch.width))
-            changes["labels"] = self.mixed_labels(batch.labels, [tf.range(tf.shape(partner)[0]), partner],
+            changes["labels"] = self.mixed_labels(batch.labels, [_own(partner), partner],
                                                   [1.0 - share, share])
         if batch.boxes is not None:
             own, own_labels = P.visible_boxes(batch.boxes, batch.box_labels, hidden, self.min_box_visibility,
@@ -154,8 +159,8 @@ class CutMix(_Mixing):
             theirs, their_labels = P.clip_boxes_to_rect(
                 P.gather_samples(batch.boxes, partner), P.gather_samples(batch.box_labels, partner), rect,
                 self.min_box_visibility)
-            changes["boxes"] = tf.concat([own, theirs], axis=1)
-            changes["box_labels"] = tf.concat([own_labels, their_labels], axis=1)
+            changes["boxes"] = ops.concatenate([own, theirs], axis=1)
+            changes["box_labels"] = ops.concatenate([own_labels, their_labels], axis=1)
         return batch.replace(**changes)
 
     def compute_output_shape(self, input_shape):
@@ -206,26 +211,26 @@ class MixUp(_Mixing):
         n = shape.batch_size
         partner = P.partners(draws, n)[0]
         lam = draws.beta([n], self.alpha, self.alpha)
-        lam = tf.where(partner == tf.range(tf.shape(partner)[0]), tf.ones_like(lam), lam)
+        lam = ops.where(partner == _own(partner), ops.ones_like(lam), lam)
         return {"partner": partner, "lambda": lam}
 
     def apply(self, batch, params):
         P.refuse_keypoints(batch, "MixUp")
         partner, lam = params["partner"], params["lambda"]
-        own = tf.range(tf.shape(partner)[0])
+        own = _own(partner)
         weight = lam[:, None, None, None]
         images = P.f32(batch.images)
         mixed = weight * images + (1.0 - weight) * P.gather_samples(images, partner)
-        changes = {"images": P.cast_like(mixed, batch.images.dtype)}
+        changes = {"images": dtypes.cast_like(mixed, batch.images)}
         if batch.labels is not None:
             changes["labels"] = self.mixed_labels(batch.labels, [own, partner], [lam, 1.0 - lam])
         if batch.masks is not None:
-            dominant = tf.where(lam >= 0.5, own, partner)
+            dominant = ops.where(lam >= 0.5, own, partner)
             changes["masks"] = P.gather_samples(batch.masks, dominant)
         if batch.boxes is not None:
-            changes["boxes"] = tf.concat([batch.boxes, P.gather_samples(batch.boxes, partner)], axis=1)
-            changes["box_labels"] = tf.concat([batch.box_labels, P.gather_samples(batch.box_labels, partner)],
-                                              axis=1)
+            changes["boxes"] = ops.concatenate([batch.boxes, P.gather_samples(batch.boxes, partner)], axis=1)
+            changes["box_labels"] = ops.concatenate(
+                [batch.box_labels, P.gather_samples(batch.box_labels, partner)], axis=1)
         return batch.replace(**changes)
 
     def compute_output_shape(self, input_shape):
@@ -235,6 +240,40 @@ class MixUp(_Mixing):
         config = super().get_config()
         config["alpha"] = self.alpha
         return config
+
+
+def _tile_index(sources, center, height, width):
+    """[B, H, W] int32: the flat pixel (of the [B*H*W] batch) each Mosaic output pixel reads.
+
+    Quadrant q (0: top-left, 1: top-right, 2: bottom-left, 3: bottom-right of
+    the centre) shows sample sources[:, q], shifted so that its corner sits at
+    the centre: output (y, x) reads source row (y - cy) mod H, column (x - cx) mod W.
+    """
+    cy, cx = ops.unstack(ops.cast(center, "int32"), axis=-1)
+    ys = ops.arange(height, dtype="int32")[None, :]
+    xs = ops.arange(width, dtype="int32")[None, :]
+    rows = ((ys - cy[:, None]) % height)[:, :, None]  # [B, H, 1]
+    cols = ((xs - cx[:, None]) % width)[:, None, :]  # [B, 1, W]
+    bottom = (ys >= cy[:, None])[:, :, None]
+    right = (xs >= cx[:, None])[:, None, :]
+    quadrant = [sources[:, q, None, None] for q in range(4)]
+    source = ops.where(bottom, ops.where(right, quadrant[3], quadrant[2]),
+                       ops.where(right, quadrant[1], quadrant[0]))  # [B, H, W]
+    return (source * height + rows) * width + cols
+
+
+def _take_pixels(tensor, index):
+    """tensor [B, H, W, C] read at flat pixel indices `index` [B, H, W] (one gather)."""
+    shape = ops.shape(tensor)
+    _check_int32_pixels(shape)
+    return ops.take(ops.reshape(tensor, [-1, shape[-1]]), index, axis=0)
+
+
+def _check_int32_pixels(shape):
+    pixels = shape[0] * shape[1] * shape[2]
+    if isinstance(pixels, int) and pixels >= 2**31:
+        raise ValueError(f"Mosaic indexes pixels with int32: a batch of shape {tuple(shape)} has {pixels} pixels, "
+                         "more than 2**31 - 1; split it into smaller batches.")
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -293,16 +332,15 @@ class Mosaic(_Mixing):
     def sample(self, shape, draws):
         n = shape.batch_size
         out_h, out_w = self._size(shape.height, shape.width)
-        cy = tf.round(draws.uniform([n], *self.center_range) * P.f32(out_h))
-        cx = tf.round(draws.uniform([n], *self.center_range) * P.f32(out_w))
+        cy = ops.round(draws.uniform([n], *self.center_range) * P.f32(out_h))
+        cx = ops.round(draws.uniform([n], *self.center_range) * P.f32(out_w))
         others = P.partners(draws, n, count=3)  # [3, B]
-        candidates = tf.concat([tf.range(tf.shape(others)[1])[None], others], axis=0)  # [4, B]
+        candidates = ops.concatenate([_own(others[0])[None], others], axis=0)  # [4, B]
         turn = draws.integers([n], 0, 4)
-        quadrant = tf.range(4)[:, None]
+        quadrant = ops.arange(4, dtype="int32")[:, None]
         pick = (quadrant + turn[None, :]) % 4  # [4, B]: which candidate fills quadrant q
-        sources = tf.transpose(tf.reduce_sum(tf.one_hot(pick, 4, axis=0, dtype=tf.int32) * candidates[:, None, :],
-                                             axis=0))  # [B, 4]
-        return {"sources": sources, "center": tf.stack([cy, cx], axis=-1)}
+        sources = ops.transpose(ops.take_along_axis(candidates, pick, axis=0))  # [B, 4]
+        return {"sources": sources, "center": ops.stack([cy, cx], axis=-1)}
 
     def _resize(self, batch):
         out_h, out_w = self._size(batch.height, batch.width)
@@ -311,9 +349,9 @@ class Mosaic(_Mixing):
             return batch
         if self.height is None:
             return batch
-        n = tf.shape(batch.images)[0]
-        sx = tf.fill([n], P.f32(batch.width) / out_w)
-        sy = tf.fill([n], P.f32(batch.height) / out_h)
+        n = ops.shape(batch.images)[0]
+        sx = ops.full([n], P.f32(batch.width) / out_w)
+        sy = ops.full([n], P.f32(batch.height) / out_h)
         return transform_batch(batch, mat.from_rows(sx, 0.0, 0.0, 0.0, sy, 0.0), (out_h, out_w),
                                interpolation=self.interpolation, fill_mode="nearest")
 
@@ -322,71 +360,58 @@ class Mosaic(_Mixing):
 
     def quadrants(self, params, height, width):
         """[4, B, 4] quadrant rectangles (y0, x0, y1, x1) in output pixels."""
-        cy, cx = tf.unstack(params["center"], axis=-1)
-        h = tf.zeros_like(cy) + P.f32(height)
-        w = tf.zeros_like(cx) + P.f32(width)
-        zero = tf.zeros_like(cy)
-        return tf.stack([
-            tf.stack([zero, zero, cy, cx], -1),
-            tf.stack([zero, cx, cy, w], -1),
-            tf.stack([cy, zero, h, cx], -1),
-            tf.stack([cy, cx, h, w], -1),
+        cy, cx = ops.unstack(params["center"], axis=-1)
+        h = ops.zeros_like(cy) + P.f32(height)
+        w = ops.zeros_like(cx) + P.f32(width)
+        zero = ops.zeros_like(cy)
+        return ops.stack([
+            ops.stack([zero, zero, cy, cx], -1),
+            ops.stack([zero, cx, cy, w], -1),
+            ops.stack([cy, zero, h, cx], -1),
+            ops.stack([cy, cx, h, w], -1),
         ])
 
     def apply(self, batch, params):
         P.refuse_keypoints(batch, "Mosaic")
         batch = self._resize(batch)
         height, width = batch.height, batch.width
-        sources = params["sources"]
-        cy, cx = tf.unstack(tf.cast(params["center"], tf.int32), axis=-1)
-        rows = (tf.range(height)[None, :] - cy[:, None]) % height  # [B, H] source row of each output row
-        cols = (tf.range(width)[None, :] - cx[:, None]) % width
-        top = tf.range(height)[None, :] < cy[:, None]  # [B, H]
-        left = tf.range(width)[None, :] < cx[:, None]  # [B, W]
-        in_quadrant = [top[:, :, None] & left[:, None, :], top[:, :, None] & ~left[:, None, :],
-                       ~top[:, :, None] & left[:, None, :], ~top[:, :, None] & ~left[:, None, :]]
-
-        def tile(tensor):
-            out = None
-            for q in range(4):
-                src = P.gather_samples(tensor, sources[:, q])
-                src = tf.gather(src, rows, axis=1, batch_dims=1)
-                src = tf.gather(src, cols, axis=2, batch_dims=1)
-                out = src if out is None else tf.where(in_quadrant[q][..., None], src, out)
-            return out
-
-        changes = {"images": tile(batch.images)}
+        index = _tile_index(params["sources"], params["center"], height, width)
+        changes = {"images": _take_pixels(batch.images, index)}
         if batch.masks is not None:
-            changes["masks"] = tile(batch.masks)
+            changes["masks"] = _take_pixels(batch.masks, index)
         quads = self.quadrants(params, height, width)
         if batch.labels is not None:
             total = P.f32(height) * P.f32(width)
             weights = [P.rect_area(quads[q]) / total for q in range(4)]
-            changes["labels"] = self.mixed_labels(batch.labels, [sources[:, q] for q in range(4)], weights)
+            changes["labels"] = self.mixed_labels(batch.labels, [params["sources"][:, q] for q in range(4)],
+                                                  weights)
         if batch.boxes is not None:
-            fcy, fcx = tf.unstack(params["center"], axis=-1)
-            h, w = P.f32(height), P.f32(width)
-            boxes, labels = [], []
-            for q in range(4):
-                dy = fcy - h if q < 2 else fcy
-                dx = fcx - w if q in (0, 2) else fcx
-                shift = tf.stack([dx, dy, dx, dy], axis=-1)[:, None, :]
-                src_boxes = P.gather_samples(batch.boxes, sources[:, q]) + shift
-                b, lab = P.clip_boxes_to_rect(src_boxes, P.gather_samples(batch.box_labels, sources[:, q]),
-                                              quads[q], self.min_box_visibility)
-                boxes.append(b)
-                labels.append(lab)
-            # Own boxes first: order the quadrants so the sample's own comes first.
-            own_first = tf.argsort(tf.cast(sources != tf.range(tf.shape(sources)[0])[:, None], tf.int32),
-                                   axis=1, stable=True)  # [B, 4]
-            boxes = tf.stack(boxes, axis=1)  # [B, 4, N, 4]
-            labels = tf.stack(labels, axis=1)  # [B, 4, N]
-            boxes = tf.gather(boxes, own_first, axis=1, batch_dims=1)
-            labels = tf.gather(labels, own_first, axis=1, batch_dims=1)
-            n = tf.shape(batch.boxes)[1]
-            changes["boxes"] = tf.reshape(boxes, [-1, 4 * n, 4])
-            changes["box_labels"] = tf.reshape(labels, [-1, 4 * n])
+            changes["boxes"], changes["box_labels"] = self._tile_boxes(batch, params, quads)
         return batch.replace(**changes)
+
+    def _tile_boxes(self, batch, params, quads):
+        """Each source's boxes shifted with its quadrant and clipped to it: [B, 4N, 4], own boxes first."""
+        sources = params["sources"]
+        fcy, fcx = ops.unstack(params["center"], axis=-1)
+        h, w = P.f32(batch.height), P.f32(batch.width)
+        boxes, labels = [], []
+        for q in range(4):
+            dy = fcy - h if q < 2 else fcy
+            dx = fcx - w if q in (0, 2) else fcx
+            shift = ops.stack([dx, dy, dx, dy], axis=-1)[:, None, :]
+            src_boxes = P.gather_samples(batch.boxes, sources[:, q]) + shift
+            b, lab = P.clip_boxes_to_rect(src_boxes, P.gather_samples(batch.box_labels, sources[:, q]),
+                                          quads[q], self.min_box_visibility)
+            boxes.append(b)
+            labels.append(lab)
+        # Own boxes first, then quadrant order: the sort keys are distinct, so
+        # the order does not depend on the sort's stability.
+        key = ops.cast(sources != _own(sources)[:, None], "int32") * 4 + ops.arange(4, dtype="int32")
+        own_first = ops.argsort(key, axis=1)  # [B, 4]
+        boxes = P.take_per_sample(ops.stack(boxes, axis=1), own_first)  # [B, 4, N, 4]
+        labels = P.take_per_sample(ops.stack(labels, axis=1), own_first)  # [B, 4, N]
+        n = ops.shape(batch.boxes)[1]
+        return ops.reshape(boxes, [-1, 4 * n, 4]), ops.reshape(labels, [-1, 4 * n])
 
     def compute_output_shape(self, input_shape):
         if self.height is None:
