@@ -1,0 +1,164 @@
+"""Erasing and mixing layers under the JAX backend: the same results as TensorFlow for the same seed.
+
+Every layer of keras_aug.layers.erasing and keras_aug.layers.mixing runs its
+`sample` + `apply` on JAX arrays (eagerly and under `jax.jit`) and on TF
+tensors (eagerly), from the same seed, on uint8 and float32 batches that
+carry labels, boxes, masks (and keypoints where the layer takes them).
+
+Eagerly, parameters are equal bit for bit, except those computed through
+log / exp / sigmoid (the Beta draws behind CutMix's area and MixUp's lambda),
+which XLA and TensorFlow's kernels may round differently in the last bit (as
+`Draws.beta` itself, tests/jax/test_core_jax.py). Under `jax.jit` XLA also
+contracts multiply-adds into fused multiply-adds (so does TensorFlow's own XLA
+path, which a tf.data map takes): float parameters drawn from a range then
+differ from eager TensorFlow in the last bit; whole-pixel parameters (rectangles,
+centres, partners) and flags stay bit-exact. Images agree within 1e-3 on 0-255
+(uint8 within 1: a rounding of x.5 may go either way), annotations within float
+rounding, masks and box labels exactly.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_aug.core import backend
+from keras_aug.core.base import shape_of
+from keras_aug.core.randomness import Draws
+from keras_aug.core.structures import Batch
+from keras_aug.layers.erasing import GridMask
+from keras_aug.layers.erasing import RandomCutout
+from keras_aug.layers.erasing import RandomErasing
+from keras_aug.layers.mixing import CutMix
+from keras_aug.layers.mixing import MixUp
+from keras_aug.layers.mixing import Mosaic
+
+B, H, W, C = 4, 16, 20, 3
+SEED = (1, 2)
+# Parameters computed through log / exp / sigmoid: equal up to float round-off only.
+ROUNDED_PARAMS = {"area", "lambda"}
+# Float parameters from ranged uniform draws (min + span * u), which XLA fuses into an FMA.
+FUSED_PARAMS = {"period", "side", "offset", "angle"}
+
+LAYERS = {
+    "erasing": lambda: RandomErasing(factor=(1.0, 1.0), count=(1, 3), scale=(0.05, 0.3)),
+    "erasing_random_fill": lambda: RandomErasing(factor=(1.0, 1.0), fill_mode="random", min_box_visibility=0.3),
+    "erasing_mean_fill": lambda: RandomErasing(factor=(1.0, 1.0), fill_mode="mean", trim_boxes=False),
+    "cutout": lambda: RandomCutout(size=(3, 8), count=2, fill_value=[10.0, 20.0, 30.0]),
+    "gridmask": lambda: GridMask(rotation_factor=0.2, probability=0.8),
+    "cutmix": lambda: CutMix(),
+    "replacement": lambda: CutMix(mode="replacement", min_box_visibility=0.2),
+    "mixup": lambda: MixUp(alpha=0.4),
+    "mosaic": lambda: Mosaic(),
+}
+TAKES_KEYPOINTS = {"erasing", "erasing_random_fill", "erasing_mean_fill", "cutout", "gridmask"}
+
+
+def _arrays(dtype, keypoints):
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 255, (B, H, W, C))
+    x1 = rng.uniform(0, W - 6, (B, 3))
+    y1 = rng.uniform(0, H - 6, (B, 3))
+    boxes = np.stack([x1, y1, x1 + rng.uniform(2, 6, (B, 3)), y1 + rng.uniform(2, 6, (B, 3))], -1)
+    box_labels = rng.integers(0, 5, (B, 3))
+    box_labels[0, 2] = -1  # a padding row
+    arrays = {
+        "images": np.round(images).astype("uint8") if dtype == "uint8" else images.astype("float32"),
+        "labels": np.eye(5, dtype="float32")[rng.integers(0, 5, B)],
+        "boxes": np.where(box_labels[..., None] >= 0, boxes, -1.0).astype("float32"),
+        "box_labels": box_labels.astype("int32"),
+        "masks": rng.integers(0, 4, (B, H, W, 1)).astype("uint8"),
+    }
+    if keypoints:
+        points = rng.uniform(0, [W, H], (B, 6, 2))
+        arrays["keypoints"] = np.concatenate([points, np.ones((B, 6, 1))], -1).astype("float32")
+    return arrays
+
+
+def _sample_and_apply(layer, arrays, seed, name):
+    """`layer.sample` + `layer.apply` computing with backend `name`; (params, targets)."""
+    with backend.computing_with(name):
+        batch = Batch(**arrays)
+        params = layer.sample(shape_of(batch), Draws(seed))
+        out = layer.apply(batch, params)
+        return params, {k: getattr(out, k) for k in arrays}
+
+
+def _tensorflow(layer, arrays):
+    params, out = _sample_and_apply(layer, {k: tf.constant(v) for k, v in arrays.items()},
+                                    tf.constant(SEED, tf.int64), "tensorflow")
+    return _numpy(params), _numpy(out)
+
+
+def _jax(layer, arrays, jit):
+    def run(arrays, seed):
+        return _sample_and_apply(layer, arrays, seed, "jax")
+
+    run = jax.jit(run) if jit else run
+    params, out = run({k: jnp.asarray(v) for k, v in arrays.items()}, jnp.asarray(SEED, jnp.int32))
+    assert all(isinstance(v, jax.Array) for v in out.values())
+    return _numpy(params), _numpy(out)
+
+
+def _numpy(tensors):
+    return {k: np.asarray(v) for k, v in tensors.items()}
+
+
+def assert_same_results(got, expected, rounded=ROUNDED_PARAMS):
+    """Params bit for bit but for `rounded` ones; images within 1e-3 (uint8: 1); annotations to float rounding."""
+    got_params, got_out = got
+    expected_params, expected_out = expected
+    assert sorted(got_params) == sorted(expected_params)
+    for key, value in expected_params.items():
+        assert got_params[key].dtype == value.dtype, key
+        if key in rounded:
+            np.testing.assert_allclose(got_params[key], value, rtol=1e-6, atol=1e-7, err_msg=key)
+        else:
+            np.testing.assert_array_equal(got_params[key], value, err_msg=key)
+    assert sorted(got_out) == sorted(expected_out)
+    for key, value in expected_out.items():
+        assert got_out[key].dtype == value.dtype and got_out[key].shape == value.shape, key
+        if key == "images":
+            tolerance = 1 if value.dtype == np.uint8 else 1e-3
+            np.testing.assert_allclose(got_out[key].astype("float64"), value.astype("float64"), rtol=0,
+                                       atol=tolerance, err_msg=key)
+        elif key in ("box_labels", "masks"):
+            np.testing.assert_array_equal(got_out[key], value, err_msg=key)
+        else:
+            np.testing.assert_allclose(got_out[key], value, rtol=1e-6, atol=1e-5, err_msg=key)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_kernels_on_jax_equal_tensorflow(name, dtype):
+    layer = LAYERS[name]()
+    arrays = _arrays(dtype, keypoints=name in TAKES_KEYPOINTS)
+    assert_same_results(_jax(layer, arrays, jit=False), _tensorflow(layer, arrays))
+
+
+# XLA compiles are the slow part (seconds each on a shared 2-core machine):
+# one dtype per layer under jit, uint8 (float32 for MixUp, the blending layer).
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_kernels_under_jit_equal_tensorflow(name):
+    layer = LAYERS[name]()
+    arrays = _arrays("float32" if name == "mixup" else "uint8", keypoints=name in TAKES_KEYPOINTS)
+    assert_same_results(_jax(layer, arrays, jit=True), _tensorflow(layer, arrays),
+                        rounded=ROUNDED_PARAMS | FUSED_PARAMS)
+
+
+@pytest.mark.parametrize("name", ["cutmix", "mixup", "mosaic"])
+def test_mixing_refuses_keypoints_on_jax(name):
+    arrays = _arrays("uint8", keypoints=True)
+    with pytest.raises(ValueError, match="does not support `keypoints`"):
+        _jax(LAYERS[name](), arrays, jit=False)
+
+
+def test_integer_class_ids_are_one_hot_encoded_on_jax():
+    arrays = _arrays("float32", keypoints=False)
+    arrays["labels"] = np.array([0, 3, 1, 4], "int32")
+    layer = CutMix(num_classes=5)
+    expected = _tensorflow(layer, arrays)
+    got = _jax(layer, arrays, jit=False)
+    assert got[1]["labels"].shape == (B, 5)
+    assert_same_results(got, expected)
