@@ -67,6 +67,17 @@ def standardize_data_format(data_format):
     return data_format
 
 
+def _fast_path():
+    """The speed devices of the backend this call computes with."""
+    if backend.current() == "tensorflow":
+        from keras_aug.core import _tf_fast_path
+
+        return _tf_fast_path
+    from keras_aug.core import _jax_fast_path
+
+    return _jax_fast_path
+
+
 def _first_image(inputs):
     if isinstance(inputs, dict):
         return inputs.get("images")
@@ -136,14 +147,13 @@ class Augmentation(keras.layers.Layer):
 
     # ------------------------------------------------------------------ calls
     def call(self, inputs, training=None, seed=None):
-        with backend.computing_with(backend.backend_for(_first_image(inputs))):
+        images = _first_image(inputs)
+        with backend.computing_with(backend.backend_for(images)):
             if self.should_augment(training):
                 seed = self.call_seed(seed)
-                if backend.current() == "tensorflow":
-                    from keras_aug.core import _tf_fast_path
-
-                    if _tf_fast_path.compile_layer_call(inputs):
-                        return _tf_fast_path.compiled_layer_call(self)(inputs, seed)
+                fast_path = _fast_path()
+                if fast_path.compile_layer_call(images):
+                    return fast_path.compiled_layer_call(self)(inputs, seed)
                 return self._augment_inputs(inputs, seed)
             batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
             return self.inference(batch).pack()
