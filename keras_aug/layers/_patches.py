@@ -10,7 +10,9 @@ Conventions.
   * Boxes are the core's internal layout: [B, N, 4] absolute xyxy float32 with
     label -1 (and coordinates -1) on padding rows.
 
-Every function here is pure and compiles under XLA.
+Every function here is pure, written on `keras_aug.core.backend.ops` (so it
+computes with the backend of the current call, TensorFlow or JAX), and
+compiles under XLA and `jax.jit`: no output shape depends on tensor values.
 """
 
 import math

@@ -18,8 +18,8 @@ refused with a clear error.
 import keras
 
 from keras_aug.core import arguments
-from keras_aug.core import matrices as mat
 from keras_aug.core import dtypes
+from keras_aug.core import matrices as mat
 from keras_aug.core import structures
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
