@@ -1,15 +1,11 @@
 """RandomZoom, RandomTranslation and RandomShear (Keras 3 names and arguments)."""
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core.backend import ops
 from keras_aug.core.geometric import GeometricAugmentation
-
-
-def _f(x):
-    return tf.cast(x, tf.float32)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -49,7 +45,7 @@ class RandomZoom(GeometricAugmentation):
         return {"zoom_x": zx, "zoom_y": zy}
 
     def matrix(self, params, height, width):
-        return mat.about(mat.scaling(params["zoom_x"], params["zoom_y"]), _f(width) / 2, _f(height) / 2)
+        return mat.about(mat.scaling(params["zoom_x"], params["zoom_y"]), mat.as_float(width) / 2, mat.as_float(height) / 2)
 
     def get_config(self):
         config = super().get_config()
@@ -87,7 +83,7 @@ class RandomTranslation(GeometricAugmentation):
         return {"dy": draws.uniform(n, *self.height_range), "dx": draws.uniform(n, *self.width_range)}
 
     def matrix(self, params, height, width):
-        return mat.translation(-params["dx"] * _f(width), -params["dy"] * _f(height))
+        return mat.translation(-params["dx"] * mat.as_float(width), -params["dy"] * mat.as_float(height))
 
     def get_config(self):
         config = super().get_config()
@@ -125,7 +121,7 @@ class RandomShear(GeometricAugmentation):
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
-        sign = tf.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
+        sign = ops.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
         return {"shear_x": sign * draws.uniform(n, *self.x_range), "shear_y": sign * draws.uniform(n, *self.y_range)}
 
     def matrix(self, params, height, width):
