@@ -40,8 +40,13 @@ class RandomZoom(GeometricAugmentation):
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
-        zy = 1.0 + draws.uniform(n, *self.height_range)
-        zx = zy if self.width_range is None else 1.0 + draws.uniform(n, *self.width_range)
+        # The 1 + is folded into the range in Python: left as a tensor op, graph
+        # optimizers (Grappler, XLA) reassociate it into the uniform's own
+        # addition, and the factors would differ in the last bit between
+        # execution modes and backends.
+        zy = draws.uniform(n, 1.0 + self.height_range[0], 1.0 + self.height_range[1])
+        zx = zy if self.width_range is None else draws.uniform(n, 1.0 + self.width_range[0],
+                                                               1.0 + self.width_range[1])
         return {"zoom_x": zx, "zoom_y": zy}
 
     def matrix(self, params, height, width):
