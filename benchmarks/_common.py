@@ -47,7 +47,9 @@ def short_error(exc, limit=90):
 def sync(value):
     """Makes sure a result has been computed (TF on CPU runs eagerly; cheap)."""
     for leaf in _leaves(value):
-        if hasattr(leaf, "_numpy"):
+        if hasattr(leaf, "block_until_ready"):  # a JAX array: wait for the device
+            leaf.block_until_ready()
+        elif hasattr(leaf, "_numpy"):
             leaf._numpy()  # no copy for CPU tensors
         elif hasattr(leaf, "numpy"):
             leaf.numpy()
@@ -99,13 +101,20 @@ def measure(run, images_per_call, repeats=3, warmup=2, min_repeat_s=1.0, max_cal
 
 
 def machine_notes():
-    import tensorflow as tf  # noqa: PLC0415 - imported late on purpose
+    import keras  # noqa: PLC0415 - imported late on purpose
 
-    import keras  # noqa: PLC0415
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax  # noqa: PLC0415
 
+        engine = f"JAX {jax.__version__} on {jax.devices()[0].device_kind} ({jax.default_backend()})"
+    else:
+        import tensorflow as tf  # noqa: PLC0415
+
+        engine = f"TensorFlow {tf.__version__}"
     lines = [
         "command: " + " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable)] + sys.argv),
-        f"python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+        f"python {platform.python_version()}, Keras {keras.__version__} ({backend} backend), {engine}, "
         f"numpy {np.__version__}",
         f"CPU: {_cpu_model()}, os.cpu_count()={os.cpu_count()}, "
         f"usable CPUs={len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}, "

@@ -22,9 +22,16 @@ On a shared or throttled machine the CPU time is the steadier figure. The
 (the best Keras variant, else Albumentations): images/s ours / ref and
 CPU ms ref / ours, so above 1 means faster than the reference.
 
+With `--backend jax` the same cases run under Keras's JAX backend: ours and
+Keras's layers each as `jax.jit` of the layer's `stateless_call` (the call
+counter threads through, as in `fit`), and eagerly with `--eager`. The JAX run
+imports no TensorFlow (benchmarks/gpu_check.sh runs it on a GPU machine
+without TensorFlow); `CUDA_VISIBLE_DEVICES` is left alone there.
+
     python benchmarks/layers.py --repeats 3 --markdown
     python benchmarks/layers.py --quick                  # smoke run
     python benchmarks/layers.py --only 'chain|Rotation'  # some cases
+    python benchmarks/layers.py --backend jax --eager --only 'chain|Flip'
 """
 
 import argparse
@@ -34,17 +41,35 @@ import os
 import re
 import sys
 
+BACKENDS = ("tensorflow", "jax")
+
+
+def _backend_from_argv(argv):
+    """--backend is read before Keras is imported: Keras picks its backend once per process."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--backend"):
+            value = arg.split("=", 1)[1] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
+            if value not in BACKENDS:
+                sys.exit(f"error: --backend must be one of {BACKENDS}; got {value!r}")
+            return value
+    return "tensorflow"
+
+
+BACKEND = _backend_from_argv(sys.argv[1:])
+os.environ["KERAS_BACKEND"] = BACKEND
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the CPU numbers, even where a GPU exists
+if BACKEND == "tensorflow":
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the CPU numbers, even where a GPU exists
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 import keras  # noqa: E402
 import keras_aug  # noqa: E402
+from _runners import modes as run_modes  # noqa: E402
+from _runners import runner  # noqa: E402
 from _common import Measurement  # noqa: E402
 from _common import fmt  # noqa: E402
 from _common import machine_notes  # noqa: E402
@@ -165,11 +190,6 @@ class Row:
     reference: bool = False
 
 
-def tf_runner(layer, inputs, jit):
-    fn = tf.function(lambda x: layer(x, training=True), jit_compile=jit)
-    return lambda: fn(inputs)
-
-
 def albumentations_runner(compose, images):
     def run():
         return np.stack([compose(image=image)["image"] for image in images])
@@ -186,6 +206,9 @@ def main(argv=None):
     parser.add_argument("--only", default=None, help="regex on the case name")
     parser.add_argument("--markdown", action="store_true", help="print a README-ready markdown table")
     parser.add_argument("--quick", action="store_true", help="smoke run: batch 8, 64x64, 1 short repeat")
+    parser.add_argument("--backend", choices=BACKENDS, default="tensorflow",
+                        help="Keras backend (read before Keras is imported)")
+    parser.add_argument("--eager", action="store_true", help="also time eager calls (ours and Keras's)")
     args = parser.parse_args(argv)
     if args.quick:
         args.batch, args.size, args.repeats, args.min_repeat_s = 8, 64, 1, 0.05
@@ -198,8 +221,10 @@ def main(argv=None):
 
     rng = np.random.default_rng(0)
     images_u8 = rng.integers(0, 256, (args.batch, args.size, args.size, 3), dtype=np.uint8)
-    inputs = {"uint8": tf.constant(images_u8), "float32": tf.constant(images_u8.astype(np.float32))}
-    labels = tf.one_hot(rng.integers(0, 10, args.batch), 10)
+    to_tensor = keras.ops.convert_to_tensor
+    inputs = {"uint8": to_tensor(images_u8), "float32": to_tensor(images_u8.astype(np.float32))}
+    labels = to_tensor(np.eye(10, dtype=np.float32)[rng.integers(0, 10, args.batch)])
+    modes = run_modes(BACKEND, args.eager)
     pattern = re.compile(args.only) if args.only else None
 
     rows, skipped = [], []
@@ -221,11 +246,16 @@ def main(argv=None):
         def timed(run):
             return measure(run, args.batch, repeats=args.repeats, min_repeat_s=args.min_repeat_s)
 
+        def timed_run(layer, x, mode):
+            """(run-as label, measurement) of `layer` on `x`: mode "eager", False (graph) or True (XLA)."""
+            label, run = runner(BACKEND, layer, x, mode)
+            return label, timed(run)
+
         if case.keras is not None:
-            for jit in (False, True):
+            for mode in modes:
                 layer = case.keras()
                 label = "Keras layers in keras.Sequential" if isinstance(layer, keras.Sequential) else "keras.layers"
-                record(label, "float32", "XLA" if jit else "tf.function", timed(tf_runner(layer, feed("float32"), jit)))
+                record(label, "float32", *timed_run(layer, feed("float32"), mode))
         if case.albumentations is not None:
             record("Albumentations (OpenCV, per image)", "uint8", "NumPy loop",
                    timed(albumentations_runner(case.albumentations(), images_u8)))
@@ -235,12 +265,12 @@ def main(argv=None):
             continue
         label = "keras_aug.Pipeline (fused)" if case.unfused else "keras_aug"
         for dtype in ("uint8", "float32"):
-            for jit in (False, True):
-                record(label, dtype, "XLA" if jit else "tf.function", timed(tf_runner(case.ours(), feed(dtype), jit)))
+            for mode in modes:
+                record(label, dtype, *timed_run(case.ours(), feed(dtype), mode))
         if case.unfused is not None:
-            for jit in (False, True):
-                record("keras_aug layers in keras.Sequential (unfused)", "uint8", "XLA" if jit else "tf.function",
-                       timed(tf_runner(case.unfused(), feed("uint8"), jit)))
+            for mode in run_modes(BACKEND, eager=False):
+                record("keras_aug layers in keras.Sequential (unfused)", "uint8",
+                       *timed_run(case.unfused(), feed("uint8"), mode))
 
     table = report(rows)
     print()

@@ -6,12 +6,15 @@ the identity in `predict`, `evaluate` and exported serving functions.
 `keras_aug.data` builds tf.data pipelines from directories, dataframes and
 arrays (the `ImageDataGenerator.flow*` replacements); `keras_aug.visualize` draws
 augmented samples with their annotations.
+
+The layers run on the TensorFlow and JAX Keras backends; under JAX they need
+no TensorFlow. `keras_aug.data`, `keras_aug.export` and `ImageDataGenerator`
+are TensorFlow's (tf.data, SavedModel): they are imported on first use.
 """
 
-from keras_aug import data
-from keras_aug import export
+import importlib
+
 from keras_aug import visualize
-from keras_aug.data.legacy import ImageDataGenerator
 from keras_aug.layers.compose import Pipeline
 from keras_aug.layers.erasing import GridMask
 from keras_aug.layers.erasing import RandomCutout
@@ -45,3 +48,27 @@ from keras_aug.layers.photometric import RandomSharpness
 from keras_aug.layers.photometric import Solarization
 
 __version__ = "0.1.0"
+
+_LAZY = {"data": "keras_aug.data", "export": "keras_aug.export", "ImageDataGenerator": "keras_aug.data.legacy"}
+
+
+def __getattr__(name):
+    """Imports the TensorFlow-only parts on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'keras_aug' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(_LAZY[name])
+    except ImportError as error:
+        if "tensorflow" not in str(error):
+            raise
+        raise ImportError(
+            f"keras_aug.{name} needs TensorFlow (tf.data / SavedModel), which is not installed: "
+            "pip install tensorflow. The layers themselves run without it under the JAX backend."
+        ) from error
+    value = module if name != "ImageDataGenerator" else module.ImageDataGenerator
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

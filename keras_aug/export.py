@@ -117,12 +117,10 @@ def export_augmentation(
     try:
         dtype = tf.as_dtype(dtype)
     except TypeError:
-        raise ValueError(f"`dtype` must be one of {[d.name for d in IMAGE_DTYPES]}; got {dtype!r}.") from None
+        raise ValueError(f"`dtype` must be one of {list(IMAGE_DTYPES)}; got {dtype!r}.") from None
 
-    if dtype not in IMAGE_DTYPES:
-        raise ValueError(
-            f"`dtype` must be one of {[d.name for d in IMAGE_DTYPES]}; got {dtype.name!r}."
-        )
+    if dtype.name not in IMAGE_DTYPES:
+        raise ValueError(f"`dtype` must be one of {list(IMAGE_DTYPES)}; got {dtype.name!r}.")
     requested = seed_dtype
     try:
         seed_dtype = tf.as_dtype(seed_dtype)

@@ -35,9 +35,9 @@ PLUGIN = '''
 import keras_aug
 from keras.src import layers
 
-for name in dir(keras_aug):
-    if isinstance(getattr(keras_aug, name), type) and hasattr(layers, name):
-        setattr(layers, name, getattr(keras_aug, name))
+for name, value in list(vars(keras_aug).items()):
+    if isinstance(value, type) and hasattr(layers, name):
+        setattr(layers, name, value)
 '''
 
 

@@ -18,30 +18,30 @@ it follows the model's `training` flag: `fit` augments, `predict`, `evaluate`,
 do not. (Keras's own layers augment whenever `training` is unset, so their
 exported models serve augmented outputs: keras-team/keras#19108.)
 
-Seeds. Each call draws a fresh seed from a `tf.random.Generator` built from the
-layer's `seed` (atomic in TF, so parallel tf.data maps do not repeat seeds).
-Passing `seed=` (an int tensor of shape [2]) to the call makes that call a pure
-function of its inputs and that seed, which the data path uses to make batches
+Seeds. Call k of a layer (k = 0, 1, 2, ... counted per layer) uses the seed
+`fold_in(seed, k)` of the layer's `seed`, so the same seeded layer gives the same
+sequence of outputs on every backend. The counter is a Keras variable under JAX
+(updated statelessly under `jit`) and an atomic TF resource when the call
+computes with TensorFlow (parallel tf.data maps never share a value). Passing
+`seed=` (an int tensor of shape [2]) to the call makes that call a pure function
+of its inputs and that seed, which the data path uses to make batches
 independent of `num_parallel_calls`.
+
+Backends. Each call computes with the backend `backend.backend_for` picks for
+its images: TensorFlow in tf.data and on TF tensors, else the Keras backend
+(see `keras_aug.core.backend`).
 """
 
 import dataclasses
 import random
-import weakref
 
 import keras
-import tensorflow as tf
+from keras import tree
 
+from keras_aug.core import backend
 from keras_aug.core import boxes as box_utils
 from keras_aug.core import randomness
 from keras_aug.core import structures
-from keras_aug.core import warp as warp_lib
-from keras_aug.core.warp import _in_xla_context
-
-try:  # Keras's call-context stack tells a direct call from a nested one.
-    from keras.src.backend.common import global_state as _global_state
-except ImportError:  # pragma: no cover - only if Keras moves its internals
-    _global_state = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,41 +67,23 @@ def standardize_data_format(data_format):
     return data_format
 
 
-def _called_directly(layer):
-    if _global_state is None:
-        return True
-    context = _global_state.get_global_attribute("current_call_ctx")
-    return context is None or context.entry_layer is layer
+def _fast_path():
+    """The speed devices of the backend this call computes with."""
+    if backend.current() == "tensorflow":
+        from keras_aug.core import _tf_fast_path
+
+        return _tf_fast_path
+    from keras_aug.core import _jax_fast_path
+
+    return _jax_fast_path
 
 
-# One XLA-compiled augment function per layer, kept outside the layer so that
-# SavedModel export does not try to serialize it.
-_COMPILED = weakref.WeakKeyDictionary()
-
-
-def _compiled_augment(layer):
-    if layer not in _COMPILED:
-        _COMPILED[layer] = tf.function(layer._augment_inputs, jit_compile=True, reduce_retracing=True)
-    return _COMPILED[layer]
-
-
-def _compile_nested(inputs):
-    """Whether to run an augmentation as its own XLA-compiled function.
-
-    Traced into a graph that XLA does not compile (a tf.data `map`, a
-    `tf.function` without `jit_compile`), a layer's ops would run one by one,
-    each writing a full-size intermediate: 10 to 40 times slower than the same
-    ops fused by XLA (benchmarks/layers.py). Only with static image sizes:
-    XLA compiles once per shape.
-    """
-    if not warp_lib.COMPILE_IN_GRAPHS or tf.executing_eagerly():
-        return False
-    if _in_xla_context(tf.compat.v1.get_default_graph()):
-        return False
-    images = inputs.get("images") if isinstance(inputs, dict) else (
-        inputs[0] if isinstance(inputs, (tuple, list)) else inputs)
-    shape = getattr(images, "shape", None)
-    return shape is not None and shape.rank in (3, 4) and shape[-3:].is_fully_defined()
+def _first_image(inputs):
+    if isinstance(inputs, dict):
+        return inputs.get("images")
+    if isinstance(inputs, (tuple, list)) and inputs:
+        return inputs[0]
+    return inputs
 
 
 class Augmentation(keras.layers.Layer):
@@ -136,9 +118,27 @@ class Augmentation(keras.layers.Layer):
 
     def use_seed(self, seed):
         """Restarts the layer's stream of call seeds from `seed` (None: a random one)."""
-        self._generator = tf.random.Generator.from_seed(
-            seed if seed is not None else random.randrange(2**31)
-        )
+        self._stream_seed = seed if seed is not None else random.randrange(2**31)
+        if keras.backend.backend() == "jax":
+            if getattr(self, "_call_counter", None) is None:
+                self._call_counter = keras.Variable(0, dtype="int32", trainable=False, name="call_counter")
+            else:
+                self._call_counter.assign(0)
+        elif getattr(self, "_tf_counter", None) is None:
+            from keras_aug.core import _tf_fast_path
+
+            self._tf_counter = _tf_fast_path.new_counter()
+        else:
+            self._reset_tf_counter(self._tf_counter)
+        holder = self.__dict__.get("_tf_data_counter")
+        if holder:
+            self._reset_tf_counter(holder[0])
+
+    @staticmethod
+    def _reset_tf_counter(counter):
+        from keras_aug.core import _tf_fast_path
+
+        _tf_fast_path.reset_counter(counter)
 
     @property
     def reproducible_seed(self):
@@ -147,13 +147,16 @@ class Augmentation(keras.layers.Layer):
 
     # ------------------------------------------------------------------ calls
     def call(self, inputs, training=None, seed=None):
-        if self.should_augment(training):
-            seed = self.call_seed(seed)
-            if _compile_nested(inputs):
-                return _compiled_augment(self)(inputs, seed)
-            return self._augment_inputs(inputs, seed)
-        batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
-        return self.inference(batch).pack()
+        images = _first_image(inputs)
+        with backend.computing_with(backend.backend_for(images)):
+            if self.should_augment(training):
+                seed = self.call_seed(seed)
+                fast_path = _fast_path()
+                if fast_path.compile_layer_call(images):
+                    return fast_path.compiled_layer_call(self)(inputs, seed)
+                return self._augment_inputs(inputs, seed)
+            batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
+            return self.inference(batch).pack()
 
     def _augment_inputs(self, inputs, seed):
         batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
@@ -161,16 +164,38 @@ class Augmentation(keras.layers.Layer):
 
     def should_augment(self, training):
         if training is None:
-            return _called_directly(self)
-        if isinstance(training, tf.Tensor):
+            return backend.called_directly(self)
+        if not isinstance(training, bool) and backend.is_tensor(training):
             raise ValueError("`training` must be a Python bool or None, not a tensor.")
         return bool(training)
 
     def call_seed(self, seed=None):
-        """The seed of this call: the caller's, or a fresh one from the generator."""
+        """The seed of this call: the caller's, or `fold_in(layer seed, call index)`."""
         if seed is not None:
             return randomness.as_seed(seed)
-        return self._generator.make_seeds(1)[:, 0]
+        return randomness.fold_in(self._stream_seed, self._next_call_index())
+
+    def _next_call_index(self):
+        if backend.current() == "tensorflow":
+            from keras_aug.core import _tf_fast_path
+
+            return _tf_fast_path.next_index(self._tf_counter_for_call())
+        index = self._call_counter.value
+        self._call_counter.assign(index + 1)
+        return index
+
+    def _tf_counter_for_call(self):
+        if keras.backend.backend() == "tensorflow":
+            return self._tf_counter
+        # Under the JAX backend, the counter of calls that compute with TF (in
+        # tf.data) is made on the first such call, and kept out of Keras's
+        # attribute tracking: a TF resource is not a Keras variable there.
+        holder = self.__dict__.get("_tf_data_counter")
+        if holder is None:
+            from keras_aug.core import _tf_fast_path
+
+            holder = self.__dict__["_tf_data_counter"] = [_tf_fast_path.new_counter()]
+        return holder[0]
 
     def augment(self, batch, seed):
         """Samples parameters from `seed` and applies them to every target."""

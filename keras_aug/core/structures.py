@@ -16,13 +16,15 @@ back into the caller's structure, dtype and box format.
 
 import dataclasses
 
-import tensorflow as tf
+from keras import tree
 
 from keras_aug.core import boxes as box_utils
+from keras_aug.core import dtypes
+from keras_aug.core.backend import ops
 
-IMAGE_DTYPES = (tf.uint8, tf.float16, tf.bfloat16, tf.float32, tf.float64)
+IMAGE_DTYPES = ("uint8", "float16", "bfloat16", "float32", "float64")
 # Integer images other than uint8 are cast to the layer's compute dtype, as Keras does.
-CAST_DTYPES = (tf.int8, tf.int16, tf.int32, tf.int64, tf.uint16, tf.uint32, tf.uint64)
+CAST_DTYPES = ("int8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
 KNOWN_KEYS = ("images", "labels", "bounding_boxes", "segmentation_masks", "keypoints")
 
 
@@ -30,12 +32,12 @@ KNOWN_KEYS = ("images", "labels", "bounding_boxes", "segmentation_masks", "keypo
 class Batch:
     """One batch of samples and their annotations, in the internal layout."""
 
-    images: tf.Tensor  # [B, H, W, C], the caller's dtype
+    images: object  # [B, H, W, C], the caller's dtype
     labels: object = None  # any tensor with a leading batch axis (or None)
-    boxes: tf.Tensor = None  # [B, N, 4] absolute xyxy float32
-    box_labels: tf.Tensor = None  # [B, N]
-    masks: tf.Tensor = None  # [B, H, W, 1]
-    keypoints: tf.Tensor = None  # [B, N, 2|3] float32
+    boxes: object = None  # [B, N, 4] absolute xyxy float32
+    box_labels: object = None  # [B, N]
+    masks: object = None  # [B, H, W, 1]
+    keypoints: object = None  # [B, N, 2|3] float32
     # How to restore the caller's structure.
     kind: str = "tensor"  # "tensor" | "tuple" | "dict"
     batched: bool = True
@@ -67,11 +69,11 @@ class Batch:
         """Returns the batch in the structure, layout and formats it came in."""
         images = self.images
         if self.data_format == "channels_first":
-            images = tf.transpose(images, [0, 3, 1, 2])
+            images = ops.transpose(images, [0, 3, 1, 2])
         unbatch = (lambda t: t[0]) if not self.batched else (lambda t: t)
         if self.kind == "tensor":
             return unbatch(images)
-        labels = None if self.labels is None else tf.nest.map_structure(unbatch, self.labels)
+        labels = None if self.labels is None else tree.map_structure(unbatch, self.labels)
         if self.kind == "tuple":
             return (unbatch(images), labels) + tuple(self.tuple_rest)
         out = dict(self.extras)
@@ -81,9 +83,9 @@ class Batch:
         if self.boxes is not None:
             boxes = box_utils.from_xyxy(self.boxes, self.box_format, self.height, self.width)
             valid = self.box_labels >= 0
-            boxes = tf.where(valid[..., None], boxes, -tf.ones_like(boxes))
+            boxes = ops.where(valid[..., None], boxes, -ops.ones_like(boxes))
             out["bounding_boxes"] = {
-                "boxes": unbatch(tf.cast(boxes, self.box_dtype)),
+                "boxes": unbatch(ops.cast(boxes, self.box_dtype)),
                 "labels": unbatch(self.box_labels),
             }
         if self.masks is not None:
@@ -91,10 +93,10 @@ class Batch:
             if not self.mask_has_channel:
                 masks = masks[..., 0]
             if self.data_format == "channels_first" and self.mask_has_channel:
-                masks = tf.transpose(masks, [0, 3, 1, 2])
-            out["segmentation_masks"] = unbatch(tf.cast(masks, self.mask_dtype))
+                masks = ops.transpose(masks, [0, 3, 1, 2])
+            out["segmentation_masks"] = unbatch(ops.cast(masks, self.mask_dtype))
         if self.keypoints is not None:
-            out["keypoints"] = unbatch(tf.cast(self.keypoints, self.keypoint_dtype))
+            out["keypoints"] = unbatch(ops.cast(self.keypoints, self.keypoint_dtype))
         return out
 
 
@@ -110,29 +112,28 @@ def resized_shape(input_shape, data_format, height, width):
 
 def _dim(tensor, axis):
     static = tensor.shape[axis]
-    return static if static is not None else tf.shape(tensor)[axis]
+    return static if static is not None else ops.shape(tensor)[axis]
 
 
 def _check_images(images):
-    if images.shape.rank not in (3, 4):
+    if len(images.shape) not in (3, 4):
         raise ValueError(
             "`images` must have rank 3 (HWC) or 4 (NHWC) "
             f"(channel order set by `data_format`); got shape {images.shape}."
         )
-    if images.dtype not in IMAGE_DTYPES + CAST_DTYPES:
-        raise ValueError(
-            f"`images` dtype must be one of {[d.name for d in IMAGE_DTYPES + CAST_DTYPES]}; "
-            f"got {images.dtype.name}."
-        )
+    dtype = dtypes.name_of(images)
+    if dtype not in IMAGE_DTYPES + CAST_DTYPES:
+        raise ValueError(f"`images` dtype must be one of {list(IMAGE_DTYPES + CAST_DTYPES)}; got {dtype}.")
 
 
 def as_compute_dtype(images, compute_dtype):
     """Keras's dtype convention: float and integer images are computed and
     returned in the layer's compute dtype; uint8 images stay uint8 (on purpose:
     the cheap path for 8-bit data, see the README)."""
-    if compute_dtype is None or images.dtype == tf.uint8 or images.dtype == compute_dtype:
+    dtype = dtypes.name_of(images)
+    if compute_dtype is None or dtype == "uint8" or dtype == dtypes.name_of(compute_dtype):
         return images
-    return tf.cast(images, compute_dtype)
+    return ops.cast(images, compute_dtype)
 
 
 def unpack(inputs, bounding_box_format=None, data_format="channels_last", compute_dtype=None):
@@ -168,17 +169,17 @@ def unpack(inputs, bounding_box_format=None, data_format="channels_last", comput
         tuple_rest = tuple(inputs[2:])
     else:
         images = inputs
-    images = tf.convert_to_tensor(images)
+    images = _as_tensor(images)
     _check_images(images)
     images = as_compute_dtype(images, compute_dtype)
-    batched = images.shape.rank == 4
+    batched = len(images.shape) == 4
     if not batched:
         images = images[None]
     if data_format == "channels_first":
-        images = tf.transpose(images, [0, 2, 3, 1])
-    add_batch = (lambda t: t) if batched else (lambda t: tf.convert_to_tensor(t)[None])
+        images = ops.transpose(images, [0, 2, 3, 1])
+    add_batch = (lambda t: t) if batched else (lambda t: _as_tensor(t)[None])
     if labels is not None:
-        labels = tf.nest.map_structure(lambda t: add_batch(tf.convert_to_tensor(t)), labels)
+        labels = tree.map_structure(lambda t: add_batch(_as_tensor(t)), labels)
     batch = Batch(images=images, labels=labels, kind=kind, batched=batched, extras=extras,
                   tuple_rest=tuple_rest, data_format=data_format)
     if boxes_in is not None:
@@ -190,34 +191,41 @@ def unpack(inputs, bounding_box_format=None, data_format="channels_last", comput
         if not isinstance(boxes_in, dict) or "boxes" not in boxes_in or "labels" not in boxes_in:
             raise ValueError('`bounding_boxes` must be a dict with keys "boxes" and "labels".')
         raw, box_labels = _batched_boxes(boxes_in, batched, batch.batch_size)
-        batch.box_dtype = raw.dtype
+        batch.box_dtype = dtypes.name_of(raw)
         batch.boxes = box_utils.to_xyxy(raw, bounding_box_format, batch.height, batch.width)
         batch.box_labels = box_labels
         batch.box_format = bounding_box_format
     if masks is not None:
-        masks = add_batch(tf.convert_to_tensor(masks))
-        if masks.shape.rank == 3:
+        masks = add_batch(_as_tensor(masks))
+        if len(masks.shape) == 3:
             batch.mask_has_channel = False
             masks = masks[..., None]
-        elif masks.shape.rank == 4:
+        elif len(masks.shape) == 4:
             if data_format == "channels_first":
-                masks = tf.transpose(masks, [0, 2, 3, 1])
+                masks = ops.transpose(masks, [0, 2, 3, 1])
         else:
             raise ValueError(
                 "`segmentation_masks` must have shape [H, W], [H, W, 1], [B, H, W] or [B, H, W, 1]; "
                 f"got {masks.shape}."
             )
-        batch.mask_dtype = masks.dtype
+        batch.mask_dtype = dtypes.name_of(masks)
         batch.masks = masks
     if keypoints is not None:
-        keypoints = add_batch(tf.convert_to_tensor(keypoints))
-        if keypoints.shape.rank != 3 or keypoints.shape[-1] not in (2, 3):
+        keypoints = add_batch(_as_tensor(keypoints))
+        if len(keypoints.shape) != 3 or keypoints.shape[-1] not in (2, 3):
             raise ValueError(
                 f"`keypoints` must have shape [N, 2|3] or [B, N, 2|3] (x, y[, visibility]); got {keypoints.shape}."
             )
-        batch.keypoint_dtype = keypoints.dtype
-        batch.keypoints = tf.cast(keypoints, tf.float32)
+        batch.keypoint_dtype = dtypes.name_of(keypoints)
+        batch.keypoints = ops.cast(keypoints, "float32")
     return batch
+
+
+def _as_tensor(value):
+    """A tensor of the current backend; arrays keep their dtype (python floats are float32)."""
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return ops.convert_to_tensor(value, dtypes.name_of(value))
+    return ops.convert_to_tensor(value)
 
 
 def _batched_boxes(boxes_in, batched, batch_size):
@@ -227,21 +235,21 @@ def _batched_boxes(boxes_in, batched, batch_size):
     in Keras; the output then carries [B, N, 4], since each image's boxes move
     with it.
     """
-    raw = tf.convert_to_tensor(boxes_in["boxes"])
-    labels = tf.convert_to_tensor(boxes_in["labels"])
-    if raw.shape.rank not in (2, 3) or raw.shape[-1] != 4:
+    raw = _as_tensor(boxes_in["boxes"])
+    labels = _as_tensor(boxes_in["labels"])
+    if len(raw.shape) not in (2, 3) or raw.shape[-1] != 4:
         raise ValueError(f"`bounding_boxes['boxes']` must have shape [N, 4] or [B, N, 4]; got {raw.shape}.")
-    if labels.shape.rank != raw.shape.rank - 1:
+    if len(labels.shape) != len(raw.shape) - 1:
         raise ValueError(
             "`bounding_boxes['labels']` must have one label per box ([N] with [N, 4] boxes, [B, N] with "
             f"[B, N, 4]); got labels of shape {labels.shape} for boxes of shape {raw.shape}."
         )
-    if raw.shape.rank == 3 and not batched:
+    if len(raw.shape) == 3 and not batched:
         raise ValueError(
             f"`bounding_boxes['boxes']` of shape {raw.shape} (batched) came with a single image; give [N, 4]."
         )
-    if raw.shape.rank == 2:
+    if len(raw.shape) == 2:
         if batched:
-            return tf.repeat(raw[None], batch_size, axis=0), tf.repeat(labels[None], batch_size, axis=0)
+            return ops.repeat(raw[None], batch_size, axis=0), ops.repeat(labels[None], batch_size, axis=0)
         return raw[None], labels[None]
     return raw, labels

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 import keras
 
+from keras_aug.core import randomness
 from geo_helpers import ALL_LAYERS
 from geo_helpers import layer_dtype
 from geo_helpers import textured_image
@@ -31,15 +32,14 @@ def test_graph_modes_match_eager(name, jit):
         np.testing.assert_allclose(next(iter(ds)).numpy(), _reference(name), atol=0.05)
         ds = tf.data.Dataset.from_tensor_slices(IMAGES).map(ALL_LAYERS[name](seed=1), num_parallel_calls=2).batch(2)
         out = next(iter(ds)).numpy()
-        # Unseeded calls take the next seeds of the layer's generator (Generator.from_seed(1)),
-        # one per element; two parallel calls may take them in either order.
-        generator = tf.random.Generator.from_seed(1)
-        seeds = [generator.make_seeds(1)[:, 0] for _ in range(2)]
+        # Unseeded call k of a layer with seed 1 uses fold_in(1, k), one k per element
+        # (an atomic counter); two parallel calls may take them in either order.
+        seeds = [randomness.fold_in(1, k) for k in range(2)]
         ref = [[ALL_LAYERS[name]()(image, seed=s).numpy() for s in seeds] for image in IMAGES]
         assert out.shape == _reference(name).shape
         close = [np.allclose(out[0], ref[0][a], atol=0.05) and np.allclose(out[1], ref[1][1 - a], atol=0.05)
                  for a in (0, 1)]
-        assert any(close), "each element must get its own next seed of the layer's generator"
+        assert any(close), "each element must get its own call index"
 
 
 def test_one_fit_step_under_jit_with_every_layer():

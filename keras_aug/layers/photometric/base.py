@@ -28,8 +28,8 @@ can use for samples where the op was not chosen.
 
 import numbers
 
-import tensorflow as tf
-
+from keras_aug.core import dtypes
+from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
 
 
@@ -71,22 +71,19 @@ def parse_unit_range(value, name, single="zero_to"):
 
 
 def per_sample(value, like):
-    """Reshapes a `[batch]` (or `[batch, k]`) parameter to broadcast over `[B, H, W, C]`."""
-    value = tf.cast(value, like.dtype)
-    if value.shape.rank == 1:
+    """Reshapes a `[batch]` (or `[batch, k]`) parameter to broadcast over `[B, H, W, C]`.
+
+    The result has the dtype of the tensor `like`.
+    """
+    value = ops.cast(value, dtypes.name_of(like))
+    if len(value.shape) == 1:
         return value[:, None, None, None]
     return value[:, None, None, :]
 
 
 def work_dtype(dtype):
-    return tf.float64 if dtype == tf.float64 else tf.float32
-
-
-def restore_dtype(images, dtype):
-    """Casts float results back to `dtype`, rounding and clipping for integers."""
-    if dtype.is_integer:
-        images = tf.clip_by_value(tf.round(images), float(dtype.min), float(dtype.max))
-    return tf.cast(images, dtype)
+    """The dtype a kernel computes in for images of `dtype`: float64 stays, others float32."""
+    return "float64" if dtypes.name_of(dtype) == "float64" else "float32"
 
 
 class PhotometricAugmentation(Augmentation):
@@ -135,21 +132,21 @@ class PhotometricAugmentation(Augmentation):
             )
 
     def apply_images(self, images, params, batch=None):
-        dtype = images.dtype
+        dtype = dtypes.name_of(images)
         channels = images.shape[-1]
         self.check_channels(channels)
         if self.color_only and channels == 1:
             return images
-        x = tf.cast(images, work_dtype(dtype))
+        x = ops.cast(images, work_dtype(dtype))
         alpha = None
         if channels == 4:
             x, alpha = x[..., :3], x[..., 3:]
         y = self.transform(x, params)
         if self.value_range is not None:
-            y = tf.clip_by_value(y, self.value_range[0], self.value_range[1])
+            y = ops.clip(y, self.value_range[0], self.value_range[1])
         if alpha is not None:
-            y = tf.concat([y, alpha], axis=-1)
-        return restore_dtype(y, dtype)
+            y = ops.concatenate([y, alpha], axis=-1)
+        return dtypes.cast_like(y, dtype)
 
     def get_config(self):
         config = super().get_config()

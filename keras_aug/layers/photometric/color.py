@@ -6,9 +6,10 @@ the dtype, clipping and channel conventions shared by every layer.
 """
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
+from keras_aug.core import dtypes
+from keras_aug.core.backend import ops
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import _is_number
 from keras_aug.layers.photometric.base import parse_unit_range
@@ -28,11 +29,11 @@ def rgb_to_hcv(images):
     # XLA may evaluate the two differently by an ulp.
     red = (r >= g) & (r >= b)
     green = ~red & (g >= b)
-    v = tf.where(red, r, tf.where(green, g, b))
-    chroma = v - tf.minimum(tf.minimum(r, g), b)
-    safe = tf.where(chroma > 0, chroma, tf.ones_like(chroma))
-    hue = tf.where(red, (g - b) / safe, tf.where(green, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
-    hue = tf.where(chroma > 0, tf.math.floormod(hue, 6.0), tf.zeros_like(hue))
+    v = ops.where(red, r, ops.where(green, g, b))
+    chroma = v - ops.minimum(ops.minimum(r, g), b)
+    safe = ops.where(chroma > 0, chroma, ops.ones_like(chroma))
+    hue = ops.where(red, (g - b) / safe, ops.where(green, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
+    hue = ops.where(chroma > 0, ops.mod(hue, 6.0), ops.zeros_like(hue))
     return hue, chroma, v
 
 
@@ -41,16 +42,16 @@ def hcv_to_rgb(hue, chroma, v):
     k = (n + hue) mod 6 with n = 5, 3, 1 for R, G, B."""
     channels = []
     for n in (5.0, 3.0, 1.0):
-        k = tf.math.floormod(n + hue, 6.0)
-        channels.append(v - chroma * tf.clip_by_value(tf.minimum(k, 4.0 - k), 0.0, 1.0))
-    return tf.stack(channels, axis=-1)
+        k = ops.mod(n + hue, 6.0)
+        channels.append(v - chroma * ops.clip(ops.minimum(k, 4.0 - k), 0.0, 1.0))
+    return ops.stack(channels, axis=-1)
 
 
 def to_grayscale(images):
     """Luma of RGB `images`, repeated on 3 channels."""
-    weights = tf.constant(GRAY_WEIGHTS, images.dtype)
-    gray = tf.reduce_sum(images * weights, axis=-1, keepdims=True)
-    return tf.repeat(gray, 3, axis=-1)
+    weights = ops.convert_to_tensor(GRAY_WEIGHTS, dtypes.name_of(images))
+    gray = ops.sum(images * weights, axis=-1, keepdims=True)
+    return ops.repeat(gray, 3, axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -198,7 +199,7 @@ class RandomContrast(PhotometricAugmentation):
         return {"contrast": draws.uniform([shape.batch_size], 1.0 - self.lower, 1.0 + self.upper)}
 
     def transform(self, images, params):
-        mean = tf.reduce_mean(images, axis=[1, 2], keepdims=True)
+        mean = ops.mean(images, axis=(1, 2), keepdims=True)
         return (images - mean) * per_sample(params["contrast"], images) + mean
 
     def get_config(self):
@@ -254,9 +255,9 @@ class RandomChannelShift(PhotometricAugmentation):
     def transform(self, images, params):
         shifted = images + per_sample(params["shift"], images)
         if self.clip == "image":
-            low = tf.reduce_min(images, axis=[1, 2, 3], keepdims=True)
-            high = tf.reduce_max(images, axis=[1, 2, 3], keepdims=True)
-            shifted = tf.clip_by_value(shifted, low, high)
+            low = ops.min(images, axis=(1, 2, 3), keepdims=True)
+            high = ops.max(images, axis=(1, 2, 3), keepdims=True)
+            shifted = ops.minimum(ops.maximum(shifted, low), high)
         return shifted
 
     def get_config(self):
@@ -307,12 +308,12 @@ class RandomSaturation(PhotometricAugmentation):
     def transform(self, images, params):
         # With hue and value fixed, x = v - chroma * g(hue), so scaling the
         # saturation chroma / v by m scales v - x by m (capped where it hits 1).
-        v = tf.reduce_max(images, axis=-1, keepdims=True)
+        v = ops.max(images, axis=-1, keepdims=True)
         low = self.value_range[0]
-        chroma = v - tf.reduce_min(images, axis=-1, keepdims=True)
-        safe = tf.where(chroma > 0, chroma, tf.ones_like(chroma))
-        ratio = tf.minimum(per_sample(params["saturation"], images), (v - low) / safe)
-        ratio = tf.where(chroma > 0, ratio, tf.ones_like(ratio))
+        chroma = v - ops.min(images, axis=-1, keepdims=True)
+        safe = ops.where(chroma > 0, chroma, ops.ones_like(chroma))
+        ratio = ops.minimum(per_sample(params["saturation"], images), (v - low) / safe)
+        ratio = ops.where(chroma > 0, ratio, ops.ones_like(ratio))
         return v - (v - images) * ratio
 
     def get_config(self):
@@ -352,13 +353,13 @@ class RandomHue(PhotometricAugmentation):
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
-        sign = tf.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
+        sign = ops.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
         return {"hue": sign * draws.uniform(n, *self.factor_range) * 0.5}
 
     def transform(self, images, params):
         low = self.value_range[0]
         hue, chroma, v = rgb_to_hcv(images - low)
-        shift = tf.cast(params["hue"], images.dtype)[:, None, None] * 6.0
+        shift = ops.cast(params["hue"], dtypes.name_of(images))[:, None, None] * 6.0
         return hcv_to_rgb(hue + shift, chroma, v) + low
 
     def get_config(self):
@@ -396,7 +397,7 @@ class RandomGrayscale(PhotometricAugmentation):
         return {"grayscale": draws.bernoulli([shape.batch_size], self.factor)}
 
     def transform(self, images, params):
-        return tf.where(params["grayscale"][:, None, None, None], to_grayscale(images), images)
+        return ops.where(params["grayscale"][:, None, None, None], to_grayscale(images), images)
 
     def get_config(self):
         config = super().get_config()
@@ -463,7 +464,7 @@ class RandomColorJitter(PhotometricAugmentation):
                 continue
             prefix = name + "_"
             own = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-            images = tf.clip_by_value(layer.transform(images, own), *self.value_range)
+            images = ops.clip(layer.transform(images, own), *self.value_range)
         return images
 
     def get_config(self):

@@ -8,9 +8,10 @@ the dtype, clipping and channel conventions shared by every layer.
 import numbers
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
+from keras_aug.core import dtypes
+from keras_aug.core.backend import ops
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import per_sample
@@ -20,17 +21,17 @@ _SMOOTH = ((1.0, 1.0, 1.0), (1.0, 5.0, 1.0), (1.0, 1.0, 1.0))
 
 
 def smooth(images):
-    """PIL's 3x3 SMOOTH filter; the one-pixel border keeps its input values."""
+    """PIL's 3x3 SMOOTH filter on `[B, H, W, C]` images; the one-pixel border keeps its input values."""
     channels = images.shape[-1]
-    kernel = tf.constant(_SMOOTH, images.dtype) / 13.0
-    kernel = tf.tile(kernel[:, :, None, None], [1, 1, channels, 1])
-    inner = tf.nn.depthwise_conv2d(images, kernel, [1, 1, 1, 1], padding="VALID")
-    inner = tf.pad(inner, [[0, 0], [1, 1], [1, 1], [0, 0]])
-    height, width = tf.shape(images)[1], tf.shape(images)[2]
-    rows = tf.range(height)
-    cols = tf.range(width)
+    kernel = ops.convert_to_tensor(_SMOOTH, dtypes.name_of(images)) / 13.0
+    kernel = ops.tile(kernel[:, :, None, None], [1, 1, channels, 1])
+    # "same" zero-pads, which only the border sees, and the border is replaced below.
+    inner = ops.depthwise_conv(images, kernel, strides=1, padding="same", data_format="channels_last")
+    _, height, width, _ = ops.shape(images)
+    rows = ops.arange(height, dtype="int32")
+    cols = ops.arange(width, dtype="int32")
     inside = ((rows > 0) & (rows < height - 1))[:, None] & ((cols > 0) & (cols < width - 1))[None, :]
-    return tf.where(inside[None, :, :, None], inner, images)
+    return ops.where(inside[None, :, :, None], inner, images)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -93,8 +94,8 @@ def _blur_axis(images, weights, axis):
         return images
     pad = [[0, 0], [0, 0], [0, 0], [0, 0]]
     pad[axis] = [radius, radius]
-    padded = tf.pad(images, pad, mode="REFLECT")
-    size = tf.shape(images)[axis]
+    padded = ops.pad(images, pad, mode="reflect")
+    size = ops.shape(images)[axis]
     out = 0.0
     for i in range(k):
         window = padded[:, i:, :, :] if axis == 1 else padded[:, :, i:, :]
@@ -152,12 +153,13 @@ class RandomGaussianBlur(PhotometricAugmentation):
 
     def transform(self, images, params):
         r = self.kernel_size // 2
-        offsets = tf.range(-r, r + 1, dtype=images.dtype)
-        sigma = tf.cast(params["sigma"], images.dtype)
-        weights = tf.exp(-0.5 * (offsets[None, None, :] / sigma[:, :, None]) ** 2)
-        weights = weights / tf.reduce_sum(weights, axis=-1, keepdims=True)
+        dtype = dtypes.name_of(images)
+        offsets = ops.convert_to_tensor([float(i) for i in range(-r, r + 1)], dtype)
+        sigma = ops.cast(params["sigma"], dtype)
+        weights = ops.exp(-0.5 * (offsets[None, None, :] / sigma[:, :, None]) ** 2)
+        weights = weights / ops.sum(weights, axis=-1, keepdims=True)
         blurred = _blur_axis(_blur_axis(images, weights[:, 0], 1), weights[:, 1], 2)
-        return tf.where(params["blur"][:, None, None, None], blurred, images)
+        return ops.where(params["blur"][:, None, None, None], blurred, images)
 
     def get_config(self):
         config = super().get_config()

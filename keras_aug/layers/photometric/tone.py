@@ -8,8 +8,8 @@ the dtype, clipping and channel conventions shared by every layer.
 import numbers
 
 import keras
-import tensorflow as tf
 
+from keras_aug.core.backend import ops
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import per_sample
@@ -50,7 +50,7 @@ class RandomInvert(PhotometricAugmentation):
 
     def transform(self, images, params):
         low, high = self.value_range
-        return tf.where(params["invert"][:, None, None, None], low + high - images, images)
+        return ops.where(params["invert"][:, None, None, None], low + high - images, images)
 
     def get_config(self):
         config = super().get_config()
@@ -100,9 +100,9 @@ class Solarization(PhotometricAugmentation):
     def transform(self, images, params):
         low, high = self.value_range
         span = high - low
-        y = tf.clip_by_value(images + per_sample(params["addition"], images) * span, low, high)
+        y = ops.clip(images + per_sample(params["addition"], images) * span, low, high)
         threshold = low + per_sample(params["threshold"], images) * span
-        return tf.where(y < threshold, y, low + high - y)
+        return ops.where(y < threshold, y, low + high - y)
 
     def get_config(self):
         config = super().get_config()
@@ -160,8 +160,11 @@ class RandomPosterization(PhotometricAugmentation):
         low, high = self.value_range
         scaled = (low, high) != (0.0, 255.0)
         x = (images - low) * (255.0 / (high - low)) if scaled else images
-        step = tf.pow(tf.constant(2.0, images.dtype), per_sample(8 - params["bits"], images))
-        x = tf.floor(tf.floor(tf.clip_by_value(x, 0.0, 255.0)) / step) * step
+        # 2 ** (8 - bits) by an integer shift: exact on every backend (a float
+        # power may be off by an ulp, which the floor below would turn into a level).
+        bits = ops.cast(params["bits"], "int32")
+        step = per_sample(ops.left_shift(ops.ones_like(bits), 8 - bits), images)
+        x = ops.floor(ops.floor(ops.clip(x, 0.0, 255.0)) / step) * step
         return x * ((high - low) / 255.0) + low if scaled else x
 
     def get_config(self):
