@@ -42,10 +42,11 @@ def identity(batch_size):
 def multiply(a, b):
     """The products a @ b of [B, 3, 3] (or broadcastable) matrices, in plain float32.
 
-    Written as elementwise products and a sum rather than a matmul: on GPUs
-    TensorFlow and JAX run float32 matmuls in TF32 by default (10-bit
-    mantissa), which would move a pixel read 200 px from the origin by a
-    tenth of a pixel.
+    Written as elementwise products and a sum rather than a matmul: on
+    Ampere and newer GPUs a float32 matmul may run in TF32 (10-bit mantissa;
+    TensorFlow's default there, and allowed by JAX's default precision),
+    which would move a pixel read 200 px from the origin by about a tenth of
+    a pixel. Elementwise math is float32 on every device.
     """
     return ops.sum(a[..., :, :, None] * b[..., None, :, :], axis=-2)
 

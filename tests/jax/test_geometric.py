@@ -1,11 +1,12 @@
 """Geometric layers under the JAX backend equal the same calls computed with TensorFlow.
 
 Run under KERAS_BACKEND=jax (tests/jax is collected only there). The reference
-is the same layer called on tf tensors inside a `tf.function` (which computes
-with TensorFlow under any Keras backend); the JAX side is the plain call on
-jnp arrays, eagerly and under `jax.jit`, with the same call seed.
-Parameters must be equal bit for bit (integer hashing), images within float
-rounding (1e-3 on 0-255, uint8 within 1: a blend landing on .5 may round
+is the same layer called on tf tensors (which computes with TensorFlow under
+any Keras backend); the JAX side is the plain call on jnp arrays, eagerly and
+under `jax.jit`, with the same call seed. Parameters must be equal bit for
+bit in the same execution mode (integer hashing; see
+`test_parameters_are_bitwise_equal` for why not across modes), images within
+float rounding (1e-3 on 0-255; uint8 within 1: a blend landing on .5 may round
 either way), boxes and keypoints within 1e-3 px, masks and box labels exactly.
 """
 
