@@ -51,22 +51,6 @@ class RandomRotation(GeometricAugmentation):
         return config
 
 
-def _checked_square(images):
-    """`images` [B, H, W, C], checked at run time to be square (H == W).
-
-    Only for sizes known only at run time, which exist only in TensorFlow
-    graphs (JAX shapes are static, checked in Python), hence TensorFlow's
-    assert, imported here and nowhere on the JAX path.
-    """
-    import tensorflow as tf
-
-    shape = tf.shape(images)
-    check = tf.debugging.assert_equal(shape[1], shape[2],
-                                      message="RandomRotate90 with odd `turns` needs square images")
-    with tf.control_dependencies([check]):
-        return tf.identity(images)
-
-
 @keras.saving.register_keras_serializable(package="keras_aug")
 class RandomRotate90(GeometricAugmentation):
     """Turns each sample by a random number of quarter turns, exactly.
@@ -113,7 +97,10 @@ class RandomRotate90(GeometricAugmentation):
         if any(t % 2 for t in self.turns):
             self._check_square(batch.height, batch.width)
             if not (isinstance(batch.height, int) and isinstance(batch.width, int)):
-                batch = batch.replace(images=_checked_square(batch.images))
+                # Sizes known only at run time exist only in TF graphs.
+                from keras_aug.core import _tf_fast_path
+
+                batch = batch.replace(images=_tf_fast_path.checked_square(batch.images))
         # Quarter turns map pixel centres onto pixel centres: nearest sampling
         # is an exact index move (one gather), cheaper than transposes + where.
         return exact_index_move(batch, self.matrix(params, batch.height, batch.width))

@@ -148,6 +148,8 @@ class _SizedLayer(GeometricAugmentation):
 class _FixedLayer(_SizedLayer):
     """A sizing layer with no randomness: the same `fixed_matrix` in training and inference."""
 
+    draws_randomness = False
+
     def fixed_matrix(self, shape):
         raise NotImplementedError
 
