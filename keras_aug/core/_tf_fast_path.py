@@ -1,4 +1,4 @@
-"""TensorFlow-only speed devices, used only when a call computes with TensorFlow.
+"""TensorFlow-only devices (speed, run-time checks), used only when a call computes with TensorFlow.
 
 Traced into a TF graph that XLA does not compile (a tf.data `map`, a
 `tf.function` without `jit_compile`), the layers' ops would run one by one,
@@ -159,3 +159,17 @@ def next_index(counter):
 def reset_counter(counter, value=0):
     """Restarts the counter at `value`."""
     counter.state.assign(tf.constant([value * _COUNTER_STEP, 0, 0], tf.int64))
+
+
+# ------------------------------------------------------------ run-time checks
+def checked_square(images):
+    """`images` [B, H, W, C], asserted at run time to be square (H == W).
+
+    For sizes known only at run time, which exist only in TensorFlow graphs
+    (JAX shapes are static and checked in Python).
+    """
+    shape = tf.shape(images)
+    check = tf.debugging.assert_equal(shape[1], shape[2],
+                                      message="RandomRotate90 with odd `turns` needs square images")
+    with tf.control_dependencies([check]):
+        return tf.identity(images)

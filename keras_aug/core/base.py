@@ -100,6 +100,9 @@ class Augmentation(keras.layers.Layer):
     """
 
     is_geometric = False
+    # Layers that never draw (CenterCrop, Resizing) keep no call counter: no
+    # state, no weights, as Keras's same layers.
+    draws_randomness = True
 
     def __init__(self, seed=None, bounding_box_format=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -119,6 +122,8 @@ class Augmentation(keras.layers.Layer):
     def use_seed(self, seed):
         """Restarts the layer's stream of call seeds from `seed` (None: a random one)."""
         self._stream_seed = seed if seed is not None else random.randrange(2**31)
+        if not self.draws_randomness:
+            return
         if keras.backend.backend() == "jax":
             if getattr(self, "_call_counter", None) is None:
                 self._call_counter = keras.Variable(0, dtype="int32", trainable=False, name="call_counter")
@@ -176,6 +181,8 @@ class Augmentation(keras.layers.Layer):
         return randomness.fold_in(self._stream_seed, self._next_call_index())
 
     def _next_call_index(self):
+        if not self.draws_randomness:
+            return 0
         if backend.current() == "tensorflow":
             from keras_aug.core import _tf_fast_path
 

@@ -12,16 +12,15 @@ target with that matrix:
   * keypoints by the inverse matrix; points that left the image get
     visibility 0 when a visibility column is given.
 `keras_aug.Pipeline` multiplies the matrices of consecutive geometric layers
-and calls `transform_batch` once.
+and calls `transform_batch` once. Written on `keras_aug.core.backend.ops`.
 """
-
-import tensorflow as tf
 
 from keras_aug.core import boxes as box_utils
 from keras_aug.core import matrices as mat
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.base import Augmentation
 from keras_aug.core.base import shape_of
+from keras_aug.core.backend import ops
 
 DEFAULT_MASK_FILL_VALUE = 255
 
@@ -62,23 +61,23 @@ def move_annotations(batch, matrices, output_size):
     forward = mat.invert_affine(matrices)
     changes = {}
     if batch.boxes is not None:
-        x1, y1, x2, y2 = tf.unstack(batch.boxes, axis=-1)
-        corners = tf.stack([x1, y1, x2, y1, x1, y2, x2, y2], axis=-1)
-        n = tf.shape(corners)[1]
-        moved = tf.reshape(mat.transform_points(forward, tf.reshape(corners, [-1, n * 4, 2])), [-1, n, 4, 2])
-        boxes = tf.concat([tf.reduce_min(moved, axis=2), tf.reduce_max(moved, axis=2)], axis=-1)
+        x1, y1, x2, y2 = ops.unstack(batch.boxes, axis=-1)
+        corners = ops.stack([x1, y1, x2, y1, x1, y2, x2, y2], axis=-1)
+        n = ops.shape(corners)[1]
+        moved = ops.reshape(mat.transform_points(forward, ops.reshape(corners, [-1, n * 4, 2])), [-1, n, 4, 2])
+        boxes = ops.concatenate([ops.min(moved, axis=2), ops.max(moved, axis=2)], axis=-1)
         changes["boxes"], changes["box_labels"] = box_utils.clip_and_invalidate(
             boxes, batch.box_labels, out_h, out_w
         )
     if batch.keypoints is not None:
         xy = mat.transform_points(forward, batch.keypoints[..., :2])
         if batch.keypoints.shape[-1] == 3:
-            inside = (
-                (xy[..., 0] >= 0) & (xy[..., 0] <= tf.cast(out_w, tf.float32))
-                & (xy[..., 1] >= 0) & (xy[..., 1] <= tf.cast(out_h, tf.float32))
+            inside = ops.logical_and(
+                ops.logical_and(xy[..., 0] >= 0, xy[..., 0] <= ops.cast(out_w, "float32")),
+                ops.logical_and(xy[..., 1] >= 0, xy[..., 1] <= ops.cast(out_h, "float32")),
             )
-            visible = tf.where(inside, batch.keypoints[..., 2], tf.zeros_like(batch.keypoints[..., 2]))
-            xy = tf.concat([xy, visible[..., None]], axis=-1)
+            visible = ops.where(inside, batch.keypoints[..., 2], ops.zeros_like(batch.keypoints[..., 2]))
+            xy = ops.concatenate([xy, visible[..., None]], axis=-1)
         changes["keypoints"] = xy
     return batch.replace(**changes)
 

@@ -7,34 +7,61 @@ Conventions, shared by every geometric layer:
   * A layer's matrix maps an OUTPUT point to the INPUT point it is read from
     (the "inverse map" used by every resampler). Column vectors: [x, y, 1].
   * A chain of layers L1 then L2 then ... Ln has the matrix M1 @ M2 @ ... @ Mn.
-All matrices here are affine (last row 0, 0, 1).
+All matrices here are affine (last row 0, 0, 1). Written on
+`keras_aug.core.backend.ops`: the matrices are tensors of the backend the
+current call computes with.
 """
 
 import math
 
-import tensorflow as tf
+from keras_aug.core.backend import ops
 
 
-def _f(x):
-    return tf.cast(x, tf.float32)
+def as_float(x):
+    """`x` (a python number or a tensor) as a float32 tensor."""
+    return ops.cast(x, "float32")
+
+
+_f = as_float
 
 
 def from_rows(a, b, c, d, e, f):
     """Builds [B, 3, 3] matrices [[a, b, c], [d, e, f], [0, 0, 1]] from [B] tensors."""
     a = _f(a)
-    zero = tf.zeros_like(a)
-    one = tf.ones_like(a)
+    zero = ops.zeros_like(a)
+    one = ops.ones_like(a)
     rows = [a, _f(b) + zero, _f(c) + zero, _f(d) + zero, _f(e) + zero, _f(f) + zero, zero, zero, one]
-    return tf.reshape(tf.stack(rows, axis=-1), [-1, 3, 3])
+    return ops.reshape(ops.stack(rows, axis=-1), [-1, 3, 3])
 
 
 def identity(batch_size):
-    return tf.eye(3, batch_shape=[batch_size], dtype=tf.float32)
+    """[batch_size, 3, 3] identity matrices (batch_size: a python int or a scalar tensor)."""
+    return ops.broadcast_to(ops.eye(3, dtype="float32"), [batch_size, 3, 3])
+
+
+def multiply(a, b):
+    """The products a @ b of [B, 3, 3] (or broadcastable) matrices, in plain float32.
+
+    Written as elementwise products and a sum rather than a matmul: on
+    Ampere and newer GPUs a float32 matmul may run in TF32 (10-bit mantissa;
+    TensorFlow's default there, and allowed by JAX's default precision),
+    which would move a pixel read 200 px from the origin by about a tenth of
+    a pixel. Elementwise math is float32 on every device.
+    """
+    return ops.sum(a[..., :, :, None] * b[..., None, :, :], axis=-2)
+
+
+def chain(matrices):
+    """The matrix of a chain of layers: M1 @ M2 @ ... @ Mn for a non-empty sequence."""
+    result = matrices[0]
+    for m in matrices[1:]:
+        result = multiply(result, m)
+    return result
 
 
 def translation(dx, dy):
     """Reads the input at (x + dx, y + dy): the content moves by (-dx, -dy)."""
-    return from_rows(tf.ones_like(_f(dx)), 0.0, dx, 0.0, 1.0, dy)
+    return from_rows(ops.ones_like(_f(dx)), 0.0, dx, 0.0, 1.0, dy)
 
 
 def scaling(sx, sy):
@@ -44,9 +71,9 @@ def scaling(sx, sy):
 
 def about(matrix, cx, cy):
     """Conjugates `matrix` so it acts about the point (cx, cy)."""
-    cx = _f(cx) + tf.zeros(tf.shape(matrix)[:1])
-    cy = _f(cy) + tf.zeros(tf.shape(matrix)[:1])
-    return translation(cx, cy) @ matrix @ translation(-cx, -cy)
+    cx = _f(cx) + ops.zeros(ops.shape(matrix)[:1])
+    cy = _f(cy) + ops.zeros(ops.shape(matrix)[:1])
+    return chain([translation(cx, cy), matrix, translation(-cx, -cy)])
 
 
 def rotation(angle):
@@ -55,28 +82,28 @@ def rotation(angle):
     With y pointing down, a positive angle here turns the image content
     counter-clockwise on screen (Keras's convention for a positive factor).
     """
-    c = tf.cos(_f(angle))
-    s = tf.sin(_f(angle))
+    c = ops.cos(_f(angle))
+    s = ops.sin(_f(angle))
     return from_rows(c, -s, 0.0, s, c, 0.0)
 
 
 def shear(shear_x, shear_y):
     """Reads the input at (x + shear_x * y, y + shear_y * x)."""
-    one = tf.ones_like(_f(shear_x))
+    one = ops.ones_like(_f(shear_x))
     return from_rows(one, shear_x, 0.0, shear_y, one, 0.0)
 
 
 def horizontal_flip(flip, width):
     """Per-sample mirror about the vertical centre line where `flip` is True."""
-    sign = tf.where(flip, -1.0, 1.0)
-    offset = tf.where(flip, _f(width), 0.0)
-    return from_rows(sign, 0.0, offset, 0.0, tf.ones_like(sign), 0.0)
+    sign = ops.where(flip, -1.0, 1.0)
+    offset = ops.where(flip, _f(width), 0.0)
+    return from_rows(sign, 0.0, offset, 0.0, ops.ones_like(sign), 0.0)
 
 
 def vertical_flip(flip, height):
-    sign = tf.where(flip, -1.0, 1.0)
-    offset = tf.where(flip, _f(height), 0.0)
-    return from_rows(tf.ones_like(sign), 0.0, 0.0, 0.0, sign, offset)
+    sign = ops.where(flip, -1.0, 1.0)
+    offset = ops.where(flip, _f(height), 0.0)
+    return from_rows(ops.ones_like(sign), 0.0, 0.0, 0.0, sign, offset)
 
 
 def quarter_turns(k, height, width):
@@ -84,20 +111,20 @@ def quarter_turns(k, height, width):
 
     For odd k the output is width x height; the map is exact on pixel centres.
     """
-    k = tf.math.floormod(tf.cast(k, tf.int32), 4)
+    k = ops.mod(ops.cast(k, "int32"), 4)
     h = _f(height)
     w = _f(width)
     kf = _f(k)
-    cos = tf.round(tf.cos(kf * (math.pi / 2)))
-    sin = tf.round(tf.sin(kf * (math.pi / 2)))
-    odd = tf.equal(k % 2, 1)
-    out_w = tf.where(odd, h, w)
-    out_h = tf.where(odd, w, h)
+    cos = ops.round(ops.cos(kf * (math.pi / 2)))
+    sin = ops.round(ops.sin(kf * (math.pi / 2)))
+    odd = ops.equal(ops.mod(k, 2), 1)
+    out_w = ops.where(odd, h, w)
+    out_h = ops.where(odd, w, h)
     # np.rot90 (counter-clockwise on screen): output (x, y) reads input
     # rotated about the centres of output and input.
     centre_out = translation(-out_w / 2, -out_h / 2)
     turn = from_rows(cos, -sin, 0.0, sin, cos, 0.0)
-    return translation(w / 2 + tf.zeros_like(kf), h / 2 + tf.zeros_like(kf)) @ turn @ centre_out
+    return chain([translation(w / 2 + ops.zeros_like(kf), h / 2 + ops.zeros_like(kf)), turn, centre_out])
 
 
 def invert_affine(matrix):
@@ -118,4 +145,4 @@ def transform_points(matrix, points):
     y = points[..., 1]
     nx = matrix[:, 0:1, 0] * x + matrix[:, 0:1, 1] * y + matrix[:, 0:1, 2]
     ny = matrix[:, 1:2, 0] * x + matrix[:, 1:2, 1] * y + matrix[:, 1:2, 2]
-    return tf.stack([nx, ny], axis=-1)
+    return ops.stack([nx, ny], axis=-1)

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from keras_aug.core import matrices as mat
 from keras_aug.core import randomness
 from keras_aug.core.base import Augmentation
 from keras_aug.core.base import ImageShape
@@ -71,7 +72,7 @@ def run_matrices(layers, shape, seed, first_index=0):
         step_shape = ImageShape(shape.batch_size, height, width, shape.channels)
         params = layer.sample(step_shape, randomness.Draws(randomness.fold_in(seed, first_index + i)))
         m = layer.matrix(params, height, width)
-        matrix = m if matrix is None else matrix @ m
+        matrix = m if matrix is None else mat.multiply(matrix, m)
         height, width = layer.output_size(height, width)
     return matrix, (height, width)
 
@@ -200,7 +201,7 @@ class Pipeline(Augmentation):
                 if m is None:
                     continue
                 acting.append(layer)
-                matrix = m if matrix is None else matrix @ m
+                matrix = m if matrix is None else mat.multiply(matrix, m)
                 height, width = layer.output_size(height, width)
             if len(acting) == 1:
                 # The others are the identity here: the one layer acts alone.

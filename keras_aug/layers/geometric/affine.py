@@ -4,10 +4,10 @@ import math
 import numbers
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core.backend import ops
 from keras_aug.core.geometric import GeometricAugmentation
 
 
@@ -73,12 +73,12 @@ class RandomAffine(GeometricAugmentation):
     def sample(self, shape, draws):
         n = [shape.batch_size]
         params = {"angle": draws.uniform(n, *self.degree_range)}
-        zero = tf.zeros(n)
+        zero = ops.zeros(n)
         if self.translate is not None:
-            max_dx = self.translate[0] * tf.cast(shape.width, tf.float32)
-            max_dy = self.translate[1] * tf.cast(shape.height, tf.float32)
-            params["tx"] = tf.round(draws.uniform(n, -max_dx, max_dx))
-            params["ty"] = tf.round(draws.uniform(n, -max_dy, max_dy))
+            max_dx = self.translate[0] * ops.cast(shape.width, "float32")
+            max_dy = self.translate[1] * ops.cast(shape.height, "float32")
+            params["tx"] = ops.round(draws.uniform(n, -max_dx, max_dx))
+            params["ty"] = ops.round(draws.uniform(n, -max_dy, max_dy))
         else:
             params["tx"] = params["ty"] = zero
         params["scale"] = draws.uniform(n, *self.scale) if self.scale is not None else zero + 1.0
@@ -96,12 +96,12 @@ class RandomAffine(GeometricAugmentation):
         sx = params["shear_x"] * (math.pi / 180.0)
         sy = params["shear_y"] * (math.pi / 180.0)
         scale = params["scale"]
-        a = tf.cos(rot - sy) / tf.cos(sy)
-        b = -(a * tf.tan(sx) + tf.sin(rot))
-        c = tf.sin(rot - sy) / tf.cos(sy)
-        d = tf.cos(rot) - c * tf.tan(sx)
-        cx = tf.cast(width, tf.float32) / 2.0
-        cy = tf.cast(height, tf.float32) / 2.0
+        a = ops.cos(rot - sy) / ops.cos(sy)
+        b = -(a * ops.tan(sx) + ops.sin(rot))
+        c = ops.sin(rot - sy) / ops.cos(sy)
+        d = ops.cos(rot) - c * ops.tan(sx)
+        cx = ops.cast(width, "float32") / 2.0
+        cy = ops.cast(height, "float32") / 2.0
         m0, m1, m3, m4 = d / scale, -b / scale, -c / scale, a / scale
         m2 = cx - m0 * (cx + params["tx"]) - m1 * (cy + params["ty"])
         m5 = cy - m3 * (cx + params["tx"]) - m4 * (cy + params["ty"])

@@ -1,10 +1,10 @@
 """RandomFlip: mirror each sample horizontally and/or vertically."""
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core.backend import ops
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import exact_index_move
 
@@ -42,13 +42,14 @@ class RandomFlip(GeometricAugmentation):
         horizontal = draws.bernoulli(n, 0.5)
         vertical = draws.bernoulli(n, 0.5)
         if self.mode == "vertical":
-            horizontal = tf.zeros_like(horizontal)
+            horizontal = ops.zeros_like(horizontal)
         if self.mode == "horizontal":
-            vertical = tf.zeros_like(vertical)
+            vertical = ops.zeros_like(vertical)
         return {"horizontal": horizontal, "vertical": vertical}
 
     def matrix(self, params, height, width):
-        return mat.horizontal_flip(params["horizontal"], width) @ mat.vertical_flip(params["vertical"], height)
+        return mat.multiply(mat.horizontal_flip(params["horizontal"], width),
+                            mat.vertical_flip(params["vertical"], height))
 
     def apply(self, batch, params):
         # Nearest sampling of a mirror matrix reads pixel centres exactly (an

@@ -3,10 +3,10 @@
 import math
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core.backend import ops
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import exact_index_move
 
@@ -43,8 +43,7 @@ class RandomRotation(GeometricAugmentation):
         return {"angle": turns * (2.0 * math.pi)}
 
     def matrix(self, params, height, width):
-        return mat.about(mat.rotation(params["angle"]), tf.cast(width, tf.float32) / 2,
-                         tf.cast(height, tf.float32) / 2)
+        return mat.about(mat.rotation(params["angle"]), mat.as_float(width) / 2, mat.as_float(height) / 2)
 
     def get_config(self):
         config = super().get_config()
@@ -89,17 +88,19 @@ class RandomRotate90(GeometricAugmentation):
     def sample(self, shape, draws):
         self._check_square(shape.height, shape.width)
         index = draws.integers([shape.batch_size], 0, len(self.turns))
-        return {"turns": tf.gather(tf.constant(self.turns, tf.int32), index)}
+        return {"turns": ops.take(ops.convert_to_tensor(self.turns, "int32"), index, axis=0)}
 
     def matrix(self, params, height, width):
         return mat.quarter_turns(params["turns"], height, width)
 
     def apply(self, batch, params):
         if any(t % 2 for t in self.turns):
-            tf.debugging.assert_equal(
-                tf.shape(batch.images)[1], tf.shape(batch.images)[2],
-                message="RandomRotate90 with odd `turns` needs square images",
-            )
+            self._check_square(batch.height, batch.width)
+            if not (isinstance(batch.height, int) and isinstance(batch.width, int)):
+                # Sizes known only at run time exist only in TF graphs.
+                from keras_aug.core import _tf_fast_path
+
+                batch = batch.replace(images=_tf_fast_path.checked_square(batch.images))
         # Quarter turns map pixel centres onto pixel centres: nearest sampling
         # is an exact index move (one gather), cheaper than transposes + where.
         return exact_index_move(batch, self.matrix(params, batch.height, batch.width))

@@ -8,27 +8,27 @@ of the run's single resample.
 import math
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
+from keras_aug.core import dtypes
 from keras_aug.core import matrices as mat
 from keras_aug.core import structures
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.base import ImageShape
+from keras_aug.core.backend import ops
 from keras_aug.core.base import shape_of
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import move_annotations
 
 
-def _f(x):
-    return tf.cast(x, tf.float32)
+_f = mat.as_float
 
 
 def region_matrix(x0, y0, region_w, region_h, out_w, out_h):
     """Maps the output grid onto the input region [x0, x0+region_w] x [y0, y0+region_h]."""
     sx = _f(region_w) / _f(out_w)
     sy = _f(region_h) / _f(out_h)
-    return mat.from_rows(sx + tf.zeros_like(_f(x0)), 0.0, x0, 0.0, sy, y0)
+    return mat.from_rows(sx + ops.zeros_like(_f(x0)), 0.0, x0, 0.0, sy, y0)
 
 
 def aspect_crop(height, width, target_h, target_w):
@@ -37,10 +37,10 @@ def aspect_crop(height, width, target_h, target_w):
         crop_h = max(min(height, int(width * target_h / target_w)), 1)
         crop_w = max(min(width, int(height * target_w / target_h)), 1)
         return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
-    h = tf.cast(height, tf.int32)
-    w = tf.cast(width, tf.int32)
-    crop_h = tf.maximum(tf.minimum(h, tf.cast(_f(w) * target_h / target_w, tf.int32)), 1)
-    crop_w = tf.maximum(tf.minimum(w, tf.cast(_f(h) * target_w / target_h, tf.int32)), 1)
+    h = ops.cast(height, "int32")
+    w = ops.cast(width, "int32")
+    crop_h = ops.maximum(ops.minimum(h, ops.cast(_f(w) * target_h / target_w, "int32")), 1)
+    crop_w = ops.maximum(ops.minimum(w, ops.cast(_f(h) * target_w / target_h, "int32")), 1)
     return (h - crop_h) // 2, (w - crop_w) // 2, crop_h, crop_w
 
 
@@ -53,10 +53,10 @@ def aspect_pad(height, width, target_h, target_w):
         pad_h = max(height, int(width * target_h / target_w))
         pad_w = max(width, int(height * target_w / target_h))
         return (pad_h - height) // 2, (pad_w - width) // 2, pad_h, pad_w
-    h = tf.cast(height, tf.int32)
-    w = tf.cast(width, tf.int32)
-    pad_h = tf.maximum(h, tf.cast(_f(w) * target_h / target_w, tf.int32))
-    pad_w = tf.maximum(w, tf.cast(_f(h) * target_w / target_h, tf.int32))
+    h = ops.cast(height, "int32")
+    w = ops.cast(width, "int32")
+    pad_h = ops.maximum(h, ops.cast(_f(w) * target_h / target_w, "int32"))
+    pad_w = ops.maximum(w, ops.cast(_f(h) * target_w / target_h, "int32"))
     return (pad_h - h) // 2, (pad_w - w) // 2, pad_h, pad_w
 
 
@@ -72,7 +72,7 @@ class _SizedLayer(GeometricAugmentation):
         return self.height, self.width
 
     def _repeat(self, matrix, shape):
-        return tf.tile(matrix, [shape.batch_size, 1, 1]) if matrix.shape[0] == 1 else matrix
+        return ops.tile(matrix, [shape.batch_size, 1, 1]) if matrix.shape[0] == 1 else matrix
 
     def resize_matrix(self, shape, crop_to_aspect_ratio=True):
         """Keras's inference-time resize: centred crop to the aspect ratio, then resize."""
@@ -80,7 +80,7 @@ class _SizedLayer(GeometricAugmentation):
             y0, x0, ch, cw = aspect_crop(shape.height, shape.width, self.height, self.width)
         else:
             y0, x0, ch, cw = 0, 0, shape.height, shape.width
-        m = region_matrix(tf.reshape(_f(x0), [1]), _f(y0), cw, ch, self.width, self.height)
+        m = region_matrix(ops.reshape(_f(x0), [1]), _f(y0), cw, ch, self.width, self.height)
         return self._repeat(m, shape)
 
     # Keras resizes a crop or a padded canvas as a separate tensor, so its
@@ -119,15 +119,15 @@ class _SizedLayer(GeometricAugmentation):
         y0, x0, region_h, region_w = region
         height, width = batch.height, batch.width
         size = (self.height, self.width)
-        local = tf.tile(region_matrix(tf.zeros([1]), 0.0, region_w, region_h, self.width, self.height),
-                        [batch.batch_size, 1, 1])
+        local = ops.tile(region_matrix(ops.zeros([1]), 0.0, region_w, region_h, self.width, self.height),
+                         [batch.batch_size, 1, 1])
 
         def cut(t, value):
             t = t[:, max(y0, 0): min(y0 + region_h, height), max(x0, 0): min(x0 + region_w, width)]
             pads = [[0, 0], [max(-y0, 0), max(y0 + region_h - height, 0)],
                     [max(-x0, 0), max(x0 + region_w - width, 0)], [0, 0]]
             if any(p for pair in pads for p in pair):
-                t = tf.pad(t, pads, constant_values=tf.cast(value, t.dtype))
+                t = ops.pad(t, pads, constant_values=ops.cast(value, dtypes.name_of(t)))
             return t
 
         interpolation = self.interpolation or "bilinear"
@@ -147,6 +147,8 @@ class _SizedLayer(GeometricAugmentation):
 
 class _FixedLayer(_SizedLayer):
     """A sizing layer with no randomness: the same `fixed_matrix` in training and inference."""
+
+    draws_randomness = False
 
     def fixed_matrix(self, shape):
         raise NotImplementedError
@@ -218,7 +220,7 @@ class Resizing(_FixedLayer):
     def fixed_matrix(self, shape):
         if self.pad_to_aspect_ratio:
             y0, x0, ph, pw = aspect_pad(shape.height, shape.width, self.height, self.width)
-            m = region_matrix(tf.reshape(-_f(x0), [1]), -_f(y0), pw, ph, self.width, self.height)
+            m = region_matrix(ops.reshape(-_f(x0), [1]), -_f(y0), pw, ph, self.width, self.height)
             return self._repeat(m, shape)
         return self.resize_matrix(shape, crop_to_aspect_ratio=self.crop_to_aspect_ratio)
 
@@ -262,14 +264,14 @@ class CenterCrop(_FixedLayer):
         h, w = shape.height, shape.width
         if isinstance(h, int) and isinstance(w, int):
             if h >= self.height and w >= self.width:
-                m = region_matrix(tf.constant([float((w - self.width) // 2)]), float((h - self.height) // 2),
+                m = region_matrix(ops.convert_to_tensor([float((w - self.width) // 2)]), float((h - self.height) // 2),
                                   self.width, self.height, self.width, self.height)
                 return self._repeat(m, shape)
             return self.resize_matrix(shape)
-        crop = region_matrix(tf.reshape(_f((w - self.width) // 2), [1]), _f((h - self.height) // 2),
+        crop = region_matrix(ops.reshape(_f((w - self.width) // 2), [1]), _f((h - self.height) // 2),
                              self.width, self.height, self.width, self.height)
-        fits = (h >= self.height) & (w >= self.width)
-        return self._repeat(tf.where(fits, crop, self.resize_matrix(ImageShape(1, h, w, None))), shape)
+        fits = ops.logical_and(h >= self.height, w >= self.width)
+        return self._repeat(ops.where(fits, crop, self.resize_matrix(ImageShape(1, h, w, None))), shape)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -308,13 +310,14 @@ class RandomCrop(_SizedLayer):
     def sample(self, shape, draws):
         n = [shape.batch_size]
         # Integer offsets, uniform over every position: exact pixel copies.
-        room_y = tf.maximum(tf.cast(shape.height, tf.int32) - self.height, 0)
-        room_x = tf.maximum(tf.cast(shape.width, tf.int32) - self.width, 0)
-        y0 = tf.cast(tf.floor(draws.uniform(n) * _f(room_y + 1)), tf.int32)
-        x0 = tf.cast(tf.floor(draws.uniform(n) * _f(room_x + 1)), tf.int32)
+        room_y = ops.maximum(ops.cast(shape.height, "int32") - self.height, 0)
+        room_x = ops.maximum(ops.cast(shape.width, "int32") - self.width, 0)
+        y0 = ops.cast(ops.floor(draws.uniform(n) * _f(room_y + 1)), "int32")
+        x0 = ops.cast(ops.floor(draws.uniform(n) * _f(room_x + 1)), "int32")
         crop = region_matrix(_f(x0), _f(y0), self.width, self.height, self.width, self.height)
-        fits = (tf.cast(shape.height, tf.int32) >= self.height) & (tf.cast(shape.width, tf.int32) >= self.width)
-        return {"matrix": tf.where(fits, crop, self.resize_matrix(shape))}
+        fits = ops.logical_and(ops.cast(shape.height, "int32") >= self.height,
+                               ops.cast(shape.width, "int32") >= self.width)
+        return {"matrix": ops.where(fits, crop, self.resize_matrix(shape))}
 
     def matrix(self, params, height, width):
         return params["matrix"]
@@ -364,25 +367,26 @@ class RandomResizedCrop(_SizedLayer):
         w = _f(shape.width)
         area = h * w * draws.uniform([tries, n], *self.scale)
         log_ratio = draws.uniform([tries, n], math.log(self.ratio[0]), math.log(self.ratio[1]))
-        aspect = tf.exp(log_ratio)
-        cw = tf.round(tf.sqrt(area * aspect))
-        ch = tf.round(tf.sqrt(area / aspect))
-        ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
-        first = tf.argmax(tf.cast(ok, tf.int32), axis=0, output_type=tf.int32)
-        pick = tf.one_hot(first, tries, axis=0)
-        cw_pick = tf.reduce_sum(cw * pick, axis=0)
-        ch_pick = tf.reduce_sum(ch * pick, axis=0)
-        y0 = tf.floor(draws.uniform([n]) * (h - ch_pick + 1))
-        x0 = tf.floor(draws.uniform([n]) * (w - cw_pick + 1))
+        aspect = ops.exp(log_ratio)
+        cw = ops.round(ops.sqrt(area * aspect))
+        ch = ops.round(ops.sqrt(area / aspect))
+        ok = ops.logical_and(ops.logical_and(cw > 0, cw <= w), ops.logical_and(ch > 0, ch <= h))
+        first = ops.argmax(ops.cast(ok, "int32"), axis=0)
+        pick = ops.one_hot(first, tries, axis=0, dtype="float32")
+        cw_pick = ops.sum(cw * pick, axis=0)
+        ch_pick = ops.sum(ch * pick, axis=0)
+        y0 = ops.floor(draws.uniform([n]) * (h - ch_pick + 1))
+        x0 = ops.floor(draws.uniform([n]) * (w - cw_pick + 1))
         # Fallback: centre crop with the aspect ratio clamped to `ratio`.
         in_ratio = w / h
-        fb_w = tf.where(in_ratio < self.ratio[0], w, tf.where(in_ratio > self.ratio[1], tf.round(h * self.ratio[1]), w))
-        fb_h = tf.where(in_ratio < self.ratio[0], tf.round(w / self.ratio[0]), h)
-        any_ok = tf.reduce_any(ok, axis=0)
-        cw_pick = tf.where(any_ok, cw_pick, fb_w)
-        ch_pick = tf.where(any_ok, ch_pick, fb_h)
-        x0 = tf.where(any_ok, x0, tf.floor((w - fb_w) / 2))
-        y0 = tf.where(any_ok, y0, tf.floor((h - fb_h) / 2))
+        fb_w = ops.where(in_ratio < self.ratio[0], w,
+                         ops.where(in_ratio > self.ratio[1], ops.round(h * self.ratio[1]), w))
+        fb_h = ops.where(in_ratio < self.ratio[0], ops.round(w / self.ratio[0]), h)
+        any_ok = ops.any(ok, axis=0)
+        cw_pick = ops.where(any_ok, cw_pick, fb_w)
+        ch_pick = ops.where(any_ok, ch_pick, fb_h)
+        x0 = ops.where(any_ok, x0, ops.floor((w - fb_w) / 2))
+        y0 = ops.where(any_ok, y0, ops.floor((h - fb_h) / 2))
         return {"x0": x0, "y0": y0, "crop_w": cw_pick, "crop_h": ch_pick}
 
     def matrix(self, params, height, width):

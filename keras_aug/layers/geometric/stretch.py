@@ -1,15 +1,11 @@
 """RandomZoom, RandomTranslation and RandomShear (Keras 3 names and arguments)."""
 
 import keras
-import tensorflow as tf
 
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
+from keras_aug.core.backend import ops
 from keras_aug.core.geometric import GeometricAugmentation
-
-
-def _f(x):
-    return tf.cast(x, tf.float32)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -44,12 +40,17 @@ class RandomZoom(GeometricAugmentation):
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
-        zy = 1.0 + draws.uniform(n, *self.height_range)
-        zx = zy if self.width_range is None else 1.0 + draws.uniform(n, *self.width_range)
+        # The 1 + is folded into the range in Python: left as a tensor op, graph
+        # optimizers (Grappler, XLA) reassociate it into the uniform's own
+        # addition, and the factors would differ in the last bit between
+        # execution modes and backends.
+        zy = draws.uniform(n, 1.0 + self.height_range[0], 1.0 + self.height_range[1])
+        zx = zy if self.width_range is None else draws.uniform(n, 1.0 + self.width_range[0],
+                                                               1.0 + self.width_range[1])
         return {"zoom_x": zx, "zoom_y": zy}
 
     def matrix(self, params, height, width):
-        return mat.about(mat.scaling(params["zoom_x"], params["zoom_y"]), _f(width) / 2, _f(height) / 2)
+        return mat.about(mat.scaling(params["zoom_x"], params["zoom_y"]), mat.as_float(width) / 2, mat.as_float(height) / 2)
 
     def get_config(self):
         config = super().get_config()
@@ -87,7 +88,7 @@ class RandomTranslation(GeometricAugmentation):
         return {"dy": draws.uniform(n, *self.height_range), "dx": draws.uniform(n, *self.width_range)}
 
     def matrix(self, params, height, width):
-        return mat.translation(-params["dx"] * _f(width), -params["dy"] * _f(height))
+        return mat.translation(-params["dx"] * mat.as_float(width), -params["dy"] * mat.as_float(height))
 
     def get_config(self):
         config = super().get_config()
@@ -125,7 +126,7 @@ class RandomShear(GeometricAugmentation):
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
-        sign = tf.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
+        sign = ops.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
         return {"shear_x": sign * draws.uniform(n, *self.x_range), "shear_y": sign * draws.uniform(n, *self.y_range)}
 
     def matrix(self, params, height, width):
