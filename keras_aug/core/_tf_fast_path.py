@@ -71,7 +71,8 @@ def compile_layer_call(images):
 def compiled_layer_call(layer):
     """`layer._augment_inputs` as a nested XLA-compiled tf.function."""
     if layer not in _COMPILED_LAYERS:
-        _COMPILED_LAYERS[layer] = tf.function(layer._augment_inputs, jit_compile=True, reduce_retracing=True)
+        _COMPILED_LAYERS[layer] = tf.function(layer._augment_inputs, jit_compile=True, reduce_retracing=True,
+                                               autograph=False)  # the layers branch on Python values only
     return _COMPILED_LAYERS[layer]
 
 

@@ -196,29 +196,37 @@ def unpack(inputs, bounding_box_format=None, data_format="channels_last", comput
         batch.box_labels = box_labels
         batch.box_format = bounding_box_format
     if masks is not None:
-        masks = add_batch(_as_tensor(masks))
-        if len(masks.shape) == 3:
-            batch.mask_has_channel = False
-            masks = masks[..., None]
-        elif len(masks.shape) == 4:
-            if data_format == "channels_first":
-                masks = ops.transpose(masks, [0, 2, 3, 1])
-        else:
-            raise ValueError(
-                "`segmentation_masks` must have shape [H, W], [H, W, 1], [B, H, W] or [B, H, W, 1]; "
-                f"got {masks.shape}."
-            )
-        batch.mask_dtype = dtypes.name_of(masks)
-        batch.masks = masks
+        _add_masks(batch, add_batch(_as_tensor(masks)), data_format)
     if keypoints is not None:
-        keypoints = add_batch(_as_tensor(keypoints))
-        if len(keypoints.shape) != 3 or keypoints.shape[-1] not in (2, 3):
-            raise ValueError(
-                f"`keypoints` must have shape [N, 2|3] or [B, N, 2|3] (x, y[, visibility]); got {keypoints.shape}."
-            )
-        batch.keypoint_dtype = dtypes.name_of(keypoints)
-        batch.keypoints = ops.cast(keypoints, "float32")
+        _add_keypoints(batch, add_batch(_as_tensor(keypoints)))
     return batch
+
+
+def _add_masks(batch, masks, data_format):
+    """Sets `batch.masks` ([B, H, W, 1]) from batched masks of rank 3 or 4."""
+    if len(masks.shape) == 3:
+        batch.mask_has_channel = False
+        masks = masks[..., None]
+    elif len(masks.shape) == 4:
+        if data_format == "channels_first":
+            masks = ops.transpose(masks, [0, 2, 3, 1])
+    else:
+        raise ValueError(
+            "`segmentation_masks` must have shape [H, W], [H, W, 1], [B, H, W] or [B, H, W, 1]; "
+            f"got {masks.shape}."
+        )
+    batch.mask_dtype = dtypes.name_of(masks)
+    batch.masks = masks
+
+
+def _add_keypoints(batch, keypoints):
+    """Sets `batch.keypoints` ([B, N, 2|3] float32) from batched keypoints."""
+    if len(keypoints.shape) != 3 or keypoints.shape[-1] not in (2, 3):
+        raise ValueError(
+            f"`keypoints` must have shape [N, 2|3] or [B, N, 2|3] (x, y[, visibility]); got {keypoints.shape}."
+        )
+    batch.keypoint_dtype = dtypes.name_of(keypoints)
+    batch.keypoints = ops.cast(keypoints, "float32")
 
 
 def _as_tensor(value):
