@@ -273,20 +273,18 @@ def orient(image, orientation):
     Matches `PIL.ImageOps.exif_transpose`: 2 mirror, 3 rotate 180, 4 flip, 5 transpose,
     6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise.
     """
-    # Transposes and flips only: `tf.image.rot90` holds an Assert, a stateful op, and
-    # a stateful op in the pipeline keeps tf.data from checkpointing the graph-only route.
-    branches = [
-        lambda: image,
-        lambda: tf.reverse(image, [1]),
-        lambda: tf.reverse(image, [0, 1]),
-        lambda: tf.reverse(image, [0]),
-        lambda: tf.transpose(image, [1, 0, 2]),
-        lambda: tf.reverse(tf.transpose(image, [1, 0, 2]), [1]),  # 90 degrees clockwise
-        lambda: tf.reverse(tf.transpose(image, [1, 0, 2]), [0, 1]),
-        lambda: tf.reverse(tf.transpose(image, [1, 0, 2]), [0]),  # 90 degrees counter-clockwise
-    ]
-    index = tf.clip_by_value(tf.cast(orientation, tf.int32) - 1, 0, 7)
-    return tf.switch_case(index, branches)
+    # A transpose (5-8) then flips, with the permutation and the flipped axes as tensors:
+    # no branch per orientation (every file goes through here; a `switch_case` is a
+    # function call per image), and for orientation 1 both ops pass the image through.
+    # (Not `tf.image.rot90`: its Assert is stateful, and a stateful op in the pipeline
+    # keeps tf.data from checkpointing the graph-only route.)
+    orientation = tf.clip_by_value(tf.cast(orientation, tf.int32), 1, 8)
+    transposed = orientation >= 5
+    perm = tf.where(transposed, [1, 0, 2], [0, 1, 2])
+    flip_rows = tf.reduce_any(tf.equal(orientation, [3, 4, 7, 8]))
+    flip_columns = tf.reduce_any(tf.equal(orientation, [2, 3, 6, 7]))
+    axes = tf.boolean_mask(tf.constant([0, 1]), tf.stack([flip_rows, flip_columns]))
+    return tf.reverse(tf.transpose(image, perm), axes)
 
 
 # The flip of each EXIF orientation after its transpose (5-8 transpose first).
