@@ -6,7 +6,7 @@ read from the bytes the pipeline has already read, in the graph:
 
 * the format from the signature: JPEG (FF D8 FF) or PNG (89 "PNG" 0D 0A 1A 0A); anything
   else needs PIL (`decoding.ROUTE_PIL`);
-* a JPEG's stored size and components with `tf.image.extract_jpeg_shape` (reads the
+* a JPEG's stored size with `tf.image.extract_jpeg_shape` (reads the
   markers up to the frame header, not the pixels); a PNG's from its IHDR chunk;
 * a JPEG's EXIF orientation (tag 0x0112 of IFD0 in the APP1 "Exif" segment, found in
   the first 64 KiB), as `PIL.Image.getexif` reads it. A missing or broken EXIF block
@@ -80,11 +80,6 @@ def file_route(data):
     jpeg = tf.equal(tf.strings.substr(data, 0, len(_JPEG_SIGNATURE)), _JPEG_SIGNATURE)
     png = tf.equal(tf.strings.substr(data, 0, len(_PNG_SIGNATURE)), _PNG_SIGNATURE)
     return tf.where(jpeg, decoding.ROUTE_TF_JPEG, tf.where(png, decoding.ROUTE_TF_PNG, decoding.ROUTE_PIL))
-
-
-def jpeg_components(data):
-    """int32 number of colour components of a JPEG (1 grey, 3 YCbCr, 4 CMYK/YCCK)."""
-    return tf.image.extract_jpeg_shape(data)[2]
 
 
 def stored_size(data, route):

@@ -51,11 +51,6 @@ class LazyProbes:
             self._probes[index] = probe
         return probe
 
-    @property
-    def probed(self):
-        """How many files have been probed so far (none when the dataset is built)."""
-        return sum(p is not None for p in self._probes)
-
     def ratio(self, index):
         """The JPEG DCT down-scale (1, 2, 4 or 8) of file `index` (`decoding.dct_ratio`)."""
         ratio = self._ratios[index]
