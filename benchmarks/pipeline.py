@@ -33,9 +33,10 @@ this shared 2-core machine one run of a loader can be 20-40% off another.
     python benchmarks/pipeline.py --loaders ours,keras_plain --datasets small
     python benchmarks/pipeline.py --construction 2000,20000,200000 --datasets none
 
-``--construction`` measures the set-up time alone (listing, probing, building the
-dataset; no epoch) on trees of hard links to the small data set's files, against
-``keras.utils.image_dataset_from_directory``, each in its own subprocess.
+``--construction`` measures the set-up alone (listing and building the dataset; wall and
+process CPU seconds), then the first batch's latency, on trees of hard links to the small
+data set's files, against ``keras.utils.image_dataset_from_directory``, each in its own
+subprocess, ``--repeats`` times per size (the loaders taking turns).
 """
 
 import argparse
@@ -234,11 +235,15 @@ def worker(loader, directory, epochs=2):
     import numpy as np
     import tensorflow as tf  # noqa: F401  (import cost outside the timings)
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     epoch = _epochs_of(loader, directory)
-    setup = time.perf_counter() - t0
-    if epochs == 0:  # set-up only (the construction curve)
-        print(json.dumps(dict(loader=loader, setup_s=setup, peak_rss_mb=_peak_rss_mb())))
+    setup, setup_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    if epochs == 0:  # set-up only (the construction curve), then the first batch alone
+        t0 = time.perf_counter()
+        next(iter(epoch()))
+        first_batch = time.perf_counter() - t0
+        print(json.dumps(dict(loader=loader, setup_s=setup, setup_cpu_s=setup_cpu, first_batch_s=first_batch,
+                              peak_rss_mb=_peak_rss_mb())))
         return
     figures = []
     first_batch = None
@@ -344,16 +349,29 @@ def markdown(all_results, command, load, construction=None):
             )
         out.append("")
     if construction:
-        out += ["### Construction time (set-up only: listing, probing, building; no epoch), seconds", ""]
+        out += [
+            "### Construction (set-up only: listing and building the dataset), then the first batch",
+            "",
+            "Each cell: set-up wall seconds, median (min-max); set-up CPU seconds; first batch seconds.",
+            "",
+        ]
         loaders = list(next(iter(construction.values())))
-        out += ["| files | " + " | ".join(NAMES[l] for l in loaders) + " | ours / Keras |",
+        out += ["| files | " + " | ".join(NAMES[l] for l in loaders) + " | set-up, ours plain / Keras plain |",
                 "|---:|" + "---:|" * (len(loaders) + 1)]
         for files, row in construction.items():
-            cells = [f"{row[l]:.2f}" if row[l] is not None else "error" for l in loaders]
-            ratio = _ratio(row.get("ours_plain"), row.get("keras_plain"))
+            cells = [_construction_cell(row[l]) for l in loaders]
+            plain, keras = row.get("ours_plain"), row.get("keras_plain")
+            ratio = _ratio(plain and plain["setup_s"][0], keras and keras["setup_s"][0])
             out.append(f"| {files:,} | " + " | ".join(cells) + f" | {ratio} |")
         out.append("")
     return "\n".join(out)
+
+
+def _construction_cell(figures):
+    if figures is None:
+        return "error"
+    (wall, low, high), (cpu, _, _), (first, _, _) = (figures[f] for f in CONSTRUCTION_FIGURES)
+    return f"{wall:.2f} ({low:.2f}-{high:.2f}); CPU {cpu:.2f}; 1st batch {first:.2f}"
 
 
 def link_tree(cache, source, count):
@@ -374,21 +392,35 @@ def link_tree(cache, source, count):
     return root
 
 
+CONSTRUCTION_FIGURES = ("setup_s", "setup_cpu_s", "first_batch_s")
+
+
 def construction_curve(args, counts):
-    """{files: {loader: median set-up seconds}} on hard-link trees."""
+    """{files: {loader: {figure: (median, min, max)} or None}} on hard-link trees.
+
+    Figures: the set-up's wall seconds and process CPU seconds, and the first batch's
+    latency after it (probing, where a loader probes lazily, happens there).
+    """
     source = make_data(args.cache, f"small_{args.small}", args.small, 250, 500, seed=1)
     curve = {}
     for count in counts:
         directory = link_tree(args.cache, source, count)
         runs = {loader: [] for loader in CONSTRUCTORS}
-        for _ in range(args.repeats if count < 100_000 else 1):
+        for _ in range(args.repeats):
             for loader in CONSTRUCTORS:
                 r = run_one(loader, directory, args.timeout, epochs=0)
                 print(f"# construction {count} {loader}: {json.dumps(r)}", file=sys.stderr)
                 if "error" not in r:
-                    runs[loader].append(r["setup_s"])
-        curve[count] = {l: float(statistics.median(v)) if v else None for l, v in runs.items()}
+                    runs[loader].append(r)
+        curve[count] = {
+            loader: {f: _spread([r[f] for r in rs]) for f in CONSTRUCTION_FIGURES} if rs else None
+            for loader, rs in runs.items()
+        }
     return curve
+
+
+def _spread(values):
+    return float(statistics.median(values)), float(min(values)), float(max(values))
 
 
 def main(argv=None):

@@ -1,11 +1,13 @@
-"""Probe image files once at listing time, then decode them in the graph or in Python.
+"""Probe image files once, then decode them in the graph or in Python.
 
 Three parts:
 
-* `probe_file` / `probe_files` (Python, at listing time): open each file's header with PIL
-  (`Image.open` reads only the header: format, size, mode, EXIF orientation). That rejects
-  zero-byte files, non-images, unsupported formats/modes and images over the pixel limit
-  before training starts, and routes every good file to a decoder:
+* `probe_file` / `probe_files` (Python): open a file's header with PIL (`Image.open`
+  reads only the header: format, size, mode, EXIF orientation). The datasets probe each
+  file when the pipeline first reads it (`keras_aug.data.lazy_probes`), never while they
+  are built; `scan_directory` and the scan command probe a whole tree up front. The
+  probe rejects zero-byte files, non-images, unsupported formats/modes and images over
+  the pixel limit, and routes every good file to a decoder:
 
   - `ROUTE_TF_JPEG`: baseline/progressive JPEG in RGB or grayscale, decoded by
     `tf.io.decode_jpeg` in the graph, at a reduced DCT scale (`ratio` 2, 4 or 8) when the
@@ -19,7 +21,7 @@ Three parts:
 
   JPEG and PNG files also get a tail check: a complete JPEG has an EOI marker (FF D9) and
   a complete PNG an IEND chunk near the end. Truncation (the common corruption) shows
-  there; only a file failing the tail check is decoded at listing time to confirm, so the
+  there; only a file failing the tail check is decoded by the probe to confirm, so the
   probe never reads more than a header and 1 KiB of tail per file in the common case.
   Corruption that the probe cannot see is caught while decoding (see
   `keras_aug.data.sources`), so training never stops on a bad file.
@@ -271,18 +273,18 @@ def orient(image, orientation):
     Matches `PIL.ImageOps.exif_transpose`: 2 mirror, 3 rotate 180, 4 flip, 5 transpose,
     6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise.
     """
-    branches = [
-        lambda: image,
-        lambda: tf.reverse(image, [1]),
-        lambda: tf.reverse(image, [0, 1]),
-        lambda: tf.reverse(image, [0]),
-        lambda: tf.transpose(image, [1, 0, 2]),
-        lambda: tf.image.rot90(image, k=3),
-        lambda: tf.reverse(tf.transpose(image, [1, 0, 2]), [0, 1]),
-        lambda: tf.image.rot90(image, k=1),
-    ]
-    index = tf.clip_by_value(tf.cast(orientation, tf.int32) - 1, 0, 7)
-    return tf.switch_case(index, branches)
+    # A transpose (5-8) then flips, with the permutation and the flipped axes as tensors:
+    # no branch per orientation (every file goes through here; a `switch_case` is a
+    # function call per image), and for orientation 1 both ops pass the image through.
+    # (Not `tf.image.rot90`: its Assert is stateful, and a stateful op in the pipeline
+    # keeps tf.data from checkpointing the graph-only route.)
+    orientation = tf.clip_by_value(tf.cast(orientation, tf.int32), 1, 8)
+    transposed = orientation >= 5
+    perm = tf.where(transposed, [1, 0, 2], [0, 1, 2])
+    flip_rows = tf.reduce_any(tf.equal(orientation, [3, 4, 7, 8]))
+    flip_columns = tf.reduce_any(tf.equal(orientation, [2, 3, 6, 7]))
+    axes = tf.boolean_mask(tf.constant([0, 1]), tf.stack([flip_rows, flip_columns]))
+    return tf.reverse(tf.transpose(image, perm), axes)
 
 
 # The flip of each EXIF orientation after its transpose (5-8 transpose first).
@@ -380,6 +382,17 @@ def pil_decode(path, color_mode="rgb", ratio=1, apply_orientation=True):
     return np.ascontiguousarray(arr)
 
 
+def fail_unless(ok, reason):
+    """int32 0 that fails (InvalidArgumentError naming `reason`) when `ok` is False.
+
+    Add it to a value the decode needs. Not `tf.debugging.Assert`: a stateful op inside
+    the pipeline's conds makes the whole cond stateful, and tf.data then refuses to
+    checkpoint the iterator.
+    """
+    # StringToNumber fails on a non-number and names the string in its error.
+    return tf.strings.to_number(tf.where(ok, "0", f"bad image file: {reason}"), tf.int32)
+
+
 def make_graph_decoder(color_mode, pil_loader, routes=None, ratio_indices=None, orientations=True):
     """Returns `decode(path, route, ratio_index, orientation, index) -> uint8 [H, W, C]`.
 
@@ -395,7 +408,8 @@ def make_graph_decoder(color_mode, pil_loader, routes=None, ratio_indices=None, 
 
     The returned function runs inside `Dataset.map`; `route`, `ratio_index` (log2 of the
     JPEG DCT ratio: 0-3 for 1, 2, 4, 8), `orientation` are int32 scalars, `index` an
-    int64 scalar.
+    int64 scalar. `data` (optional): the file's bytes when already read. A negative
+    `route` (a file the probe rejected) fails, as a file that cannot be decoded does.
     """
     if color_mode not in COLOR_MODES:
         raise ValueError(f"color_mode must be one of {COLOR_MODES}; received {color_mode!r}")
@@ -419,19 +433,19 @@ def make_graph_decoder(color_mode, pil_loader, routes=None, ratio_indices=None, 
         position = tf.argmax(tf.cast(tf.equal(keys, tf.cast(selector, tf.int32)), tf.int32), output_type=tf.int32)
         return tf.switch_case(position, [fn for _, fn in branches])
 
-    def decode(path, route, ratio_index, orientation, index):
+    def decode(path, route, ratio_index, orientation, index, data=None):
         def tf_route():
-            data = tf.io.read_file(path)
+            contents = tf.io.read_file(path) if data is None else data
 
             def jpeg(r):
                 # INTEGER_ACCURATE is libjpeg's ISLOW IDCT, the one PIL uses: bit-identical
                 # pixels to the legacy loader; with SIMD it costs about the same as IFAST.
                 return lambda: to_channels(
-                    tf.io.decode_jpeg(data, channels=jpeg_channels, ratio=r, dct_method="INTEGER_ACCURATE")
+                    tf.io.decode_jpeg(contents, channels=jpeg_channels, ratio=r, dct_method="INTEGER_ACCURATE")
                 )
 
             def png():
-                return tf.io.decode_png(data, channels=channels, dtype=tf.uint8)
+                return tf.io.decode_png(contents, channels=channels, dtype=tf.uint8)
 
             branches = []
             if ROUTE_TF_JPEG in routes:
@@ -455,6 +469,8 @@ def make_graph_decoder(color_mode, pil_loader, routes=None, ratio_indices=None, 
             branches.append((0, tf_route))
         if ROUTE_PIL in routes:
             branches.append((1, pil_route))
+        # Rejected by the header probe: fail here, like a file that does not decode.
+        route += fail_unless(route >= 0, "rejected by the header probe")
         image = choose(branches, tf.cast(tf.equal(route, ROUTE_PIL), tf.int32))
         image.set_shape([None, None, channels])
         return image

@@ -81,7 +81,7 @@ def elements(seed, n, shuffle):
             (positions, epoch_indices(seed, key, n, shuffle), tf.fill([n + 1], key))
         )
 
-    return epoch_keys(seed).flat_map(epoch)
+    return epoch_keys(seed).flat_map(tf.autograph.experimental.do_not_convert(epoch))
 
 
 def chunks(seed, n, shuffle):
@@ -99,4 +99,4 @@ def chunks(seed, n, shuffle):
             (tf.range(count), tf.reshape(padded, [count, HEAD_CHUNK]), counts, tf.fill([count], key))
         )
 
-    return epoch_keys(seed).flat_map(epoch)
+    return epoch_keys(seed).flat_map(tf.autograph.experimental.do_not_convert(epoch))

@@ -37,8 +37,10 @@ class FileGroupLoader:
     padding of a chunk's last group) give no image.
 
     Args:
-        probes: the source's `Probe`s (route, path, orientation of each file).
-        ratios: JPEG DCT down-scale per file (1, 2, 4 or 8).
+        probes: `probes[i]` is file i's `decoding.Probe` (route, path, orientation; a
+            `lazy_probes.LazyProbes` probes a file when first asked). A probe that is
+            not ok is a file that fails, with the probe's reason.
+        ratios: `ratios[i]` is file i's JPEG DCT down-scale (1, 2, 4 or 8).
         color_mode: "grayscale", "rgb" or "rgba".
         resampler: the fused `resample.Resampler` (resize + geometric run).
         report: `report(path, reason)`, called for each file that fails to decode.
@@ -48,7 +50,7 @@ class FileGroupLoader:
 
     def __init__(self, probes, ratios, color_mode, resampler, report, order=None):
         self.probes = probes
-        self.ratios = [int(r) for r in ratios]
+        self.ratios = ratios
         self.color_mode = color_mode
         self.channels = decoding.CHANNELS[color_mode]
         self.resampler = resampler
@@ -64,10 +66,12 @@ class FileGroupLoader:
         per path; "raise" raises every time, so no epoch skips a file silently).
         """
         probe = self.probes[index]
+        if index not in self._failed and not probe.ok:
+            self._failed[index] = probe.reason
         if index not in self._failed:
             try:
                 # RGB comes padded to RGBA: the resample drops alpha as it writes.
-                return decoding.decode_array(probe, self.color_mode, self.ratios[index], pad_rgb=True)
+                return decoding.decode_array(probe, self.color_mode, int(self.ratios[index]), pad_rgb=True)
             except Exception as e:
                 self._failed[index] = decoding.decode_failure(e)
         self.report(probe.path, self._failed[index])

@@ -29,6 +29,8 @@ import tensorflow as tf
 from keras_aug.core.base import ImageShape
 from keras_aug.data import decoding
 from keras_aug.data import epochs
+from keras_aug.data import graph_header
+from keras_aug.data import lazy_probes
 from keras_aug.data import resample
 from keras_aug.data import routes
 from keras_aug.layers import compose
@@ -170,11 +172,14 @@ def _label_fn(targets, dtype):
 
 @dataclasses.dataclass
 class Source:
-    """Where samples come from. Exactly one of `probes` (files) or `array` (in memory)."""
+    """Where samples come from. Exactly one of `probes` (files) or `array` (in memory).
+
+    `probes` is a `lazy_probes.LazyProbes` of every listed file: none of them has been
+    opened yet.
+    """
 
     n: int
-    probes: Optional[list] = None  # decoding.Probe per sample, all ok
-    ratio_index: Optional[np.ndarray] = None
+    probes: Optional[lazy_probes.LazyProbes] = None
     array: Optional[np.ndarray] = None
 
 
@@ -317,67 +322,83 @@ def _plan(source, targets, route, *, seed, shuffle, dtype, out_shape, image_dtyp
     )
     if source.probes is None:
         array = tf.constant(source.array)
-        plan.load = lambda index: tf.gather(array, index)
+        plan.load = lambda index, facts=None: tf.gather(array, index)
         return plan
     plan.probes = source.probes
-    plan.ratios = [1 << int(r) for r in source.ratio_index]
-    plan.paths = tf.constant([p.path for p in source.probes], dtype=tf.string)
-    python_free = route is routes.graph_only
-    if python_free:
-        _refuse_pil_files(source.probes)
-    plan.load, plan.report_dropped = _file_loader(plan, source, color_mode, python_free)
+    plan.paths = tf.constant(source.probes.paths, dtype=tf.string)
+    if route is routes.graph_only:
+        _refuse_pil_extensions(source.probes.paths)
+        plan.load = _graph_only_loader(plan, color_mode, target_size, keep_aspect_ratio)
+    else:
+        plan.load, plan.report_dropped = _file_loader(plan, color_mode)
+        plan.file_facts = source.probes.facts_in_graph
     return plan
 
 
-def _file_loader(plan, source, color_mode, python_free):
-    """(`index -> uint8 image` in the graph, `report_dropped` or None) for files."""
-    probes = source.probes
-    routes_t = tf.constant([p.route for p in probes], tf.int32)
-    orientations = tf.constant([p.orientation for p in probes], tf.int32)
-    ratio_index = tf.constant(source.ratio_index, tf.int32)
+def _file_loader(plan, color_mode):
+    """(`(index, facts) -> uint8 image` in the graph, `report_dropped`) for files.
+
+    The facts (decoder, DCT scale, orientation) come from the lazy header probe
+    (`plan.file_facts`); files TF cannot decode go through PIL in Python.
+    """
+    probes = plan.probes
     pending = {}  # path -> reason from the PIL route, for the report of the dropped file
 
     def pil_loader(index):
         i = int(index)
-        path = probes[i].path
+        probe = probes[i]
         try:
-            return decoding.pil_decode(path, color_mode, plan.ratios[i])
+            return decoding.pil_decode(probe.path, color_mode, probes.ratio(i))
         except Exception as e:  # reported with this reason when the gap is seen
-            pending[path] = decoding.decode_failure(e)
+            pending[probe.path] = decoding.decode_failure(e)
             raise
 
-    decode = decoding.make_graph_decoder(
-        color_mode,
-        None if python_free else pil_loader,
-        routes={p.route for p in probes},
-        ratio_indices={int(r) for r in source.ratio_index},
-        orientations=any(p.orientation != 1 for p in probes if p.route != decoding.ROUTE_PIL),
-    )
+    decode = decoding.make_graph_decoder(color_mode, pil_loader)
 
-    def load(index):
-        return decode(
-            tf.gather(plan.paths, index), tf.gather(routes_t, index), tf.gather(ratio_index, index),
-            tf.gather(orientations, index), index,
-        )
+    def load(index, facts):
+        route, ratio_index, orientation = facts
+        return decode(tf.gather(plan.paths, index), route, ratio_index, orientation, index)
 
     def report_dropped(indices):
         for i in indices.tolist():
-            path = probes[i].path
-            reason = pending.pop(path, None) or _diagnose(path)
+            probe = probes[i]
+            reason = pending.pop(probe.path, None) or probe.reason or _diagnose(probe.path)
             # Warns once per path; with on_bad_file="raise" raises a ValueError naming
             # the file, which stops the iteration as a tf error carrying that message.
-            plan.bad_files.report(path, reason)
+            plan.bad_files.report(probe.path, reason)
 
-    return load, None if python_free else report_dropped
+    return load, report_dropped
 
 
-def _refuse_pil_files(probes):
-    """The graph-only route decodes JPEG and PNG in the graph; PIL-only files cannot go."""
-    pil = [p.path for p in probes if p.route == decoding.ROUTE_PIL]
+def _graph_only_loader(plan, color_mode, target_size, keep_aspect_ratio):
+    """`(index, _) -> uint8 image` in TF ops only: the facts come from the file's bytes."""
+    decode = decoding.make_graph_decoder(color_mode, None, routes={decoding.ROUTE_TF_JPEG, decoding.ROUTE_TF_PNG})
+    max_pixels = plan.probes.max_pixels
+
+    def load(index, facts=None):
+        path = tf.gather(plan.paths, index)
+        data = tf.io.read_file(path)
+        route, ratio_index, orientation = graph_header.facts(data, target_size, keep_aspect_ratio, max_pixels)
+        return decode(path, route, ratio_index, orientation, index, data=data)
+
+    return load
+
+
+# Extensions of formats only PIL decodes: refused by name on the graph-only route.
+_PIL_ONLY_EXTENSIONS = (".bmp", ".ppm", ".tif", ".tiff")
+
+
+def _refuse_pil_extensions(paths):
+    """The graph-only route decodes JPEG and PNG in the graph; files named as other formats cannot go.
+
+    Decided by the name: no file is opened (a JPEG or PNG named otherwise, or a file
+    named .jpg that is not one, is a bad file found while reading).
+    """
+    pil = [p for p in paths if p.lower().endswith(_PIL_ONLY_EXTENSIONS)]
     if pil:
         raise ValueError(
-            f"distributable=True decodes in the TF graph only (JPEG in RGB or grey, PNG); {len(pil)} file(s) "
-            f"need PIL (CMYK JPEG, BMP, TIFF, ...), e.g. {pil[:3]}. Convert them, or use distributable=False."
+            f"distributable=True decodes in the TF graph only (JPEG, PNG); {len(pil)} file(s) "
+            f"need PIL (BMP, PPM, TIFF), e.g. {pil[:3]}. Convert them, or use distributable=False."
         )
 
 
@@ -408,7 +429,7 @@ def _batches(ds, targets, batch_size, augment, batch_fn, dtype, num_parallel_cal
             return images, y, w
         return images, y
 
-    return ds.map(finish, num_parallel_calls=num_parallel_calls, deterministic=True)
+    return ds.map(routes.plain(finish), num_parallel_calls=num_parallel_calls, deterministic=True)
 
 
 _ROUTED_CLASSES = {}

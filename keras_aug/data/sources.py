@@ -1,18 +1,21 @@
 """`from_directory`, `from_dataframe`, `from_arrays`: tf.data replacements for the legacy
 `flow_from_directory`, `flow_from_dataframe` and `flow`.
 
-They list once, probe every file's header once (see `keras_aug.data.decoding`), and build
-the parallel, seeded pipeline of `keras_aug.data.pipeline`, whose `len()` is the number
-of batches of an epoch. The returned
-`tf.data.Dataset` carries the legacy metadata as attributes:
+They list once and build the parallel, seeded pipeline of `keras_aug.data.pipeline`,
+whose `len()` is the number of batches of an epoch. Building opens no image file: each
+file's header is probed when the pipeline first reads it (`keras_aug.data.lazy_probes`;
+in the graph on the graph-only route), so the set-up costs what the listing costs. The
+returned `tf.data.Dataset` carries the legacy metadata as attributes:
 
 * `class_names` (list), `class_indices` (dict name -> index), `num_classes`;
 * `filenames` (relative to `directory`, legacy order), `filepaths` (full paths),
   `classes` / `labels` (int32 label per file, legacy names), `samples` / `n` (number of
-  files that passed the header probe), `image_shape`;
-* `bad_files`: a `BadFileLog`, a list of `(path, reason)` of bad files: those the probe
-  rejected (skipped), and those found bad while decoding, appended during iteration
-  (each replaced by a stand-in from the same epoch). `len(ds.bad_files)` is the count;
+  files listed: the legacy count, and the samples of every epoch), `image_shape`;
+* `bad_files`: a `BadFileLog`, a list of `(path, reason)` of the bad files found so far:
+  appended during iteration, as the pipeline reads them (the header probe's reason:
+  empty, not an image, over `max_pixels`, truncated, ...; or the decoder's), each
+  replaced in its epoch by a stand-in from the same epoch. `len(ds.bad_files)` is the
+  count; `scan_directory` finds them all up front;
 * `route`: the `keras_aug.data.routes.RouteInfo` of the route taken (also in the repr).
 
 Attributes live on the returned object only: `ds.map(...)` returns a dataset without
@@ -25,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.data import decoding
+from keras_aug.data import lazy_probes
 from keras_aug.data import listing
 from keras_aug.data import pipeline
 
@@ -54,21 +58,6 @@ def _check_common(target_size, color_mode, batch_size, num_parallel_calls):
             "num_parallel_calls must be tf.data.AUTOTUNE or a positive int; "
             f"received num_parallel_calls={num_parallel_calls!r}"
         )
-
-
-def _probe(filepaths, bad_files, max_pixels, target_size, keep_aspect_ratio):
-    """Probes every file; reports bad ones; returns (keep mask, good probes, ratio index)."""
-    probes = decoding.probe_files(filepaths, max_pixels=max_pixels)
-    keep = np.array([p.ok for p in probes], dtype=bool)
-    for p in probes:
-        if not p.ok:
-            bad_files.report(p.path, p.reason)
-    good = [p for p in probes if p.ok]
-    ratio_index = np.array(
-        [int(np.log2(decoding.dct_ratio(p, target_size, keep_aspect_ratio))) for p in good],
-        dtype=np.int32,
-    )
-    return keep, good, ratio_index
 
 
 def _print_found(verbose, message):
@@ -131,10 +120,11 @@ def from_directory(
         keep_aspect_ratio: centre-crop to the target aspect ratio before resizing.
         augment: a keras_aug layer or `keras_aug.Pipeline`. Its leading geometric layers
             run per image, fused with the resize into one resample; the rest per batch.
-        on_bad_file: "warn" (skip, warn once per file naming it and the reason), "ignore"
-            (skip silently; still listed in `bad_files`) or "raise" (ValueError naming
-            the file; files found bad only while decoding raise a tf error that names it).
-        max_pixels: files with more pixels (width * height) are skipped as bad; None: no
+        on_bad_file: what happens when the pipeline finds a bad file (no file is opened
+            before the first batch): "warn" (a stand-in takes its place; warn once per
+            file naming it and the reason), "ignore" (the same, silently; still listed
+            in `bad_files`) or "raise" (the iteration stops with an error naming the file).
+        max_pixels: files with more pixels (width * height) are bad files; None: no
             limit. Default: PIL's decompression-bomb limit (about 89.5 million).
         num_parallel_calls: parallel loads; results do not depend on it.
         dtype: float dtype of images and labels.
@@ -154,11 +144,12 @@ def from_directory(
             `keras_aug.data.routes.graph_only`): no Python callbacks, so it runs on
             tf.data service workers in other processes and under `tf.distribute`, at
             more CPU per image with `augment` (the augmentation runs per batch, after
-            `tf.image.resize`). Files TF cannot decode (CMYK JPEG, BMP, TIFF) are
-            refused with a ValueError naming them; files failing while decoding are
-            replaced by stand-ins and reported on the stderr of the process running the
-            pipeline, not counted in `bad_files`. The OpenCV routes (the default with
-            `augment`) cannot run outside the process that built them.
+            `tf.image.resize`). Files named as formats TF cannot decode (.bmp, .ppm,
+            .tif, .tiff) are refused with a ValueError naming them; other files that
+            are not JPEG or PNG, or fail while decoding, are replaced by stand-ins and
+            reported on the stderr of the process running the pipeline, not counted in
+            `bad_files`. The OpenCV routes (the default with `augment`) cannot run
+            outside the process that built them.
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
@@ -169,8 +160,7 @@ def from_directory(
         (`keras_aug.data.routes`) the dataset took and why.
 
     Raises:
-        ValueError: bad arguments (naming the argument and the allowed values), or a bad
-            file with `on_bad_file="raise"`.
+        ValueError: bad arguments (naming the argument and the allowed values).
     """
     _check_common(target_size, color_mode, batch_size, num_parallel_calls)
     _check_choice("class_mode", class_mode, DIRECTORY_CLASS_MODES)
@@ -183,11 +173,9 @@ def from_directory(
         validation_split=validation_split,
         subset=subset,
     )
-    keep, probes, ratio_index = _probe(
-        listed.filepaths, bad_files, max_pixels, target_size, keep_aspect_ratio
-    )
-    filenames = [f for f, k in zip(listed.filenames, keep) if k]
-    labels = listed.labels[keep]
+    probes = lazy_probes.LazyProbes(listed.filepaths, max_pixels, target_size, keep_aspect_ratio)
+    filenames = listed.filenames
+    labels = listed.labels
     num_classes = len(listed.class_names)
     if class_mode == "categorical":
         targets = pipeline.Targets("categorical", labels, num_classes)
@@ -195,13 +183,9 @@ def from_directory(
         targets = pipeline.Targets("scalar", labels.astype(np.float64))
     else:
         targets = pipeline.Targets(class_mode)
-    _print_found(
-        verbose,
-        f"Found {len(filenames)} images belonging to {num_classes} classes."
-        + (f" Skipped {len(bad_files)} bad files." if len(bad_files) else ""),
-    )
+    _print_found(verbose, f"Found {len(filenames)} images belonging to {num_classes} classes.")
     ds = pipeline.build(
-        pipeline.Source(n=len(probes), probes=probes, ratio_index=ratio_index),
+        pipeline.Source(n=len(probes), probes=probes),
         targets,
         target_size=target_size,
         color_mode=color_mode,
@@ -225,7 +209,7 @@ def from_directory(
         class_indices=listed.class_indices,
         num_classes=num_classes,
         filenames=filenames,
-        filepaths=[p.path for p in probes],
+        filepaths=list(probes.paths),
         classes=labels,
         labels=labels,
         samples=len(filenames),
@@ -294,8 +278,8 @@ def from_dataframe(
     warning (`validate_filenames=True`), classes are the sorted labels found (or
     `classes`, in that order, dropping rows with other labels), the validation split takes
     the first `int(validation_split * rows)` rows, and rows keep their order without
-    shuffle. Every file is then probed like in `from_directory`; bad files are skipped and
-    reported.
+    shuffle. As in `from_directory`, no file is opened before the first batch; bad files
+    are found while reading, reported, and replaced by stand-ins.
 
     Args:
         dataframe: pandas DataFrame.
@@ -333,8 +317,7 @@ def from_dataframe(
         df = df.iloc[int(bounds[0] * n) : int(bounds[1] * n)]
     bad_files = decoding.BadFileLog(on_bad_file)
     filepaths = [os.path.join(base, f) for f in df[x_col]]
-    keep, probes, ratio_index = _probe(filepaths, bad_files, max_pixels, target_size, keep_aspect_ratio)
-    df = df[keep]
+    probes = lazy_probes.LazyProbes(filepaths, max_pixels, target_size, keep_aspect_ratio)
     weights = None
     if weight_col is not None:
         weights = np.asarray(df[weight_col], dtype=np.float64)
@@ -343,11 +326,10 @@ def from_dataframe(
     _print_found(
         verbose,
         f"Found {len(df)} validated image filenames"
-        + (f" belonging to {len(class_names)} classes." if class_names is not None else ".")
-        + (f" Skipped {len(bad_files)} bad files." if len(bad_files) else ""),
+        + (f" belonging to {len(class_names)} classes." if class_names is not None else "."),
     )
     ds = pipeline.build(
-        pipeline.Source(n=len(probes), probes=probes, ratio_index=ratio_index),
+        pipeline.Source(n=len(probes), probes=probes),
         targets,
         target_size=target_size,
         color_mode=color_mode,
@@ -371,7 +353,7 @@ def from_dataframe(
         class_indices=class_indices,
         num_classes=len(class_names) if class_names is not None else 0,
         filenames=list(df[x_col]),
-        filepaths=[p.path for p in probes],
+        filepaths=list(probes.paths),
         classes=labels,
         labels=labels,
         samples=len(df),

@@ -50,18 +50,15 @@ def cmyk_jpeg(colour):
     return Image.fromarray(arr, mode="CMYK")
 
 
-# Files of the `bad_tree` fixture that pass the header probe and fail only while decoding.
-RUNTIME_BAD = ("a/badcrc.png", "b/short.bmp")
-
-
-def assert_good_files_and_stand_ins(images, good, tolerance=3):
+def assert_good_files_and_stand_ins(images, good, bad, tolerance=3):
     """One epoch of the bad tree: every good file at least once, plus one stand-in (a copy
-    of a good file) per file that failed while decoding, so the epoch keeps its length.
+    of a good file) per bad file (all are found while reading: the dataset opens no file
+    before the first batch), so the epoch keeps its length.
 
     Returns the good file (relative path) each image shows.
     """
     colours = np.round(np.asarray(images).mean(axis=(1, 2))).astype(int)
-    assert len(colours) == len(good) + len(RUNTIME_BAD), (len(colours), len(good))
+    assert len(colours) == len(good) + len(bad), (len(colours), len(good), len(bad))
     shown = [min(good, key=lambda rel: np.abs(c - good[rel]).max()) for c in colours]
     for colour, rel in zip(colours, shown):
         assert np.abs(colour - good[rel]).max() <= tolerance, (colour, rel, good[rel])

@@ -1,6 +1,7 @@
 """Bad files, colour conversions and EXIF orientation."""
 
 import os
+import re
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from PIL import ImageOps
 import keras_aug.data as kd
 from keras_aug.data import decoding
 
-from data_helpers import RUNTIME_BAD, assert_good_files_and_stand_ins, exif_bytes, noise, save
+from data_helpers import assert_good_files_and_stand_ins, exif_bytes, noise, save
 
 
 def one_epoch(ds):
@@ -29,8 +30,8 @@ def test_bad_tree_yields_every_good_file_and_a_stand_in_per_decode_failure(bad_t
         )
         images = one_epoch(ds)
     # By content: each good file is a distinct solid colour.
-    assert_good_files_and_stand_ins(images, good)
-    assert len(images) == ds.samples == len(good) + len(RUNTIME_BAD)
+    assert_good_files_and_stand_ins(images, good, bad)
+    assert len(images) == ds.samples == len(good) + len(bad)
     # Every bad file: named in a warning once, counted, with its reason.
     messages = [str(w.message) for w in caught]
     reported = dict(ds.bad_files)
@@ -43,15 +44,17 @@ def test_bad_tree_yields_every_good_file_and_a_stand_in_per_decode_failure(bad_t
     # A second epoch neither loses nor re-reports anything.
     with warnings.catch_warnings(record=True) as again:
         warnings.simplefilter("always")
-        assert_good_files_and_stand_ins(one_epoch(ds), good)
+        assert_good_files_and_stand_ins(one_epoch(ds), good, bad)
     assert not [w for w in again if "skipping bad image" in str(w.message)]
     assert len(ds.bad_files) == len(bad)
 
 
 def test_on_bad_file_raise_names_the_file(bad_tree):
-    root, _, _, max_pixels = bad_tree
-    with pytest.raises(ValueError, match=r"corrupt\.jpg|empty\.png|truncated\.jpg"):
-        kd.from_directory(root, on_bad_file="raise", max_pixels=max_pixels, verbose=False)
+    root, _, bad, max_pixels = bad_tree
+    # Nothing is read when the dataset is built; the first bad file read stops the epoch.
+    ds = kd.from_directory(root, on_bad_file="raise", max_pixels=max_pixels, verbose=False)
+    with pytest.raises(Exception, match="|".join(re.escape(os.path.basename(rel)) for rel in bad)):
+        one_epoch(ds)
 
 
 def test_on_bad_file_raise_at_decode_time_names_the_file(tmp_path):
@@ -74,19 +77,19 @@ def test_on_bad_file_ignore_is_silent_but_counts(bad_tree):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = kd.from_directory(root, target_size=(4, 4), on_bad_file="ignore", max_pixels=max_pixels, verbose=False)
-        assert len(one_epoch(ds)) == len(good) + len(RUNTIME_BAD)
+        assert len(one_epoch(ds)) == len(good) + len(bad)
     assert not [w for w in caught if "skipping bad image" in str(w.message)]
     assert len(ds.bad_files) == len(bad)
 
 
 @pytest.mark.parametrize("color_mode, channels", [("grayscale", 1), ("rgb", 3), ("rgba", 4)])
 def test_every_good_kind_converts_to_color_mode(bad_tree, color_mode, channels):
-    root, good, _, max_pixels = bad_tree
+    root, good, bad, max_pixels = bad_tree
     ds = kd.from_directory(
         root, target_size=(5, 5), color_mode=color_mode, max_pixels=max_pixels, on_bad_file="ignore", verbose=False
     )
     images = one_epoch(ds)
-    assert images.shape == (len(good) + len(RUNTIME_BAD), 5, 5, channels)
+    assert images.shape == (len(good) + len(bad), 5, 5, channels)
     if color_mode == "rgba":
         # Files without alpha get an opaque channel; the RGBA PNG keeps its 128.
         assert sorted(set(np.round(images[..., 3].mean(axis=(1, 2))).astype(int))) == [128, 255]

@@ -112,8 +112,9 @@ def test_file_groups_equal_the_per_image_path(clean_tree, monkeypatch, interpola
 
 @pytest.mark.parametrize("group_size", [1, 4, 16])
 def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
-    # Runtime decode failures (a corrupt PNG, a short BMP) inside groups of any size: every
-    # good file, a stand-in per failure, every bad file reported once by path.
+    # Bad files inside groups of any size (all found while reading: the probe's rejects
+    # and the decode failures, a corrupt PNG and a short BMP): every good file, a stand-in
+    # per bad file, every bad file reported once by path.
     monkeypatch.setattr(file_groups, "GROUP_SIZE", group_size)
     root, good, bad, max_pixels = bad_tree
     with warnings.catch_warnings(record=True) as caught:
@@ -125,7 +126,7 @@ def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
         batches = [(x.numpy(), y.numpy()) for x, y in ds]
     images = np.concatenate([x for x, _ in batches])
     labels = np.concatenate([y for _, y in batches])
-    shown = assert_good_files_and_stand_ins(images, good)
+    shown = assert_good_files_and_stand_ins(images, good, bad)
     # Each image, stand-ins included, carries its own file's label.
     for rel, label in zip(shown, labels):
         assert label == ds.class_indices[rel.split("/")[0]], (rel, label)
@@ -138,7 +139,7 @@ def test_bad_tree_through_file_groups(bad_tree, monkeypatch, group_size):
     # A second epoch neither loses nor re-reports anything.
     with warnings.catch_warnings(record=True) as again:
         warnings.simplefilter("always")
-        assert_good_files_and_stand_ins(np.concatenate([x for x, _ in ds]), good)
+        assert_good_files_and_stand_ins(np.concatenate([x for x, _ in ds]), good, bad)
     assert not [w for w in again if "skipping bad image" in str(w.message)]
     assert len(ds.bad_files) == len(bad)
 

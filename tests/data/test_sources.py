@@ -8,7 +8,6 @@ import pytest
 
 import keras_aug.data as kd
 
-from data_helpers import RUNTIME_BAD
 
 
 def legacy_gen(**kwargs):
@@ -85,8 +84,8 @@ def test_from_dataframe_absolute_paths_and_bad_files(bad_tree):
     df = pd.DataFrame({"filename": [os.path.join(root, r) for r in rels], "class": [r.split("/")[0] for r in rels]})
     ds = kd.from_dataframe(df, target_size=(4, 4), max_pixels=max_pixels, on_bad_file="ignore", verbose=False)
     n = sum(x.shape[0] for x, _ in ds)
-    # The files that fail only while decoding get stand-ins: the epoch keeps ds.samples.
-    assert n == ds.samples == len(good) + len(RUNTIME_BAD) and len(ds.bad_files) == len(bad)
+    # Every bad file gets a stand-in (found while reading): the epoch keeps ds.samples.
+    assert n == ds.samples == len(good) + len(bad) and len(ds.bad_files) == len(bad)
 
 
 def test_from_dataframe_bad_arguments(frame):

@@ -20,6 +20,7 @@ from keras_aug.data.routes import opencv_groups
 from keras_aug.data.routes import opencv_per_image
 from keras_aug.data.routes.base import Plan
 from keras_aug.data.routes.base import RouteInfo
+from keras_aug.data.routes.base import plain
 
 ROUTES = {m.NAME: m for m in (opencv_groups, opencv_per_image, graph, graph_only)}
 
@@ -52,4 +53,4 @@ def choose(*, files, head, same_interpolation, opencv_covers, fuse_resize, distr
     return opencv_groups, "leading geometric layers fused with the resize: one OpenCV resample per image, files decoded in groups"
 
 
-__all__ = ["Plan", "RouteInfo", "ROUTES", "choose"]
+__all__ = ["Plan", "RouteInfo", "ROUTES", "choose", "plain"]

@@ -54,14 +54,18 @@ class Plan:
 
     Attributes:
         seed: int seed of the epochs (`keras_aug.data.epochs`).
-        n: samples per epoch (files that passed the listing-time probe, or array rows).
+        n: samples per epoch (files listed, or array rows).
         shuffle: a new order every epoch.
         dtype: float tf dtype of the yielded images.
         out_shape: static [H, W, C] of one processed image.
         image_dtype: tf dtype of a decoded (or array) image before the cast.
-        load: `index -> image` in the graph (decode one file, or gather one array row).
+        load: `(index, facts) -> image` in the graph (decode one file, or gather one
+            array row; `facts` is None or what `file_facts` gave for that index).
         can_fail: whether `load` can fail (files) or not (arrays).
         paths: tf string [n] of the file paths (files) or None.
+        file_facts: `indices [k] -> (route, log2 DCT ratio, orientation)` int32 [k] each,
+            in the graph (the lazy header probe, `keras_aug.data.lazy_probes`), or None
+            where `load` finds them itself (arrays, the graph-only route).
         report_dropped: Python `indices (np.int64 [k]) -> None` reporting files that
             failed to decode (the `BadFileLog`), or None on the graph-only route.
         on_bad_file: the `BadFileLog`'s mode ("warn", "raise", "ignore").
@@ -71,7 +75,7 @@ class Plan:
         resize_first: with a resampler, resize with `tf.image.resize` before it.
         sample_head: `(count, seed) -> [count, 3, 3]` head matrices, or None.
         num_parallel_calls: parallelism of the per-element maps.
-        probes, ratios, color_mode: the files' probes and DCT ratios (files only).
+        probes, color_mode: the files' `lazy_probes.LazyProbes` (files only).
         bad_files: the `BadFileLog` (files only).
     """
 
@@ -87,12 +91,21 @@ class Plan:
     resize: Callable
     num_parallel_calls: Any
     paths: Optional[tf.Tensor] = None
+    file_facts: Optional[Callable] = None
     report_dropped: Optional[Callable] = None
     on_bad_file: str = "warn"
     resampler: Any = None
     resize_first: bool = True
     sample_head: Optional[Callable] = None
-    probes: Optional[list] = None
-    ratios: Optional[list] = None
+    probes: Any = None
     color_mode: str = "rgb"
     bad_files: Any = None
+
+
+def plain(fn):
+    """`fn` for tf.data to trace without AutoGraph.
+
+    The data path's functions use TF control flow explicitly (`tf.cond`, `tf.where`);
+    AutoGraph's conversion of them took seconds of every dataset's set-up.
+    """
+    return tf.autograph.experimental.do_not_convert(fn)

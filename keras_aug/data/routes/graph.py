@@ -2,9 +2,11 @@
 
 Chosen when there is no geometric augmentation to fuse with the resize (no `augment`,
 or it starts with a non-geometric layer), with `fuse_resize=False`, or with settings the
-OpenCV resample does not cover. Files TF cannot decode (CMYK JPEG, BMP, TIFF, ...) go
-through PIL in a `numpy_function`, and files that fail to decode are reported to the
-dataset's `BadFileLog` from Python: so this route runs in the process that built it.
+OpenCV resample does not cover. Each file's header is probed in Python when the
+pipeline first reads it (`keras_aug.data.lazy_probes`, one call per `per_image.FACTS_CHUNK`
+files; later epochs reuse the result). Files TF cannot decode (CMYK JPEG, BMP, TIFF,
+...) go through PIL in a `numpy_function`, and bad files are reported to the dataset's
+`BadFileLog` from Python: so this route runs in the process that built it.
 `distributable=True` takes the same stages without any Python ("graph_only").
 """
 

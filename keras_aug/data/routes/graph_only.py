@@ -6,12 +6,16 @@ tf.data service workers in other processes or machines
 `tf.distribute` input distribution; its iterators checkpoint with tf.data's default
 (strict) external-state policy. What it gives up:
 
-* files TF cannot decode (CMYK JPEG, BMP, TIFF, ...; they need PIL) are refused when
-  the dataset is built, naming them;
-* a file that fails to decode is still replaced by a stand-in from the same epoch, but
-  it is reported by the process that runs the pipeline (`tf.print` to its stderr; with
-  `on_bad_file="raise"` an error naming the file) and is not counted in the client's
-  `bad_files`;
+* files named as formats only PIL decodes (.bmp, .ppm, .tif, .tiff) are refused when
+  the dataset is built, by name (no file is opened then); a file that turns out not to
+  be a JPEG or PNG is a bad file;
+* what decoding needs to know of a file (format, size for the DCT scale, EXIF
+  orientation) is read from its bytes in the graph (`keras_aug.data.graph_header`),
+  not by the Python probe: a PNG's rare EXIF orientation is not applied;
+* a bad file is still replaced by a stand-in from the same epoch, but it is reported
+  by the process that runs the pipeline (`tf.print` of its path to that process's
+  stderr; with `on_bad_file="raise"` an error naming the file) and is not counted in
+  the client's `bad_files`;
 * the geometric augmentation runs per batch after the resize (two resamples, as with
   `fuse_resize=False`), which costs more CPU than the OpenCV routes.
 """

@@ -10,7 +10,9 @@ before the loader handles single files. The cheapest route in CPU per image
 service worker or where `tf.distribute` ships the dataset graph to another process
 (use `distributable=True` there).
 
-A file that fails to decode is reported by the loader itself and replaced in its slot by
+Each file is probed (`keras_aug.data.lazy_probes`) when the loader first reads it, not
+when the dataset is built. A file that the probe rejects or that fails to decode is
+reported by the loader itself and replaced in its slot by
 the next file of the epoch that decodes (cyclically), so every group keeps its size.
 """
 
@@ -18,6 +20,7 @@ import tensorflow as tf
 
 from keras_aug.data import epochs
 from keras_aug.data import file_groups
+from keras_aug.data.routes.base import plain
 
 NAME = "opencv_groups"
 
@@ -25,7 +28,7 @@ NAME = "opencv_groups"
 def elements(plan):
     """The epoch's labelled elements, a group at a time, unbatched: n per epoch."""
     loader = file_groups.FileGroupLoader(
-        plan.probes, plan.ratios, plan.color_mode, plan.resampler, plan.bad_files.report,
+        plan.probes, plan.probes.ratios, plan.color_mode, plan.resampler, plan.bad_files.report,
         order=lambda key: epochs.epoch_order(plan.seed, tf.constant(key, tf.int64), plan.n, plan.shuffle).numpy(),
     )
 
@@ -49,6 +52,6 @@ def elements(plan):
         images, used = loader.in_graph(index, positions, key, matrices)
         return plan.labelled(images, used, tf.fill(tf.shape(used), key))
 
-    ds = epochs.chunks(plan.seed, plan.n, plan.shuffle).map(chunk_groups).unbatch()
-    ds = ds.map(load_group, num_parallel_calls=plan.num_parallel_calls, deterministic=True)
+    ds = epochs.chunks(plan.seed, plan.n, plan.shuffle).map(plain(chunk_groups)).unbatch()
+    ds = ds.map(plain(load_group), num_parallel_calls=plan.num_parallel_calls, deterministic=True)
     return ds.unbatch()

@@ -1,6 +1,7 @@
 """The per-image stages shared by the "opencv_per_image", "graph" and "graph_only" routes.
 
-For each position of the epoch: (the geometric run's matrix, drawn per chunk) -> decode
+For each position of the epoch: (the geometric run's matrix, drawn per chunk; the file's
+header facts, probed on first use: `keras_aug.data.lazy_probes`) -> decode
 (the only stage allowed to fail: `ignore_errors` follows it) -> process (resize and/or
 the OpenCV resample, cast) -> stand-ins for the files that failed, and labels (`standins`).
 Each map is parallel and deterministic, so the elements come out in the epoch's
@@ -11,13 +12,18 @@ import tensorflow as tf
 
 from keras_aug.data import epochs
 from keras_aug.data.routes import standins
+from keras_aug.data.routes.base import plain
+
+# Files whose header facts one Python call probes (or looks up) on the Python routes.
+FACTS_CHUNK = 64
 
 
 def elements(plan, process):
     """The epoch's labelled elements `(image, y, w, key)`, n per epoch.
 
-    Files: decode -> `ignore_errors` -> process -> `standins.fill_gaps` (which labels).
-    Arrays (nothing fails): load, process and label in one map.
+    Files: (their header facts, probed lazily) -> decode -> `ignore_errors` -> process
+    -> `standins.fill_gaps` (which labels). Arrays (nothing fails): load, process and
+    label in one map.
 
     Args:
         plan: a `base.Plan`.
@@ -26,7 +32,8 @@ def elements(plan, process):
     """
     parallel = dict(num_parallel_calls=plan.num_parallel_calls, deterministic=True)
     ds = epochs.elements(plan.seed, plan.n, plan.shuffle)
-    if plan.sample_head is not None:
+    head = plan.sample_head is not None
+    if head:
 
         def head_matrices(chunk, element):
             """Attaches the geometric run's [3, 3] matrix (at the resize size) to each element."""
@@ -34,34 +41,49 @@ def elements(plan, process):
             seed = epochs.chunk_seed(key[0], chunk)
             return position, index, key, plan.sample_head(tf.shape(position)[0], seed)
 
-        ds = ds.batch(epochs.HEAD_CHUNK).enumerate().map(head_matrices).unbatch()
+        ds = ds.batch(epochs.HEAD_CHUNK).enumerate().map(plain(head_matrices)).unbatch()
+    if plan.file_facts is not None:
+        # Small chunks, in parallel: the first epoch probes each file here (reading
+        # headers waits on the disk, not on the GIL), and the first batch waits for its
+        # chunk only.
+        ds = ds.batch(FACTS_CHUNK).map(
+            plain(lambda *element: element + tuple(plan.file_facts(element[1]))), **parallel
+        ).unbatch()
 
-    def decode_one(position, index, key, *head):
+    def split(extras):
+        """(head matrix or None, file facts or None) from an element's extra fields."""
+        return (extras[0] if head else None), (extras[int(head):] or None)
+
+    def decode_one(position, index, key, *extras):
         # The sentinel (index -1) decodes to a 1x1 zero image: no file is opened for it.
-        image = tf.cond(
-            index >= 0, lambda: plan.load(index), lambda: tf.zeros([1, 1, plan.out_shape[-1]], plan.image_dtype)
-        )
-        return (position, index, key, image) + head
-
-    def process_one(position, index, key, image, *head):
-        matrix = head[0] if head else None
+        matrix, facts = split(extras)
         image = tf.cond(
             index >= 0,
-            lambda: tf.ensure_shape(process(image, matrix), plan.out_shape),
+            lambda: plan.load(index, facts),
+            lambda: tf.zeros([1, 1, plan.out_shape[-1]], plan.image_dtype),
+        )
+        return (position, index, key, image) + ((matrix,) if head else ())
+
+    def process_one(position, index, key, image, *matrix):
+        image = tf.cond(
+            index >= 0,
+            lambda: tf.ensure_shape(process(image, matrix[0] if matrix else None), plan.out_shape),
             lambda: tf.zeros(plan.out_shape, plan.dtype),
         )
         return position, index, key, image
 
     if not plan.can_fail:  # arrays: nothing fails, only the sentinel to drop
 
-        def load_array(position, index, key, *head):
-            image = tf.ensure_shape(process(plan.load(index), head[0] if head else None), plan.out_shape)
+        def load_array(position, index, key, *extras):
+            matrix, _ = split(extras)
+            image = tf.ensure_shape(process(plan.load(index), matrix), plan.out_shape)
             return plan.labelled(image, index, key)
 
-        ds = ds.filter(lambda position, index, key, *head: index >= 0)
-        return ds.map(load_array, **parallel)
-    ds = ds.map(decode_one, **parallel)
+        ds = ds.filter(plain(lambda position, index, key, *extras: index >= 0))
+        return ds.map(plain(load_array), **parallel)
+    ds = ds.map(plain(decode_one), **parallel)
     # Only decoding sits before ignore_errors: an error in resizing or augmentation is a
     # bug to surface, not a bad file to skip.
-    ds = ds.ignore_errors().map(process_one, **parallel)
+    ds = ds.ignore_errors().map(plain(process_one), **parallel)
     return standins.fill_gaps(ds, plan)
+

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.data import epochs
+from keras_aug.data.routes.base import plain
 
 ALL_BAD = "keras_aug: every file of the epoch failed to decode; there is no stand-in for them"
 
@@ -64,7 +65,7 @@ def fill_gaps(ds, plan):
         tf.constant(0, tf.int64),
         tf.zeros(image_shape, plan.dtype),
     )
-    return ds.scan(init, step).unbatch()
+    return ds.scan(init, plain(step)).unbatch()
 
 
 def _report(plan, key, last, position):
