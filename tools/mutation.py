@@ -3,9 +3,11 @@
 mutmut (3.8) changes one small thing at a time in a function of `keras_aug/<area>`
 (an operator, a constant, a keyword argument, a string, a removed call argument...)
 and runs the tests that executed that function (it records, per function, which
-tests reach it) in a process forked after TensorFlow is imported, so TensorFlow's
-start-up is paid once per area, not once per mutant. A mutant is *killed* when a
-test fails or it times out, and *survives* when every test passes.
+tests reach it). Each mutant runs in a process forked from mutmut's fork server,
+which has imported TensorFlow, Keras and pytest but never run a TensorFlow op (see
+`_PRELOAD`), so TensorFlow's import is paid once per area, not once per mutant. A
+mutant is *killed* when a test fails or it times out, and *survives* when every
+test passes.
 
 This script runs mutmut in a throw-away copy of the repository (the working tree is
 never modified), one area at a time, and prints the score per module and per area
@@ -91,6 +93,20 @@ def keep_signature(mutants_dict, is_classmethod=False):
 _TRAMPOLINE_IMPORT = "from mutmut.mutation.trampoline import wrap_in_trampoline as _mutmut_mutated, MutantDict"
 
 
+# Imported once by mutmut's fork server before it forks a worker per mutant. Only
+# third-party modules, and only imported: importing TensorFlow starts no runtime
+# threads, running an op starts its thread pools, and a process forked from one with
+# those threads can deadlock. (mutmut's default "fork" mode forks from its main
+# process, which has run the whole test selection; many workers hung there. Its
+# default warm-up, `pytest --collect-only`, runs TensorFlow ops while importing some
+# test modules.) keras_aug is left out: the worker imports the mutated copy itself.
+_PRELOAD = ("numpy", "tensorflow", "keras", "pytest", "hypothesis", "PIL", "scipy", "pandas")
+# Seconds added to each mutant's measured test time before mutmut's wall and CPU
+# limits (multiplied by timeout_multiplier): a worker also imports its test modules
+# and keras_aug and starts TensorFlow's runtime, which the measured time leaves out.
+_TIMEOUT_CONSTANT = 30
+
+
 def prepare(area, work):
     """Copies the package and tests to `work` and writes mutmut's configuration for `area`."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -106,7 +122,13 @@ def prepare(area, work):
             f"pytest_add_cli_args_test_selection =\n    {tests}\n"
             "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n"
             "timeout_multiplier = 3.0\n"  # mutmut's default 15x the tests' time holds a hung mutant too long
+            f"timeout_constant = {_TIMEOUT_CONSTANT}\n"
+            "process_isolation = forkserver\n"
+            "forkserver_warmup = import\n"
+            "preload_modules_file = preload_modules.txt\n"
         )
+    with open(os.path.join(work, "preload_modules.txt"), "w") as f:
+        f.write("\n".join(_PRELOAD) + "\n")
 
 
 def meta_files(work, area):
@@ -175,24 +197,61 @@ def run_area(area, sample, seed, max_children, hang_seconds, work, log):
     # Argument lists stay far below the OS limit: names are ~60 characters.
     run = subprocess.Popen(["mutmut", "run", "--max-children", str(max_children), *chosen], cwd=work, stdout=log,
                            stderr=log)
+    progress = {}
     while run.poll() is None:
-        stop_hung_workers(hang_seconds)
+        stop_hung_workers(run.pid, progress, hang_seconds)
         time.sleep(15)
     return results(area, work, chosen)
 
 
-def stop_hung_workers(hang_seconds):
-    """SIGTERMs mutant workers running longer than `hang_seconds` of wall time.
+def _processes():
+    """{pid: (parent pid, CPU seconds used by it and its waited-for children, command line)}."""
+    found = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after "pid (command name)"
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read()
+        except OSError:  # exited meanwhile
+            continue
+        ticks = sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
+        found[int(pid)] = (int(fields[1]), ticks / os.sysconf("SC_CLK_TCK"), command)
+    return found
 
-    mutmut limits a mutant by CPU time; a worker forked after TensorFlow started its
-    threads can deadlock using no CPU at all, and would then wait forever. Such mutants
-    are reported as "hung" and left out of the score.
+
+def _subtree_cpu(pid, processes):
+    """CPU seconds of `pid` and all its live descendants (a test may wait on a subprocess)."""
+    return processes[pid][1] + sum(_subtree_cpu(child, processes)
+                                   for child, (parent, _, _) in processes.items() if parent == pid)
+
+
+def stop_hung_workers(mutmut_pid, progress, hang_seconds):
+    """SIGTERMs mutant workers that used no CPU time for `hang_seconds` of wall time.
+
+    The workers are the grandchildren of `mutmut run` forked from it (children of its
+    fork server, with its command line; a subprocess a test starts has its own).
+    mutmut stops a slow worker itself (wall and CPU limits) and counts it killed by a
+    timeout; a worker deadlocked without using CPU is not slow but stuck, and would be
+    counted killed too. Those are stopped here first, reported as "hung" and left out
+    of the score. `progress` ({pid: (CPU seconds, when they last grew)}) carries over
+    between calls.
     """
-    listing = subprocess.run(["ps", "-eo", "pid=,etimes=,args="], capture_output=True, text=True).stdout
-    for line in listing.splitlines():
-        pid, seconds, command = line.split(None, 2)
-        if command.startswith("mutmut: keras_aug.") and int(seconds) > hang_seconds:
-            os.kill(int(pid), signal.SIGTERM)
+    processes = _processes()
+    if mutmut_pid not in processes:
+        return
+    command = processes[mutmut_pid][2]
+    servers = {pid for pid, (parent, _, _) in processes.items() if parent == mutmut_pid}
+    now = time.time()
+    for pid, (parent, _, own_command) in processes.items():
+        if parent not in servers or own_command != command:
+            continue
+        cpu = _subtree_cpu(pid, processes)
+        last_cpu, since = progress.get(pid, (None, now))
+        if cpu != last_cpu:
+            progress[pid] = (cpu, now)
+        elif now - since > hang_seconds:
+            os.kill(pid, signal.SIGTERM)
 
 
 def results(area, work, chosen):
@@ -236,8 +295,8 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, default=80, help="seeded sample of N mutants per area; 0: all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-children", type=int, default=2, help="mutants run at once")
-    parser.add_argument("--hang-minutes", type=float, default=8.0,
-                        help="stop a mutant worker after this long (wall time) and report it as hung")
+    parser.add_argument("--hang-minutes", type=float, default=3.0,
+                        help="stop a mutant worker that used no CPU time for this long and report it as hung")
     parser.add_argument("--out", help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (mutmut browse works there)")
     parser.add_argument("--report", metavar="WORK_FOLDER",

@@ -139,6 +139,20 @@ def test_fit_and_standardize_match_legacy(kwargs):
     np.testing.assert_allclose(batch.numpy(), legacy.standardize(np.copy(x)), rtol=1e-3, atol=1e-3)
 
 
+def test_fit_zca_on_std_normalized_images_like_legacy():
+    """Both switches on, set after construction (which turns std normalization off under ZCA):
+    the ZCA matrix is fitted on the centred images divided by their std, as in tf_keras."""
+    x = np.random.default_rng(2).uniform(0, 255, (60, 3, 2, 3)).astype(np.float32)  # 60 images > 18 pixels
+    x *= np.array([1.0, 0.2, 3.0], np.float32)  # channel stds far from 1
+    ours, legacy = ImageDataGenerator(zca_whitening=True), legacy_gen(zca_whitening=True)
+    for gen in (ours, legacy):
+        gen.featurewise_std_normalization = True
+        gen.fit(x)
+    np.testing.assert_allclose(ours.std, legacy.std, rtol=1e-5)
+    np.testing.assert_allclose(ours.zca_whitening_matrix, legacy.zca_whitening_matrix, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(ours.standardize(x), legacy.standardize(np.copy(x)), rtol=1e-3, atol=1e-3)
+
+
 def test_flow_matches_legacy_and_keeps_label_dtype():
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 255, (9, 6, 6, 3)).astype(np.float32)

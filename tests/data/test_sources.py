@@ -163,3 +163,19 @@ def test_legacy_flow_from_dataframe_names_each_deprecated_argument(frame, old):
     with pytest.warns(DeprecationWarning, match='`class_mode` "other" is deprecated, please use `class_mode` "raw"'):
         ImageDataGenerator().flow_from_dataframe(df.drop(index=3), directory=directory, y_col="score",
                                                  target_size=(12, 16), class_mode="other")
+
+
+def test_legacy_flow_from_dataframe_passes_its_arguments_on(frame):
+    """The front end's `flow_from_dataframe` against tf_keras's, with no argument at its default."""
+    from keras_aug import ImageDataGenerator
+
+    df, directory = frame
+    df = df.drop(index=3)
+    kwargs = dict(directory=directory, target_size=(12, 16), batch_size=5, shuffle=False, class_mode="sparse",
+                  interpolation="bilinear", classes=["cow", "bee", "ant"])
+    legacy = all_batches(legacy_gen(rescale=1 / 255).flow_from_dataframe(df, **kwargs))
+    ours = list(ImageDataGenerator(rescale=1 / 255).flow_from_dataframe(df, **kwargs))
+    assert len(ours) == len(legacy)
+    for (x, y), (lx, ly) in zip(ours, legacy):
+        np.testing.assert_allclose(x.numpy(), lx, rtol=1e-6)
+        np.testing.assert_array_equal(y.numpy(), ly)
