@@ -6,12 +6,12 @@ and runs the tests that executed that function (it records, per function, which
 tests reach it). Each mutant runs in a process forked from mutmut's fork server,
 which has imported TensorFlow, Keras and pytest but never run a TensorFlow op (see
 `_PRELOAD`), so TensorFlow's import is paid once per area, not once per mutant. A
-mutant is *killed* when a test fails or it times out, and *survives* when every
+mutant is *killed* when a test fails or it runs out of time, and *survives* when every
 test passes.
 
 This script runs mutmut in a throw-away copy of the repository (the working tree is
 never modified), one area at a time, and prints the score per module and per area
-and every surviving mutant as a diff. A full run is many hours (about 7,000 mutants),
+and every surviving mutant as a diff. A full run is many hours (over 13,000 mutants),
 so by default it checks a fixed seeded sample of `--sample` mutants per area (the same
 names for the same seed and source). Survivors judged equivalent (no behaviour can
 tell them apart) are listed in `EQUIVALENT` with the reason, and reported apart.
@@ -22,6 +22,7 @@ Not part of CI. Usage, from the repository root:
     python tools/mutation.py --area layers --area data --out /tmp/mutation.json
     python tools/mutation.py --area core --sample 0                 # every mutant of the area
     python tools/mutation.py --area core --report /tmp/keras_aug_mutation_core_XXXX   # a kept run
+    python tools/mutation.py --area core --resume /tmp/keras_aug_mutation_core_XXXX   # continue it
 """
 
 import argparse
@@ -65,6 +66,23 @@ set_mutant_under_test("mutant_generation")
 os.makedirs("mutants", exist_ok=True)
 copy_src_dir(); copy_also_copy_files(); setup_source_paths(); store_lines_covered_by_tests()
 create_mutants(1)
+"""
+
+# mutmut stops a worker after a wall time of half its CPU-time limit (the fork server's
+# `register_timeout`), meant for an idle machine. On 2 cores shared with other jobs a
+# worker gets a fifth of a core, and mutants that change an error message or skip a
+# check timed out before their tests could finish. The CPU-time limit (RLIMIT_CPU)
+# stops a mutant that loops, and `stop_hung_workers` one that waits forever; the wall
+# limit, stretched by this factor, is only a backstop.
+_WALL_TIMEOUT_FACTOR = 10
+_RUN_MUTMUT = f"""
+import sys
+import mutmut.workers.isolation as isolation
+_register_timeout = isolation.register_timeout
+isolation.register_timeout = lambda pid, timeout_s: _register_timeout(pid, {_WALL_TIMEOUT_FACTOR} * timeout_s)
+from mutmut.__main__ import cli
+sys.argv[0] = "mutmut"
+cli()
 """
 
 # Keras builds a layer's config from `inspect.getfullargspec(cls.__init__)`, which does not
@@ -188,19 +206,27 @@ def sampled(work, area, sample, seed):
     return sorted(random.Random(f"{seed}:{area}").sample(names, sample)), len(names)
 
 
-def run_area(area, sample, seed, max_children, hang_seconds, work, log):
-    prepare(area, work)
-    subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
-    keep_signatures(work, area)
+def run_area(area, sample, seed, max_children, hang_seconds, work, log, resume=False):
+    """Runs the chosen mutants of `area` in `work`; with `resume`, in a kept work folder,
+    only those without a verdict from their tests (not checked, hung, timed out)."""
+    if not resume:
+        prepare(area, work)
+        subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
+        keep_signatures(work, area)
     chosen, total = sampled(work, area, sample, seed)
-    print(f"{area}: {len(chosen)} of {total} mutants", flush=True)
-    # Argument lists stay far below the OS limit: names are ~60 characters.
-    run = subprocess.Popen(["mutmut", "run", "--max-children", str(max_children), *chosen], cwd=work, stdout=log,
-                           stderr=log)
-    progress = {}
-    while run.poll() is None:
-        stop_hung_workers(run.pid, progress, hang_seconds)
-        time.sleep(15)
+    pending = chosen
+    if resume:
+        found = mutants(work, area)
+        pending = [name for name in chosen if outcome(name, found[name][1]) not in ("killed", "survived", "no tests")]
+    print(f"{area}: {len(chosen)} of {total} mutants, running {len(pending)}", flush=True)
+    if pending:
+        # Argument lists stay far below the OS limit: names are ~60 characters.
+        run = subprocess.Popen([sys.executable, "-c", _RUN_MUTMUT, "run", "--max-children", str(max_children),
+                                *pending], cwd=work, stdout=log, stderr=log)
+        progress = {}
+        while run.poll() is None:
+            stop_hung_workers(run.pid, progress, hang_seconds)
+            time.sleep(15)
     return results(area, work, chosen)
 
 
@@ -301,20 +327,27 @@ def main(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the work folder (mutmut browse works there)")
     parser.add_argument("--report", metavar="WORK_FOLDER",
                         help="only report what a kept (or interrupted) run of one --area has checked so far")
+    parser.add_argument("--resume", metavar="WORK_FOLDER",
+                        help="continue a kept (or interrupted) run of one --area: rerun its mutants without a "
+                             "verdict from their tests (not checked, hung, timed out); the folder is kept")
     args = parser.parse_args(argv)
     rows = []
+    if args.report or args.resume:
+        if not args.area or len(args.area) != 1:
+            parser.error("--report and --resume need exactly one --area (the area of the kept run)")
     if args.report:
         (area,) = args.area
         chosen, _ = sampled(args.report, area, args.sample, args.seed)
         report(results(area, args.report, chosen))
         return 0
     for area in args.area or AREAS:
-        work = tempfile.mkdtemp(prefix=f"keras_aug_mutation_{area}_")
+        work = args.resume or tempfile.mkdtemp(prefix=f"keras_aug_mutation_{area}_")
         try:
-            with open(os.path.join(work, "mutmut.log"), "w") as log:
-                rows += run_area(area, args.sample, args.seed, args.max_children, 60 * args.hang_minutes, work, log)
+            with open(os.path.join(work, "mutmut.log"), "a") as log:
+                rows += run_area(area, args.sample, args.seed, args.max_children, 60 * args.hang_minutes, work, log,
+                                 resume=bool(args.resume))
         finally:
-            if args.keep:
+            if args.keep or args.resume:
                 print(f"work folder kept: {work}")
             else:
                 shutil.rmtree(work, ignore_errors=True)

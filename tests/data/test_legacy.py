@@ -95,6 +95,14 @@ def test_unsupported_flow_options_raise(clean_tree):
         gen.fit(np.zeros((2, 4, 4, 3)), augment=True)
 
 
+def test_flow_and_fit_name_the_rank_and_the_shape_they_received():
+    gen = ImageDataGenerator()
+    with pytest.raises(ValueError, match=r"`flow` should have rank 4; received shape \(2, 4, 3\)"):
+        gen.flow(np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match=r"`\.fit\(\)` should have rank 4; received shape \(2, 4, 3\)"):
+        gen.fit(np.zeros((2, 4, 3)))
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{}, {"rescale": 1 / 255}, {"samplewise_center": True, "samplewise_std_normalization": True},

@@ -141,6 +141,8 @@ def test_from_arrays_bad_arguments():
         kd.from_arrays(np.zeros((3, 4, 4)))
     with pytest.raises(ValueError, match="same length"):
         kd.from_arrays(np.zeros((3, 4, 4, 1)), np.zeros(2))
+    with pytest.raises(ValueError, match="sample_weight needs y"):
+        kd.from_arrays(np.zeros((3, 4, 4, 1)), sample_weight=np.ones(3))
 
 
 def test_from_dataframe_classes_are_int32_like_from_directory(frame, clean_tree):
