@@ -1,5 +1,7 @@
 """The legacy `ImageDataGenerator` front end: argument mapping, errors, parity."""
 
+import warnings
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -159,6 +161,32 @@ def test_fit_zca_on_std_normalized_images_like_legacy():
     np.testing.assert_allclose(ours.std, legacy.std, rtol=1e-5)
     np.testing.assert_allclose(ours.zca_whitening_matrix, legacy.zca_whitening_matrix, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(ours.standardize(x), legacy.standardize(np.copy(x)), rtol=1e-3, atol=1e-3)
+
+
+def warning_texts(make):
+    """The messages of the warnings `make()` raises."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make()
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"zca_whitening": True},
+        {"zca_whitening": True, "featurewise_center": True, "featurewise_std_normalization": True},
+        {"featurewise_std_normalization": True},
+        {"samplewise_std_normalization": True},
+    ],
+)
+def test_implied_options_and_unfitted_statistics_warn_like_legacy(kwargs):
+    # Same words as tf_keras (users and their log filters match on them): the options one
+    # implies at construction, and standardizing before `fit` with each featurewise option.
+    assert warning_texts(lambda: ImageDataGenerator(**kwargs)) == warning_texts(lambda: legacy_gen(**kwargs))
+    x = np.ones((2, 4, 4, 3), np.float32)
+    ours, legacy = ImageDataGenerator(**kwargs), legacy_gen(**kwargs)
+    assert warning_texts(lambda: ours.standardize(np.copy(x))) == warning_texts(lambda: legacy.standardize(np.copy(x)))
 
 
 def test_flow_matches_legacy_and_keeps_label_dtype():

@@ -63,6 +63,7 @@ def test_from_dataframe_matches_legacy(frame, kwargs):
     ours = list(ds)
     assert len(ours) == len(legacy)
     assert ds.filenames == it.filenames and ds.samples == it.samples
+    assert (ds.class_mode, ds.image_shape, ds.batch_size) == (it.class_mode, it.image_shape, it.batch_size)
     if kwargs.get("class_mode") in ("categorical", "sparse"):
         assert ds.class_indices == it.class_indices
     for a, b in zip(ours, legacy):
