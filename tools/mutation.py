@@ -60,6 +60,8 @@ EQUIVALENT = {
         "a file known to fail goes to _decode, which reports it without reading it and returns None: the "
         "same None, and reporting a path seen before records and warns nothing (with on_bad_file='raise' "
         "no stand-in is searched: the failing file raised first)",
+    "keras_aug.data.decoding.xǁBadFileLogǁreport__mutmut_15":
+        "warnings.warn with category None warns a UserWarning, the category it replaced",
 }
 
 _GENERATE = """
