@@ -3,13 +3,15 @@
 mutmut (3.8) changes one small thing at a time in a function of `keras_aug/<area>`
 (an operator, a constant, a keyword argument, a string, a removed call argument...)
 and runs the tests that executed that function (it records, per function, which
-tests reach it) in a process forked after TensorFlow is imported, so TensorFlow's
-start-up is paid once per area, not once per mutant. A mutant is *killed* when a
-test fails or it times out, and *survives* when every test passes.
+tests reach it). Each mutant runs in a process forked from mutmut's fork server,
+which has imported TensorFlow, Keras and pytest but never run a TensorFlow op (see
+`_PRELOAD`), so TensorFlow's import is paid once per area, not once per mutant. A
+mutant is *killed* when a test fails or it runs out of time, and *survives* when every
+test passes.
 
 This script runs mutmut in a throw-away copy of the repository (the working tree is
 never modified), one area at a time, and prints the score per module and per area
-and every surviving mutant as a diff. A full run is many hours (about 7,000 mutants),
+and every surviving mutant as a diff. A full run is many hours (over 13,000 mutants),
 so by default it checks a fixed seeded sample of `--sample` mutants per area (the same
 names for the same seed and source). Survivors judged equivalent (no behaviour can
 tell them apart) are listed in `EQUIVALENT` with the reason, and reported apart.
@@ -20,6 +22,7 @@ Not part of CI. Usage, from the repository root:
     python tools/mutation.py --area layers --area data --out /tmp/mutation.json
     python tools/mutation.py --area core --sample 0                 # every mutant of the area
     python tools/mutation.py --area core --report /tmp/keras_aug_mutation_core_XXXX   # a kept run
+    python tools/mutation.py --area core --resume /tmp/keras_aug_mutation_core_XXXX   # continue it
 """
 
 import argparse
@@ -53,6 +56,12 @@ EQUIVALENT = {
         "tf.eye's default dtype is float32 (and matrices.identity is called nowhere in the library)",
     "keras_aug.data.legacy.x__map_python__mutmut_27":
         "without fn_output_signature tf.map_fn assumes the input's dtype and shape, which `one` returns",
+    "keras_aug.data.file_groups.xǁFileGroupLoaderǁ_stand_in__mutmut_17":
+        "a file known to fail goes to _decode, which reports it without reading it and returns None: the "
+        "same None, and reporting a path seen before records and warns nothing (with on_bad_file='raise' "
+        "no stand-in is searched: the failing file raised first)",
+    "keras_aug.data.decoding.xǁBadFileLogǁreport__mutmut_15":
+        "warnings.warn with category None warns a UserWarning, the category it replaced",
 }
 
 _GENERATE = """
@@ -63,6 +72,23 @@ set_mutant_under_test("mutant_generation")
 os.makedirs("mutants", exist_ok=True)
 copy_src_dir(); copy_also_copy_files(); setup_source_paths(); store_lines_covered_by_tests()
 create_mutants(1)
+"""
+
+# mutmut stops a worker after a wall time of half its CPU-time limit (the fork server's
+# `register_timeout`), meant for an idle machine. On 2 cores shared with other jobs a
+# worker gets a fifth of a core, and mutants that change an error message or skip a
+# check timed out before their tests could finish. The CPU-time limit (RLIMIT_CPU)
+# stops a mutant that loops, and `stop_hung_workers` one that waits forever; the wall
+# limit, stretched by this factor, is only a backstop.
+_WALL_TIMEOUT_FACTOR = 10
+_RUN_MUTMUT = f"""
+import sys
+import mutmut.workers.isolation as isolation
+_register_timeout = isolation.register_timeout
+isolation.register_timeout = lambda pid, timeout_s: _register_timeout(pid, {_WALL_TIMEOUT_FACTOR} * timeout_s)
+from mutmut.__main__ import cli
+sys.argv[0] = "mutmut"
+cli()
 """
 
 # Keras builds a layer's config from `inspect.getfullargspec(cls.__init__)`, which does not
@@ -91,6 +117,20 @@ def keep_signature(mutants_dict, is_classmethod=False):
 _TRAMPOLINE_IMPORT = "from mutmut.mutation.trampoline import wrap_in_trampoline as _mutmut_mutated, MutantDict"
 
 
+# Imported once by mutmut's fork server before it forks a worker per mutant. Only
+# third-party modules, and only imported: importing TensorFlow starts no runtime
+# threads, running an op starts its thread pools, and a process forked from one with
+# those threads can deadlock. (mutmut's default "fork" mode forks from its main
+# process, which has run the whole test selection; many workers hung there. Its
+# default warm-up, `pytest --collect-only`, runs TensorFlow ops while importing some
+# test modules.) keras_aug is left out: the worker imports the mutated copy itself.
+_PRELOAD = ("numpy", "tensorflow", "keras", "pytest", "hypothesis", "PIL", "scipy", "pandas")
+# Seconds added to each mutant's measured test time before mutmut's wall and CPU
+# limits (multiplied by timeout_multiplier): a worker also imports its test modules
+# and keras_aug and starts TensorFlow's runtime, which the measured time leaves out.
+_TIMEOUT_CONSTANT = 30
+
+
 def prepare(area, work):
     """Copies the package and tests to `work` and writes mutmut's configuration for `area`."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -106,7 +146,13 @@ def prepare(area, work):
             f"pytest_add_cli_args_test_selection =\n    {tests}\n"
             "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n"
             "timeout_multiplier = 3.0\n"  # mutmut's default 15x the tests' time holds a hung mutant too long
+            f"timeout_constant = {_TIMEOUT_CONSTANT}\n"
+            "process_isolation = forkserver\n"
+            "forkserver_warmup = import\n"
+            "preload_modules_file = preload_modules.txt\n"
         )
+    with open(os.path.join(work, "preload_modules.txt"), "w") as f:
+        f.write("\n".join(_PRELOAD) + "\n")
 
 
 def meta_files(work, area):
@@ -166,33 +212,78 @@ def sampled(work, area, sample, seed):
     return sorted(random.Random(f"{seed}:{area}").sample(names, sample)), len(names)
 
 
-def run_area(area, sample, seed, max_children, hang_seconds, work, log):
-    prepare(area, work)
-    subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
-    keep_signatures(work, area)
+def run_area(area, sample, seed, max_children, hang_seconds, work, log, resume=False):
+    """Runs the chosen mutants of `area` in `work`; with `resume`, in a kept work folder,
+    only those without a verdict from their tests (not checked, hung, timed out)."""
+    if not resume:
+        prepare(area, work)
+        subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
+        keep_signatures(work, area)
     chosen, total = sampled(work, area, sample, seed)
-    print(f"{area}: {len(chosen)} of {total} mutants", flush=True)
-    # Argument lists stay far below the OS limit: names are ~60 characters.
-    run = subprocess.Popen(["mutmut", "run", "--max-children", str(max_children), *chosen], cwd=work, stdout=log,
-                           stderr=log)
-    while run.poll() is None:
-        stop_hung_workers(hang_seconds)
-        time.sleep(15)
+    pending = chosen
+    if resume:
+        found = mutants(work, area)
+        pending = [name for name in chosen if outcome(name, found[name][1]) not in ("killed", "survived", "no tests")]
+    print(f"{area}: {len(chosen)} of {total} mutants, running {len(pending)}", flush=True)
+    if pending:
+        # Argument lists stay far below the OS limit: names are ~60 characters.
+        run = subprocess.Popen([sys.executable, "-c", _RUN_MUTMUT, "run", "--max-children", str(max_children),
+                                *pending], cwd=work, stdout=log, stderr=log)
+        progress = {}
+        while run.poll() is None:
+            stop_hung_workers(run.pid, progress, hang_seconds)
+            time.sleep(15)
     return results(area, work, chosen)
 
 
-def stop_hung_workers(hang_seconds):
-    """SIGTERMs mutant workers running longer than `hang_seconds` of wall time.
+def _processes():
+    """{pid: (parent pid, CPU seconds used by it and its waited-for children, command line)}."""
+    found = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after "pid (command name)"
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read()
+        except OSError:  # exited meanwhile
+            continue
+        ticks = sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
+        found[int(pid)] = (int(fields[1]), ticks / os.sysconf("SC_CLK_TCK"), command)
+    return found
 
-    mutmut limits a mutant by CPU time; a worker forked after TensorFlow started its
-    threads can deadlock using no CPU at all, and would then wait forever. Such mutants
-    are reported as "hung" and left out of the score.
+
+def _subtree_cpu(pid, processes):
+    """CPU seconds of `pid` and all its live descendants (a test may wait on a subprocess)."""
+    return processes[pid][1] + sum(_subtree_cpu(child, processes)
+                                   for child, (parent, _, _) in processes.items() if parent == pid)
+
+
+def stop_hung_workers(mutmut_pid, progress, hang_seconds):
+    """SIGTERMs mutant workers that used no CPU time for `hang_seconds` of wall time.
+
+    The workers are the grandchildren of `mutmut run` forked from it (children of its
+    fork server, with its command line; a subprocess a test starts has its own).
+    mutmut stops a slow worker itself (wall and CPU limits) and counts it killed by a
+    timeout; a worker deadlocked without using CPU is not slow but stuck, and would be
+    counted killed too. Those are stopped here first, reported as "hung" and left out
+    of the score. `progress` ({pid: (CPU seconds, when they last grew)}) carries over
+    between calls.
     """
-    listing = subprocess.run(["ps", "-eo", "pid=,etimes=,args="], capture_output=True, text=True).stdout
-    for line in listing.splitlines():
-        pid, seconds, command = line.split(None, 2)
-        if command.startswith("mutmut: keras_aug.") and int(seconds) > hang_seconds:
-            os.kill(int(pid), signal.SIGTERM)
+    processes = _processes()
+    if mutmut_pid not in processes:
+        return
+    command = processes[mutmut_pid][2]
+    servers = {pid for pid, (parent, _, _) in processes.items() if parent == mutmut_pid}
+    now = time.time()
+    for pid, (parent, _, own_command) in processes.items():
+        if parent not in servers or own_command != command:
+            continue
+        cpu = _subtree_cpu(pid, processes)
+        last_cpu, since = progress.get(pid, (None, now))
+        if cpu != last_cpu:
+            progress[pid] = (cpu, now)
+        elif now - since > hang_seconds:
+            os.kill(pid, signal.SIGTERM)
 
 
 def results(area, work, chosen):
@@ -236,26 +327,33 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, default=80, help="seeded sample of N mutants per area; 0: all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-children", type=int, default=2, help="mutants run at once")
-    parser.add_argument("--hang-minutes", type=float, default=8.0,
-                        help="stop a mutant worker after this long (wall time) and report it as hung")
+    parser.add_argument("--hang-minutes", type=float, default=3.0,
+                        help="stop a mutant worker that used no CPU time for this long and report it as hung")
     parser.add_argument("--out", help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (mutmut browse works there)")
     parser.add_argument("--report", metavar="WORK_FOLDER",
                         help="only report what a kept (or interrupted) run of one --area has checked so far")
+    parser.add_argument("--resume", metavar="WORK_FOLDER",
+                        help="continue a kept (or interrupted) run of one --area: rerun its mutants without a "
+                             "verdict from their tests (not checked, hung, timed out); the folder is kept")
     args = parser.parse_args(argv)
     rows = []
+    if args.report or args.resume:
+        if not args.area or len(args.area) != 1:
+            parser.error("--report and --resume need exactly one --area (the area of the kept run)")
     if args.report:
         (area,) = args.area
         chosen, _ = sampled(args.report, area, args.sample, args.seed)
         report(results(area, args.report, chosen))
         return 0
     for area in args.area or AREAS:
-        work = tempfile.mkdtemp(prefix=f"keras_aug_mutation_{area}_")
+        work = args.resume or tempfile.mkdtemp(prefix=f"keras_aug_mutation_{area}_")
         try:
-            with open(os.path.join(work, "mutmut.log"), "w") as log:
-                rows += run_area(area, args.sample, args.seed, args.max_children, 60 * args.hang_minutes, work, log)
+            with open(os.path.join(work, "mutmut.log"), "a") as log:
+                rows += run_area(area, args.sample, args.seed, args.max_children, 60 * args.hang_minutes, work, log,
+                                 resume=bool(args.resume))
         finally:
-            if args.keep:
+            if args.keep or args.resume:
                 print(f"work folder kept: {work}")
             else:
                 shutil.rmtree(work, ignore_errors=True)

@@ -184,6 +184,14 @@ def test_reduced_dct_decode_matches_pil_draft(tmp_path):
     np.testing.assert_array_equal(x.numpy()[0], ref.astype(np.float32))
 
 
+def test_pil_decode_defaults_to_full_size_rgb(tmp_path):
+    # A palette PNG: without arguments, PIL's own RGB conversion at full size.
+    path = save(str(tmp_path / "p.png"), Image.fromarray(noise(6, 10)).convert("P"))
+    with Image.open(path) as im:
+        expected = np.asarray(im.convert("RGB"))
+    np.testing.assert_array_equal(decoding.pil_decode(path), expected)
+
+
 @pytest.mark.parametrize("full", [False, True])
 def test_scan_directory(bad_tree, full):
     root, good, bad, max_pixels = bad_tree

@@ -1,5 +1,7 @@
 """The legacy `ImageDataGenerator` front end: argument mapping, errors, parity."""
 
+import warnings
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -95,6 +97,14 @@ def test_unsupported_flow_options_raise(clean_tree):
         gen.fit(np.zeros((2, 4, 4, 3)), augment=True)
 
 
+def test_flow_and_fit_name_the_rank_and_the_shape_they_received():
+    gen = ImageDataGenerator()
+    with pytest.raises(ValueError, match=r"`flow` should have rank 4; received shape \(2, 4, 3\)"):
+        gen.flow(np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match=r"`\.fit\(\)` should have rank 4; received shape \(2, 4, 3\)"):
+        gen.fit(np.zeros((2, 4, 3)))
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{}, {"rescale": 1 / 255}, {"samplewise_center": True, "samplewise_std_normalization": True},
@@ -137,6 +147,46 @@ def test_fit_and_standardize_match_legacy(kwargs):
     np.testing.assert_allclose(ours.standardize(x), legacy.standardize(np.copy(x)), rtol=1e-3, atol=1e-3)
     batch = next(iter(ours.flow(x, batch_size=12, shuffle=False)))
     np.testing.assert_allclose(batch.numpy(), legacy.standardize(np.copy(x)), rtol=1e-3, atol=1e-3)
+
+
+def test_fit_zca_on_std_normalized_images_like_legacy():
+    """Both switches on, set after construction (which turns std normalization off under ZCA):
+    the ZCA matrix is fitted on the centred images divided by their std, as in tf_keras."""
+    x = np.random.default_rng(2).uniform(0, 255, (60, 3, 2, 3)).astype(np.float32)  # 60 images > 18 pixels
+    x *= np.array([1.0, 0.2, 3.0], np.float32)  # channel stds far from 1
+    ours, legacy = ImageDataGenerator(zca_whitening=True), legacy_gen(zca_whitening=True)
+    for gen in (ours, legacy):
+        gen.featurewise_std_normalization = True
+        gen.fit(x)
+    np.testing.assert_allclose(ours.std, legacy.std, rtol=1e-5)
+    np.testing.assert_allclose(ours.zca_whitening_matrix, legacy.zca_whitening_matrix, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(ours.standardize(x), legacy.standardize(np.copy(x)), rtol=1e-3, atol=1e-3)
+
+
+def warning_texts(make):
+    """The messages of the warnings `make()` raises."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make()
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"zca_whitening": True},
+        {"zca_whitening": True, "featurewise_center": True, "featurewise_std_normalization": True},
+        {"featurewise_std_normalization": True},
+        {"samplewise_std_normalization": True},
+    ],
+)
+def test_implied_options_and_unfitted_statistics_warn_like_legacy(kwargs):
+    # Same words as tf_keras (users and their log filters match on them): the options one
+    # implies at construction, and standardizing before `fit` with each featurewise option.
+    assert warning_texts(lambda: ImageDataGenerator(**kwargs)) == warning_texts(lambda: legacy_gen(**kwargs))
+    x = np.ones((2, 4, 4, 3), np.float32)
+    ours, legacy = ImageDataGenerator(**kwargs), legacy_gen(**kwargs)
+    assert warning_texts(lambda: ours.standardize(np.copy(x))) == warning_texts(lambda: legacy.standardize(np.copy(x)))
 
 
 def test_flow_matches_legacy_and_keeps_label_dtype():

@@ -36,6 +36,17 @@ def test_listing_matches_legacy(clean_tree, kwargs):
     assert ours.filepaths == legacy.filepaths
 
 
+@pytest.mark.parametrize("follow_links", [False, True])
+def test_symlinked_folders_inside_a_class_like_legacy(clean_tree, tmp_path, follow_links):
+    # A class folder holding a link to a folder of images elsewhere: listed only when
+    # following links, in legacy's order.
+    os.symlink(os.path.join(clean_tree, "bee", "nested"), os.path.join(clean_tree, "ant", "linked"))
+    legacy = legacy_iterator(clean_tree, follow_links=follow_links)
+    ours = listing.list_directory(clean_tree, follow_links=follow_links)
+    assert ours.filenames == legacy.filenames
+    assert any(f.startswith(os.path.join("ant", "linked")) for f in ours.filenames) == follow_links
+
+
 def test_listing_rules(clean_tree):
     ours = listing.list_directory(clean_tree)
     assert ours.class_names == ["ant", "bee", "cow"]

@@ -51,6 +51,17 @@ def test_the_dataset_names_its_route_and_why(tree, route):
         assert py_funcs(ds)
 
 
+@pytest.mark.parametrize("route", route_datasets.ROUTES)
+def test_parallel_stages_keep_the_file_order_whatever_the_dataset_options(tree, route):
+    # Labels, stand-ins and resumed iterators rely on the epoch's file order: each parallel
+    # map says deterministic="true" itself ("default" would follow a user's
+    # `options.deterministic = False` and reorder files).
+    graph = tf.compat.v1.GraphDef.FromString(route_datasets.shared(tree, route)._as_serialized_graph().numpy())
+    nodes = list(graph.node) + [n for f in graph.library.function for n in f.node_def]
+    modes = [n.attr["deterministic"].s for n in nodes if "deterministic" in n.attr]
+    assert modes and set(modes) == {b"true"}
+
+
 def test_distributable_refuses_files_that_need_pil(tree, tmp_path):
     from PIL import Image
 

@@ -62,6 +62,7 @@ def test_from_dataframe_matches_legacy(frame, kwargs):
     ours = list(ds)
     assert len(ours) == len(legacy)
     assert ds.filenames == it.filenames and ds.samples == it.samples
+    assert (ds.class_mode, ds.image_shape, ds.batch_size) == (it.class_mode, it.image_shape, it.batch_size)
     if kwargs.get("class_mode") in ("categorical", "sparse"):
         assert ds.class_indices == it.class_indices
     for a, b in zip(ours, legacy):
@@ -140,6 +141,8 @@ def test_from_arrays_bad_arguments():
         kd.from_arrays(np.zeros((3, 4, 4)))
     with pytest.raises(ValueError, match="same length"):
         kd.from_arrays(np.zeros((3, 4, 4, 1)), np.zeros(2))
+    with pytest.raises(ValueError, match="sample_weight needs y"):
+        kd.from_arrays(np.zeros((3, 4, 4, 1)), sample_weight=np.ones(3))
 
 
 def test_from_dataframe_classes_are_int32_like_from_directory(frame, clean_tree):
@@ -162,3 +165,19 @@ def test_legacy_flow_from_dataframe_names_each_deprecated_argument(frame, old):
     with pytest.warns(DeprecationWarning, match='`class_mode` "other" is deprecated, please use `class_mode` "raw"'):
         ImageDataGenerator().flow_from_dataframe(df.drop(index=3), directory=directory, y_col="score",
                                                  target_size=(12, 16), class_mode="other")
+
+
+def test_legacy_flow_from_dataframe_passes_its_arguments_on(frame):
+    """The front end's `flow_from_dataframe` against tf_keras's, with no argument at its default."""
+    from keras_aug import ImageDataGenerator
+
+    df, directory = frame
+    df = df.drop(index=3)
+    kwargs = dict(directory=directory, target_size=(12, 16), batch_size=5, shuffle=False, class_mode="sparse",
+                  interpolation="bilinear", classes=["cow", "bee", "ant"])
+    legacy = all_batches(legacy_gen(rescale=1 / 255).flow_from_dataframe(df, **kwargs))
+    ours = list(ImageDataGenerator(rescale=1 / 255).flow_from_dataframe(df, **kwargs))
+    assert len(ours) == len(legacy)
+    for (x, y), (lx, ly) in zip(ours, legacy):
+        np.testing.assert_allclose(x.numpy(), lx, rtol=1e-6)
+        np.testing.assert_array_equal(y.numpy(), ly)
