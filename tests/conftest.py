@@ -19,3 +19,12 @@ def image():
 @pytest.fixture
 def batch():
     return np.stack([textured_image(seed=i) for i in range(4)])
+
+
+def pytest_collection_finish(session):
+    """Starts the JAX-backend runs in the background when their test is collected."""
+    if any(item.nodeid.startswith("tests/test_backends.py") for item in session.items):
+        import backend_runs
+
+        for name in backend_runs.COMMANDS:
+            backend_runs.start(name)
