@@ -36,7 +36,6 @@ import dataclasses
 import random
 
 import keras
-from keras import tree
 
 from keras_aug.core import backend
 from keras_aug.core import boxes as box_utils
