@@ -13,7 +13,7 @@ import weakref
 
 import jax
 
-EAGER_COMPILE_MIN_PIXELS = 1 << 20  # B x H x W, as in _tf_fast_path
+from keras_aug.core.backend import EAGER_COMPILE_MIN_PIXELS
 
 _COMPILED_LAYERS = weakref.WeakKeyDictionary()
 

@@ -18,6 +18,8 @@ import weakref
 import tensorflow as tf
 from tensorflow.python.ops import gen_stateful_random_ops
 
+from keras_aug.core.backend import EAGER_COMPILE_MIN_PIXELS
+
 try:  # Tells whether a graph is being compiled by XLA already.
     from tensorflow.python.ops.control_flow_util import GraphOrParentsInXlaContext as _graph_in_xla
 except ImportError:  # pragma: no cover - only if TF moves it
@@ -28,12 +30,6 @@ except ImportError:  # pragma: no cover - only if TF moves it
 # would not otherwise compile. Set to False to keep them op by op, e.g. for a
 # runtime without XLA.
 COMPILE_IN_GRAPHS = True
-# Eager calls on batches of at least this many pixels (B x H x W) run through the
-# compiled function too: op by op, a warp of 64 x 224 x 224 images costs ~10x more
-# than compiled, while a compile (~0.5 s, once per input signature) would dominate
-# small calls. The choice depends on the shape only, so a given call always takes
-# the same path (results of the two paths differ by float rounding).
-EAGER_COMPILE_MIN_PIXELS = 1 << 20
 
 
 def in_xla_context():

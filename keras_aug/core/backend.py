@@ -31,6 +31,12 @@ except ImportError:  # pragma: no cover - only if Keras moves its internals
     _global_state = None
 
 SUPPORTED = ("tensorflow", "jax")
+# Eager calls on batches of at least this many pixels (B x H x W) run through one
+# compiled function on either backend (_tf_fast_path / _jax_fast_path): op by op,
+# a warp of 64 x 224 x 224 images costs ~10x more than compiled, while a compile
+# (~0.5 s, once per input signature) would dominate small calls. The choice depends
+# on the shape only, so a given call always takes the same path.
+EAGER_COMPILE_MIN_PIXELS = 1 << 20
 # keras.ops names are spread over these backend modules; earlier ones win a clash.
 _NAMESPACES = ("core", "numpy", "math", "nn", "image", "linalg")
 
