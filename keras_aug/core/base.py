@@ -41,6 +41,8 @@ from keras_aug.core import backend
 from keras_aug.core import boxes as box_utils
 from keras_aug.core import randomness
 from keras_aug.core import structures
+from keras_aug.core.backend import dtype_name
+from keras_aug.core.backend import ops
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,6 +219,17 @@ class Augmentation(keras.layers.Layer):
         """Returns a dict of per-sample parameter tensors (leading axis: batch)."""
         return {}
 
+    def identity_params(self, shape):
+        """Parameters under which `apply` returns its input unchanged.
+
+        Same keys, shapes and dtypes as `sample(shape, ...)`. Policies and
+        `RandomApply` mix them with sampled parameters per sample
+        (`select_params`) to switch the layer off for some samples without a
+        second code path. Layers that cannot be the identity (they change the
+        image size) raise a ValueError saying so.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define `identity_params` yet.")
+
     def apply(self, batch, params):
         """Applies `params` to every target of `batch`; returns a new `Batch`."""
         changes = {"images": self.apply_images(batch.images, params, batch)}
@@ -263,3 +276,16 @@ class Augmentation(keras.layers.Layer):
             data_format=self.data_format,
         )
         return config
+
+
+def select_params(chosen, params, identity):
+    """Per sample, `params` where `chosen` ([B] bool) is true, else `identity`.
+
+    Both dicts have the same keys and `[B, ...]` tensors; the result is a dict
+    of the same form.
+    """
+    selected = {}
+    for key, value in params.items():
+        mask = ops.reshape(chosen, [-1] + [1] * (len(value.shape) - 1))
+        selected[key] = ops.where(mask, value, ops.cast(identity[key], dtype_name(value)))
+    return selected
