@@ -24,10 +24,10 @@ import numbers
 
 import keras
 
-from keras_aug.core import arguments
 from keras_aug.core.backend import ops
 from keras_aug.core.base import shape_of
 from keras_aug.layers.photometric.base import PhotometricAugmentation
+from keras_aug.layers.photometric.base import _is_number
 
 LEVELS = 256  # grey levels of the tile histograms of CLAHE, as OpenCV's 8-bit CLAHE
 
@@ -350,7 +350,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(_GatedToneCurve):
 
     def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), seed=None, **kwargs):
         super().__init__(value_range=value_range, seed=seed, **kwargs)
-        if not arguments._is_number(clip_limit):
+        if not _is_number(clip_limit):
             raise ValueError(f"`clip_limit` must be a number (0 or less: no clipping); got {clip_limit!r}.")
         self.clip_limit = float(clip_limit)
         self.tile_grid_size = _parse_grid(tile_grid_size)

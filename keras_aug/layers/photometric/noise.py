@@ -10,13 +10,14 @@ import keras
 from keras_aug.core import arguments
 from keras_aug.core.backend import ops
 from keras_aug.layers.photometric.base import PhotometricAugmentation
+from keras_aug.layers.photometric.base import _is_number
 from keras_aug.layers.photometric.base import parse_value_range
 from keras_aug.layers.photometric.base import per_sample
 
 
 def _parse_amount(value, name, minimum=None):
     """A number (fixed) or a (low, high) pair (drawn per sample) as a (low, high) tuple."""
-    if arguments._is_number(value):
+    if _is_number(value):
         value = (value, value)
     return arguments.parse_range(value, name, minimum=minimum)
 
