@@ -146,6 +146,17 @@ def test_jpeg_runs_in_tf_data_and_tf_function_but_refuses_xla():
     assert np.isfinite(model.fit(IMAGES, np.zeros([B, 1]), verbose=0).history["loss"][0])
 
 
+def test_jpeg_in_a_pipeline_runs_op_by_op_in_a_graph():
+    """A Pipeline holding JPEG takes its `supports_jit = False`: no nested XLA compile."""
+    import keras_aug
+
+    pipeline = keras_aug.Pipeline([keras_aug.RandomFlip("horizontal", seed=1), P.JPEG(50, seed=2)])
+    assert not pipeline.supports_jit
+    graph = tf.function(lambda x: pipeline(x, training=True, seed=[3, 4]))(UINT8).numpy()
+    np.testing.assert_array_equal(graph, pipeline(UINT8, training=True, seed=[3, 4]).numpy())
+    assert keras_aug.Pipeline([keras_aug.RandomFlip("horizontal")]).supports_jit
+
+
 # ------------------------------------------------------------ shared contract
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("channels", [1, 3, 4])

@@ -17,7 +17,6 @@ import keras
 
 from keras_aug.core import backend
 from keras_aug.core.backend import ops
-from keras_aug.core.base import _first_image
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 
 NEEDS_TENSORFLOW = (
@@ -96,14 +95,6 @@ class JPEG(PhotometricAugmentation):
 
     def needs_color(self):
         return True  # JPEG codes 1 or 3 channels
-
-    def call(self, inputs, training=None, seed=None):
-        # The base call runs a call traced into a TF graph as a nested XLA
-        # function; JPEG has no XLA kernel, so this layer's calls run op by op.
-        with backend.computing_with(backend.backend_for(_first_image(inputs))):
-            if self.should_augment(training):
-                return self._augment_inputs(inputs, self.call_seed(seed))
-        return super().call(inputs, training=False)
 
     def sample(self, shape, draws):
         low, high = self.quality_range
