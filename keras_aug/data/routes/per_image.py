@@ -18,7 +18,7 @@ from keras_aug.data.routes.base import plain
 FACTS_CHUNK = 64
 
 
-def elements(plan, process):
+def elements(plan, process, sentinel_safe=False):
     """The epoch's labelled elements `(image, y, w, key)`, n per epoch.
 
     Files: (their header facts, probed lazily) -> decode -> `ignore_errors` -> process
@@ -29,6 +29,8 @@ def elements(plan, process):
         plan: a `base.Plan`.
         process: `(image, head_matrix or None) -> image` of `plan.out_shape` and
             `plan.dtype` (a graph function; it may call OpenCV through numpy_function).
+        sentinel_safe: `process` takes the sentinel's 1x1 zero image as it is (a plain
+            resize, no head matrix): no per-element `tf.cond` around it.
     """
     parallel = dict(num_parallel_calls=plan.num_parallel_calls, deterministic=True)
     ds = epochs.elements(plan.seed, plan.n, plan.shuffle)
@@ -55,16 +57,13 @@ def elements(plan, process):
         return (extras[0] if head else None), (extras[int(head):] or None)
 
     def decode_one(position, index, key, *extras):
-        # The sentinel (index -1) decodes to a 1x1 zero image: no file is opened for it.
+        # The sentinel (index -1) loads as a 1x1 zero image: no file is opened for it.
         matrix, facts = split(extras)
-        image = tf.cond(
-            index >= 0,
-            lambda: plan.load(index, facts),
-            lambda: tf.zeros([1, 1, plan.out_shape[-1]], plan.image_dtype),
-        )
-        return (position, index, key, image) + ((matrix,) if head else ())
+        return (position, index, key, plan.load(index, facts)) + ((matrix,) if head else ())
 
     def process_one(position, index, key, image, *matrix):
+        if sentinel_safe:  # the sentinel's 1x1 zero image resizes like any other
+            return position, index, key, tf.ensure_shape(process(image, None), plan.out_shape)
         image = tf.cond(
             index >= 0,
             lambda: tf.ensure_shape(process(image, matrix[0] if matrix else None), plan.out_shape),
