@@ -66,8 +66,7 @@ class LazyProbes:
         The branch is `decoding.decoder_branch` of the probe's route and DCT ratio;
         a file the probe rejected gets `decoding.BRANCH_BAD`, a negative index (the
         end-of-epoch sentinel) `decoding.BRANCH_NONE` (never opened). The orientation
-        is 1 for PIL's files (its decode orients them). Later epochs
-        look the probes up.
+        is 1 for PIL's files (its decode orients them). Later epochs look the probes up.
         """
         k = len(indices)
         branch, orientation = np.empty(k, np.int32), np.ones(k, np.int32)
