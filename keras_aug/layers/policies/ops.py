@@ -43,6 +43,8 @@ from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.photometric.filters import smooth
+from keras_aug.layers.photometric.histogram import autocontrast
+from keras_aug.layers.photometric.histogram import equalize
 
 GEOMETRIC_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate")
 ENHANCE_OPS = ("brightness", "color", "contrast", "sharpness")
@@ -52,6 +54,8 @@ OPS = ("identity",) + GEOMETRIC_OPS + COLOUR_OPS
 OP_INDEX = {name: i for i, name in enumerate(OPS)}
 SIGNED_OPS = GEOMETRIC_OPS + ENHANCE_OPS
 WITHOUT_MAGNITUDE = ("identity", "autocontrast", "equalize", "invert")
+# Colour ops compute on this scale (see the module docstring).
+FULL_SCALE = (0.0, 255.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,40 +170,6 @@ def _gray(v):
     return ops.sum(v * weights, axis=-1, keepdims=True) if v.shape[-1] == 3 else v
 
 
-def autocontrast(v):
-    """torchvision's autocontrast on 0-255 values: each channel stretched to [0, 255]."""
-    low = ops.min(v, axis=(1, 2), keepdims=True)
-    high = ops.max(v, axis=(1, 2), keepdims=True)
-    flat = high <= low
-    scale = 255.0 / ops.where(flat, ops.ones_like(high), high - low)
-    return ops.where(flat, v, (v - low) * scale)
-
-
-def equalize(v):
-    """PIL's / torchvision's histogram equalization of each channel of 0-255 values.
-
-    Values are binned by their integer part (exact on uint8 inputs). Per
-    channel: step = (pixels - count of the top level) // 255; the table is
-    (cumulative count before the level + step // 2) // step; a channel with
-    step 0 (nearly constant) is left as it is.
-    """
-    batch, height, width, channels = ops.shape(v)
-    levels = ops.cast(ops.clip(ops.floor(v), 0.0, 255.0), "int32")
-    # One histogram per (sample, channel): bin ids offset by 256 per channel.
-    base = ops.reshape(ops.arange(batch * channels, dtype="int32") * 256, [-1, 1, 1, channels])
-    ids = ops.reshape(levels + base, [-1])
-    counts = ops.segment_sum(ops.ones_like(ids, dtype="float32"), ids, num_segments=batch * channels * 256)
-    hist = ops.reshape(counts, [-1, channels, 256])
-    top = ops.max(ops.reshape(levels, [-1, height * width, channels]), axis=1)  # [B, C]
-    top_count = ops.sum(hist * ops.one_hot(top, 256, dtype="float32"), axis=-1)
-    step = ops.floor((ops.cast(height * width, "float32") - top_count) / 255.0)
-    safe = ops.maximum(step, 1.0)[..., None]
-    table = ops.floor((ops.cumsum(hist, axis=-1) + ops.floor(step / 2.0)[..., None]) / safe)
-    table = ops.clip(ops.concatenate([ops.zeros_like(table[..., :1]), table[..., :-1]], axis=-1), 0.0, 255.0)
-    equalized = ops.reshape(ops.take(ops.reshape(table, [-1]), ids, axis=0), ops.shape(v))
-    return ops.where(ops.reshape(step > 0, [-1, 1, 1, channels]), equalized, v)
-
-
 def colour_slot(v, op, magnitude, names):
     """Applies one slot's colour op per sample to 0-255 float images `v`.
 
@@ -232,7 +202,7 @@ def colour_slot(v, op, magnitude, names):
     if "invert" in names:
         out = ops.where(chosen("invert"), 255.0 - v, out)
     if "autocontrast" in names:
-        out = ops.where(chosen("autocontrast"), autocontrast(v), out)
+        out = ops.where(chosen("autocontrast"), autocontrast(v, FULL_SCALE), out)
     if "solarize" in names:
         out = ops.where(chosen("solarize") & (v >= m), 255.0 - v, out)
     if "posterize" in names:
@@ -240,5 +210,5 @@ def colour_slot(v, op, magnitude, names):
         step = ops.cast(ops.left_shift(ops.ones_like(bits), 8 - bits), dtypes.name_of(v))
         out = ops.where(chosen("posterize"), ops.floor(ops.floor(v) / step) * step, out)
     if "equalize" in names:
-        out = ops.where(chosen("equalize"), equalize(v), out)
+        out = ops.where(chosen("equalize"), equalize(v, FULL_SCALE, 256), out)
     return ops.clip(out, 0.0, 255.0)
