@@ -326,3 +326,10 @@ def test_inference_is_the_identity_and_num_ops_0_too():
     x = np.stack([IMAGE] * 2)
     np.testing.assert_array_equal(keras_aug.RandAugment()(x, training=False), x)
     np.testing.assert_array_equal(keras_aug.RandAugment(num_ops=0)(x, training=True), x)
+
+
+def test_fast_smooth_equals_the_photometric_smooth_filter():
+    from keras_aug.layers.photometric.filters import smooth as reference
+
+    images = tf.constant(np.stack([textured_image(9, 13, seed=s) for s in range(2)]))
+    np.testing.assert_allclose(op_table.smooth(images).numpy(), reference(images).numpy(), atol=1e-3)
