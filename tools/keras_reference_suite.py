@@ -29,6 +29,7 @@ FAMILIES = {
         "random_color_jitter", "random_invert", "solarization", "random_posterization", "random_sharpness",
         "random_gaussian_blur",
     ],
+    "policies": ["rand_augment", "aug_mix"],
 }
 
 PLUGIN = '''

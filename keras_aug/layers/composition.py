@@ -185,7 +185,7 @@ class RandomApply(_Container):
     def sample(self, shape, draws):
         params = self.sample_layers(shape, draws)[0]
         applied = draws.uniform([shape.batch_size]) < self.rate
-        if not self.layer.is_geometric:
+        if not isinstance(self.layer, GeometricAugmentation):  # (geometric: gated in `matrix`)
             params = select_params(applied, params, self.layer.identity_params(shape))
         return {"applied": applied, "layer": params}
 
