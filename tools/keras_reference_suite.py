@@ -65,12 +65,15 @@ def run_family(files, plugin_dir, verbose):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="list each failing test")
+    parser.add_argument("--family", choices=sorted(FAMILIES), help="run one family only")
     args = parser.parse_args()
     directory = keras_test_dir()
     with tempfile.TemporaryDirectory() as plugin_dir:
         pathlib.Path(plugin_dir, "keras_aug_swap.py").write_text(PLUGIN)
         backend = os.environ.get("KERAS_BACKEND", "tensorflow")
         for family, names in FAMILIES.items():
+            if args.family and family != args.family:
+                continue
             files = [directory / f"{name}_test.py" for name in names]
             print(f"{backend} backend, {family}: {run_family(files, plugin_dir, args.verbose)}")
 
