@@ -182,6 +182,7 @@ def build_cases(size):
                           lambda name=name, kw=keras_kwargs: getattr(k, name)(**kw), labels=True,
                           note="" if cls else f"keras_aug.{name} not available yet"))
     cases.extend(colour_cases())
+    cases.extend(policy_cases())
     return cases
 
 
@@ -204,6 +205,16 @@ def colour_cases():
              note="Keras 3 has no JPEG layer; ours does not compile under XLA (TF has no XLA JPEG kernel)"),
     ]
     return cases
+
+
+def policy_cases():
+    """The automatic policies of issue 12, against Keras's same layers."""
+    k = keras.layers
+    return [
+        Case("RandAugment(num_ops=2)", lambda: keras_aug.RandAugment(num_ops=2, factor=0.5),
+             lambda: k.RandAugment(num_ops=2, factor=0.5)),
+        Case("AugMix", lambda: keras_aug.AugMix(), lambda: k.AugMix()),
+    ]
 
 
 @dataclasses.dataclass
@@ -353,8 +364,34 @@ def report(rows):
     return header, out
 
 
-def summary(rows):
+def policy_summary(rows):
+    """The issue's targets: RandAugment(num_ops=2) vs one RandomAffine and vs Keras; AugMix vs Keras."""
     lines = []
+
+    def ours(case, dtype, compiled):
+        return _best(rows, lambda r: r.case.startswith(case) and r.implementation == "keras_aug"
+                     and r.dtype == dtype and r.compiled == compiled)
+
+    for dtype in ("uint8", "float32"):
+        for compiled in sorted({r.compiled for r in rows if r.implementation == "keras_aug"}):
+            rand, affine = ours("RandAugment", dtype, compiled), ours("RandomAffine", dtype, compiled)
+            if rand and affine:
+                lines.append(f"RandAugment(num_ops=2) / one RandomAffine, CPU ms/image ({dtype}, {compiled}): "
+                             f"{rand.result.cpu_ms_per_image:.2f} / {affine.result.cpu_ms_per_image:.2f} = "
+                             f"{rand.result.cpu_ms_per_image / affine.result.cpu_ms_per_image:.2f}x (target <= 2x)")
+    for case, target in (("RandAugment", 5), ("AugMix", 3)):
+        mine = _best(rows, lambda r: r.case.startswith(case) and r.implementation == "keras_aug")
+        ref = _reference(rows, next((r.case for r in rows if r.case.startswith(case)), None))
+        if mine and ref:
+            lines.append(f"{case}: Keras's best {ref.result.cpu_ms_per_image:.2f} CPU ms/image ({ref.compiled}) / "
+                         f"ours {mine.result.cpu_ms_per_image:.2f} ({mine.dtype}, {mine.compiled}) = "
+                         f"{ref.result.cpu_ms_per_image / mine.result.cpu_ms_per_image:.1f}x less CPU "
+                         f"(target >= {target}x)")
+    return lines
+
+
+def summary(rows):
+    lines = policy_summary(rows)
     chain = [r for r in rows if r.case.startswith("chain")]
     if not chain:
         return lines

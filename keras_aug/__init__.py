@@ -16,6 +16,9 @@ import importlib
 
 from keras_aug import visualize
 from keras_aug.layers.compose import Pipeline
+from keras_aug.layers.composition import RandomApply
+from keras_aug.layers.composition import RandomChoice
+from keras_aug.layers.composition import RandomOrder
 from keras_aug.layers.erasing import GridMask
 from keras_aug.layers.erasing import RandomCutout
 from keras_aug.layers.erasing import RandomErasing
@@ -53,6 +56,10 @@ from keras_aug.layers.photometric import RandomPosterization
 from keras_aug.layers.photometric import RandomSaturation
 from keras_aug.layers.photometric import RandomSharpness
 from keras_aug.layers.photometric import Solarization
+from keras_aug.layers.policies import AugMix
+from keras_aug.layers.policies import AutoAugment
+from keras_aug.layers.policies import RandAugment
+from keras_aug.layers.policies import TrivialAugmentWide
 
 __version__ = "0.1.0"
 

@@ -31,6 +31,7 @@ FAMILIES = {
         "random_gaussian_blur",
     ],
     "new colour": ["auto_contrast", "equalization", "clahe", "random_color_degeneration"],
+    "policies": ["rand_augment", "aug_mix"],
 }
 
 PLUGIN = '''
