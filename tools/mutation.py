@@ -23,6 +23,8 @@ Not part of CI. Usage, from the repository root:
     python tools/mutation.py --area core --sample 0                 # every mutant of the area
     python tools/mutation.py --area core --report /tmp/keras_aug_mutation_core_XXXX   # a kept run
     python tools/mutation.py --area core --resume /tmp/keras_aug_mutation_core_XXXX   # continue it
+    python tools/mutation.py --area core --resume /tmp/keras_aug_mutation_core_XXXX \
+        --recheck keras_aug.core.boxes.x_clip__mutmut_3   # rerun a mutant against the tests as they are now
 """
 
 import argparse
@@ -212,16 +214,31 @@ def sampled(work, area, sample, seed):
     return sorted(random.Random(f"{seed}:{area}").sample(names, sample)), len(names)
 
 
-def run_area(area, sample, seed, max_children, hang_seconds, work, log, resume=False):
+def refresh_tests(work):
+    """Copies the working tree's tests over a kept work folder's (mutmut copies them on into
+    `mutants/` when it starts, and collects the coverage of tests it has not seen)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(os.path.join(ROOT, "tests"), os.path.join(work, "tests"), ignore=ignore, dirs_exist_ok=True)
+
+
+def run_area(area, sample, seed, max_children, hang_seconds, work, log, resume=False, recheck=()):
     """Runs the chosen mutants of `area` in `work`; with `resume`, in a kept work folder,
-    only those without a verdict from their tests (not checked, hung, timed out)."""
+    only those without a verdict from their tests (not checked, hung, timed out); with
+    `recheck` (mutant names), those mutants again, against the working tree's tests."""
     if not resume:
         prepare(area, work)
         subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
         keep_signatures(work, area)
     chosen, total = sampled(work, area, sample, seed)
     pending = chosen
-    if resume:
+    if recheck:
+        unknown = sorted(set(recheck) - set(mutants(work, area)))
+        if unknown:
+            raise SystemExit(f"no such mutant in {work}: {', '.join(unknown)}")
+        refresh_tests(work)
+        pending = list(recheck)
+        chosen = sorted(set(chosen) | set(recheck))
+    elif resume:
         found = mutants(work, area)
         pending = [name for name in chosen if outcome(name, found[name][1]) not in ("killed", "survived", "no tests")]
     print(f"{area}: {len(chosen)} of {total} mutants, running {len(pending)}", flush=True)
@@ -336,11 +353,16 @@ def main(argv=None):
     parser.add_argument("--resume", metavar="WORK_FOLDER",
                         help="continue a kept (or interrupted) run of one --area: rerun its mutants without a "
                              "verdict from their tests (not checked, hung, timed out); the folder is kept")
+    parser.add_argument("--recheck", action="append", metavar="MUTANT", default=[],
+                        help="with --resume: rerun this mutant (e.g. a survivor) against the working tree's tests "
+                             "as they are now, instead of the mutants without a verdict")
     args = parser.parse_args(argv)
     rows = []
     if args.report or args.resume:
         if not args.area or len(args.area) != 1:
             parser.error("--report and --resume need exactly one --area (the area of the kept run)")
+    if args.recheck and not args.resume:
+        parser.error("--recheck needs --resume WORK_FOLDER (a kept run of the mutant's area)")
     if args.report:
         (area,) = args.area
         chosen, _ = sampled(args.report, area, args.sample, args.seed)
@@ -351,7 +373,7 @@ def main(argv=None):
         try:
             with open(os.path.join(work, "mutmut.log"), "a") as log:
                 rows += run_area(area, args.sample, args.seed, args.max_children, 60 * args.hang_minutes, work, log,
-                                 resume=bool(args.resume))
+                                 resume=bool(args.resume), recheck=args.recheck)
         finally:
             if args.keep or args.resume:
                 print(f"work folder kept: {work}")
