@@ -273,7 +273,7 @@ def changed_lines(work, name):
 
 def check(work, names, tests, timeout_s=900):
     """Runs each mutant in `names` (of the work folder `work`) against the test files `tests`,
-    copied from the working tree; returns {name: "killed" | "survived" | "timeout" | "exit N"}.
+    copied from the working tree (pytest's output goes to `work`/check_<name>.log); returns {name: "killed" | "survived" | "timeout" | "exit N"}.
 
     Like mutmut's fork server: the heavy modules are imported once here, and each
     mutant runs `pytest -x` in a forked child that selects it with MUTANT_UNDER_TEST.
@@ -294,6 +294,9 @@ def check(work, names, tests, timeout_s=900):
             os.chdir(mutants_dir)
             sys.path.insert(0, mutants_dir)
             os.environ["MUTANT_UNDER_TEST"] = name
+            log = os.open(os.path.join(work, f"check_{name}.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
             os._exit(int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])))
         code = None
         while code is None:
@@ -307,7 +310,8 @@ def check(work, names, tests, timeout_s=900):
             else:
                 time.sleep(0.5)
         verdicts[name] = code if code == "timeout" else {0: "survived", 1: "killed"}.get(code, f"exit {code}")
-        print(f"{name}: {verdicts[name]} ({time.time() - start:.0f} s)", flush=True)
+        print(f"{name}: {verdicts[name]} ({time.time() - start:.0f} s; pytest's output: check_{name}.log)",
+              flush=True)
     return verdicts
 
 

@@ -54,3 +54,32 @@ def test_one_pixel_wide_image_repeats_its_column(interpolation, fill_mode, run_t
                                                   tf.TensorSpec([None, 3, 3], tf.float32)])
     out = warp(tf.constant(column[None]), tf.constant(shift[None]))[0].numpy()
     np.testing.assert_allclose(out, np.repeat(column, 4, axis=1), atol=1e-4)
+
+
+def _xla_calls(graph):
+    """The function-call ops of `graph` marked to be compiled by XLA."""
+    calls = []
+    for op in graph.get_operations():
+        if op.type in ("PartitionedCall", "StatefulPartitionedCall"):
+            try:
+                if op.get_attr("_XlaMustCompile"):
+                    calls.append(op)
+            except ValueError:  # a call without the attribute
+                pass
+    return calls
+
+
+def test_warp_traced_into_a_plain_graph_runs_as_one_xla_function():
+    # The design (module docstring): in a graph XLA does not compile, a warp with
+    # static sizes calls itself through a nested jit-compiled function, ~10x
+    # faster than op by op; with sizes known only at run time it does not.
+    images, matrices = tf.zeros([2, 9, 13, 3]), tf.eye(3, batch_shape=[2])
+
+    def warp(images, matrices):
+        return warp_lib.warp(images, matrices, None, "bilinear", "reflect")
+
+    static = tf.function(warp).get_concrete_function(images, matrices).graph
+    assert len(_xla_calls(static)) == 1
+    run_time = tf.function(warp).get_concrete_function(tf.TensorSpec([None, None, None, 3]),
+                                                       tf.TensorSpec([None, 3, 3])).graph
+    assert not _xla_calls(run_time)
