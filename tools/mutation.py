@@ -68,6 +68,9 @@ STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked", -15
 EQUIVALENT = {
     "keras_aug.core.matrices.x_identity__mutmut_3":
         "tf.eye's default dtype is float32 (and matrices.identity is called nowhere in the library)",
+    "keras_aug.core.randomness.x__keys__mutmut_46":
+        "`_const(b)` applied to a uint32 tensor too: `b & 0xFFFFFFFF` is `b`, and converting a uint32 "
+        "tensor to uint32 returns it unchanged (checked at e90d19d)",
     "keras_aug.data.legacy.x__map_python__mutmut_27":
         "without fn_output_signature tf.map_fn assumes the input's dtype and shape, which `one` returns",
     "keras_aug.data.file_groups.xǁFileGroupLoaderǁ_stand_in__mutmut_17":
