@@ -71,6 +71,14 @@ EQUIVALENT = {
     "keras_aug.core.randomness.x__keys__mutmut_46":
         "`_const(b)` applied to a uint32 tensor too: `b & 0xFFFFFFFF` is `b`, and converting a uint32 "
         "tensor to uint32 returns it unchanged (checked at e90d19d)",
+    "keras_aug.core._tf_fast_path.x_next_index__mutmut_9":
+        "tf.constant(1) without its dtype is int32, the dtype it named (checked at e90d19d)",
+    "keras_aug.layers.geometric.rotation.xǁRandomRotate90ǁapply__mutmut_4":
+        "apply's static square check: apply runs only after sample on the same batch (Augmentation.augment), "
+        "and sample makes the same check first; with run-time sizes neither is an int and the graph check runs",
+    "keras_aug.layers.geometric.sizing.xǁRandomCropǁ__init____mutmut_1":
+        "mask_fill_value 256 for 255: RandomCrop never reads outside its input (crops lie inside it, smaller "
+        "inputs are centre-cropped and resized), so the fill is never used; only get_config shows the default",
     "keras_aug.data.legacy.x__map_python__mutmut_27":
         "without fn_output_signature tf.map_fn assumes the input's dtype and shape, which `one` returns",
     "keras_aug.data.file_groups.xǁFileGroupLoaderǁ_stand_in__mutmut_17":
