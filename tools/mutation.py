@@ -276,7 +276,8 @@ def changed_lines(work, name):
     bodies = {node.name: lines[node.lineno - 1:node.end_lineno] for node in ast.walk(ast.parse(source))
               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     # The def lines differ by name only, unless a default argument was mutated.
-    original = [bodies[base + "__mutmut_orig"][0].replace(base + "__mutmut_orig", base)] + bodies[base + "__mutmut_orig"][1:]
+    orig = bodies[base + "__mutmut_orig"]
+    original = [orig[0].replace(base + "__mutmut_orig", base)] + orig[1:]
     mutated = [bodies[function][0].replace(function, base)] + bodies[function][1:]
     return [line for line in difflib.unified_diff(original, mutated, lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
@@ -284,7 +285,10 @@ def changed_lines(work, name):
 
 def check(work, names, tests, timeout_s=900):
     """Runs each mutant in `names` (of the work folder `work`) against the test files `tests`,
-    copied from the working tree (pytest's output goes to `work`/check_<name>.log); returns {name: "killed" | "survived" | "timeout" | "exit N"}.
+    copied from the working tree (pytest's output goes to `work`/check_<name>.log).
+
+    Returns {name: "killed" | "survived" | "timeout" | "exit N"} (N: pytest's exit code,
+    e.g. 2 when the mutant broke the test modules' import).
 
     Like mutmut's fork server: the heavy modules are imported once here, and each
     mutant runs `pytest -x` in a forked child that selects it with MUTANT_UNDER_TEST.
