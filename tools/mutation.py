@@ -11,22 +11,36 @@ test passes.
 
 This script runs mutmut in a throw-away copy of the repository (the working tree is
 never modified), one area at a time, and prints the score per module and per area
-and every surviving mutant as a diff. A full run is many hours (over 13,000 mutants),
+and every surviving mutant as a diff. Before the first mutant, mutmut runs the area's
+whole test selection (recording which tests reach which function), then the chosen
+mutants' tests unmutated, so even a small sample costs about two runs of the area's
+tests. A full run is many hours (over 13,000 mutants),
 so by default it checks a fixed seeded sample of `--sample` mutants per area (the same
 names for the same seed and source). Survivors judged equivalent (no behaviour can
 tell them apart) are listed in `EQUIVALENT` with the reason, and reported apart.
 
 Not part of CI. Usage, from the repository root:
 
-    python tools/mutation.py --area core --sample 80 --seed 0      # ~20-30 min on 2 shared cores
+    python tools/mutation.py --area core --sample 80 --seed 0      # see the README for times
     python tools/mutation.py --area layers --area data --out /tmp/mutation.json
     python tools/mutation.py --area core --sample 0                 # every mutant of the area
     python tools/mutation.py --area core --report /tmp/keras_aug_mutation_core_XXXX   # a kept run
     python tools/mutation.py --area core --resume /tmp/keras_aug_mutation_core_XXXX   # continue it
+
+Checking one mutant by hand (a survivor, against a test written to kill it), without
+mutmut's two passes: `--generate` writes a work folder with the area's mutants and
+lists the sample with each mutant's changed lines; `--check` runs named mutants of a
+work folder against the working tree's tests, only the test files given:
+
+    python tools/mutation.py --area core --sample 80 --generate
+    python tools/mutation.py --check /tmp/keras_aug_mutation_core_XXXX \
+        --mutant keras_aug.core.warp.x__map_pair__mutmut_148 --tests tests/core/test_warp_edges.py
 """
 
 import argparse
+import ast
 import collections
+import difflib
 import json
 import os
 import random
@@ -54,6 +68,17 @@ STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked", -15
 EQUIVALENT = {
     "keras_aug.core.matrices.x_identity__mutmut_3":
         "tf.eye's default dtype is float32 (and matrices.identity is called nowhere in the library)",
+    "keras_aug.core.randomness.x__keys__mutmut_46":
+        "`_const(b)` applied to a uint32 tensor too: `b & 0xFFFFFFFF` is `b`, and converting a uint32 "
+        "tensor to uint32 returns it unchanged (checked at e90d19d)",
+    "keras_aug.core._tf_fast_path.x_next_index__mutmut_9":
+        "tf.constant(1) without its dtype is int32, the dtype it named (checked at e90d19d)",
+    "keras_aug.layers.geometric.rotation.xǁRandomRotate90ǁapply__mutmut_4":
+        "apply's static square check: apply runs only after sample on the same batch (Augmentation.augment), "
+        "and sample makes the same check first; with run-time sizes neither is an int and the graph check runs",
+    "keras_aug.layers.geometric.sizing.xǁRandomCropǁ__init____mutmut_1":
+        "mask_fill_value 256 for 255: RandomCrop never reads outside its input (crops lie inside it, smaller "
+        "inputs are centre-cropped and resized), so the fill is never used; only get_config shows the default",
     "keras_aug.data.legacy.x__map_python__mutmut_27":
         "without fn_output_signature tf.map_fn assumes the input's dtype and shape, which `one` returns",
     "keras_aug.data.file_groups.xǁFileGroupLoaderǁ_stand_in__mutmut_17":
@@ -216,9 +241,7 @@ def run_area(area, sample, seed, max_children, hang_seconds, work, log, resume=F
     """Runs the chosen mutants of `area` in `work`; with `resume`, in a kept work folder,
     only those without a verdict from their tests (not checked, hung, timed out)."""
     if not resume:
-        prepare(area, work)
-        subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
-        keep_signatures(work, area)
+        generate(area, work, log)
     chosen, total = sampled(work, area, sample, seed)
     pending = chosen
     if resume:
@@ -234,6 +257,77 @@ def run_area(area, sample, seed, max_children, hang_seconds, work, log, resume=F
             stop_hung_workers(run.pid, progress, hang_seconds)
             time.sleep(15)
     return results(area, work, chosen)
+
+
+def generate(area, work, log):
+    """Copies the repository to `work` and writes the area's mutants there (no test runs)."""
+    prepare(area, work)
+    subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, check=True, stdout=log, stderr=log)
+    keep_signatures(work, area)
+
+
+def changed_lines(work, name):
+    """The lines mutant `name` changes, read from the generated module (faster than `mutmut show`)."""
+    module, function = name.rsplit(".", 1)
+    base = function.rsplit("__mutmut_", 1)[0]
+    with open(os.path.join(work, "mutants", *module.split(".")) + ".py") as f:
+        source = f.read()
+    lines = source.splitlines()
+    bodies = {node.name: lines[node.lineno - 1:node.end_lineno] for node in ast.walk(ast.parse(source))
+              if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    # The def lines differ by name only, unless a default argument was mutated.
+    orig = bodies[base + "__mutmut_orig"]
+    original = [orig[0].replace(base + "__mutmut_orig", base)] + orig[1:]
+    mutated = [bodies[function][0].replace(function, base)] + bodies[function][1:]
+    return [line for line in difflib.unified_diff(original, mutated, lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def check(work, names, tests, timeout_s=900):
+    """Runs each mutant in `names` (of the work folder `work`) against the test files `tests`,
+    copied from the working tree (pytest's output goes to `work`/check_<name>.log).
+
+    Returns {name: "killed" | "survived" | "timeout" | "exit N"} (N: pytest's exit code,
+    e.g. 2 when the mutant broke the test modules' import).
+
+    Like mutmut's fork server: the heavy modules are imported once here, and each
+    mutant runs `pytest -x` in a forked child that selects it with MUTANT_UNDER_TEST.
+    """
+    mutants_dir = os.path.join(work, "mutants")
+    shutil.copytree(os.path.join(ROOT, "tests"), os.path.join(mutants_dir, "tests"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    for module in _PRELOAD:
+        __import__(module)
+    import pytest
+
+    verdicts = {}
+    for name in names:
+        start = time.time()
+        pid = os.fork()
+        if pid == 0:  # the child: run the tests on the mutated copy
+            os.chdir(mutants_dir)
+            sys.path.insert(0, mutants_dir)
+            os.environ["MUTANT_UNDER_TEST"] = name
+            log = os.open(os.path.join(work, f"check_{name}.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os._exit(int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])))
+        code = None
+        while code is None:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                code = os.waitstatus_to_exitcode(status)
+            elif time.time() - start > timeout_s:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                code = "timeout"
+            else:
+                time.sleep(0.5)
+        verdicts[name] = code if code == "timeout" else {0: "survived", 1: "killed"}.get(code, f"exit {code}")
+        print(f"{name}: {verdicts[name]} ({time.time() - start:.0f} s; pytest's output: check_{name}.log)",
+              flush=True)
+    return verdicts
 
 
 def _processes():
@@ -336,8 +430,34 @@ def main(argv=None):
     parser.add_argument("--resume", metavar="WORK_FOLDER",
                         help="continue a kept (or interrupted) run of one --area: rerun its mutants without a "
                              "verdict from their tests (not checked, hung, timed out); the folder is kept")
+    parser.add_argument("--generate", action="store_true",
+                        help="only write a work folder with the mutants of one --area and list the sample with "
+                             "each mutant's changed lines (for --check)")
+    parser.add_argument("--check", metavar="WORK_FOLDER",
+                        help="run the --mutant(s) of this work folder against the --tests files of the working tree")
+    parser.add_argument("--mutant", action="append", default=[], help="with --check: a mutant name")
+    parser.add_argument("--tests", nargs="+", default=[], help="with --check: the test files (or node ids) to run")
     args = parser.parse_args(argv)
     rows = []
+    if args.check:
+        if not args.mutant or not args.tests:
+            parser.error("--check needs --mutant NAME and --tests FILE...")
+        verdicts = check(args.check, args.mutant, args.tests)
+        return 0 if all(v == "killed" for v in verdicts.values()) else 1
+    if args.generate:
+        if not args.area or len(args.area) != 1:
+            parser.error("--generate needs exactly one --area")
+        (area,) = args.area
+        work = tempfile.mkdtemp(prefix=f"keras_aug_mutation_{area}_")
+        with open(os.path.join(work, "mutmut.log"), "a") as log:
+            generate(area, work, log)
+        chosen, total = sampled(work, area, args.sample, args.seed)
+        print(f"{area}: {len(chosen)} of {total} mutants, in {work}")
+        for name in chosen:
+            print(f"\n{name}")
+            for line in changed_lines(work, name):
+                print(f"    {line.strip()[:110]}")
+        return 0
     if args.report or args.resume:
         if not args.area or len(args.area) != 1:
             parser.error("--report and --resume need exactly one --area (the area of the kept run)")
