@@ -180,6 +180,7 @@ class Pipeline(Augmentation):
             batch = transform_batch(
                 batch, matrix, (height, width), interpolation=interpolation or "bilinear",
                 fill_mode=fill_mode or "nearest", fill_value=fill_value or 0.0, mask_fill_value=settings[3],
+                projective=any(layer.projective for layer in item),
             )
         return batch
 
@@ -211,6 +212,7 @@ class Pipeline(Augmentation):
                 batch = transform_batch(
                     batch, matrix, (height, width), interpolation=interpolation or "bilinear",
                     fill_mode=fill_mode or "nearest", fill_value=fill_value or 0.0, mask_fill_value=settings[3],
+                    projective=any(layer.projective for layer in acting),
                 )
         return batch
 

@@ -1,0 +1,91 @@
+"""Displacement fields: smooth random fields, and points moved through them.
+
+A field `d` [B, H, W, 2] holds, for each output pixel p, the offset (dx, dy)
+such that p reads the input at p + d(p) (output -> input, as the matrices of
+`keras_aug.core.matrices`; continuous coordinates, pixel centres at i + 0.5).
+Written on `keras_aug.core.backend.ops`.
+"""
+
+import numpy as np
+
+from keras_aug.core import warp as warp_lib
+from keras_aug.core.backend import ops
+
+# Fixed-point steps of `invert_points`; each step moves the estimate by the
+# field's change over the previous error, so the error shrinks geometrically
+# where the field is a contraction (|grad d| < 1: the warp does not fold).
+INVERSE_STEPS = 6
+
+
+def gaussian_kernel(sigma):
+    """Keras's blur kernel for `sigma` (a Python float): size 6 * int(sigma) | 1, normalized.
+
+    Returns a float32 numpy vector; sigma < 1 gives [1.0] (no smoothing), as in
+    `keras.ops.image.elastic_transform`.
+    """
+    size = (6 * int(sigma)) | 1
+    if size == 1:
+        return np.ones([1], np.float32)
+    x = np.arange(size, dtype=np.float64) - (size - 1) / 2
+    kernel = np.exp(-0.5 * (x / sigma) ** 2)
+    return (kernel / kernel.sum()).astype(np.float32)
+
+
+def smooth(noise, kernel):
+    """Separable Gaussian smoothing of `noise` [B, H, W, C] by a 1-D `kernel` (numpy).
+
+    Zero padding ("same" size), as Keras's `gaussian_blur` in its elastic
+    transform.
+    """
+    size = kernel.shape[0]
+    if size == 1:
+        return noise
+    channels = noise.shape[-1]
+    k = ops.convert_to_tensor(kernel, "float32")
+    along_x = ops.reshape(ops.tile(k[:, None], [1, channels]), [1, size, channels, 1])
+    along_y = ops.reshape(ops.tile(k[:, None], [1, channels]), [size, 1, channels, 1])
+    out = ops.depthwise_conv(noise, along_x, strides=1, padding="same", data_format="channels_last")
+    return ops.depthwise_conv(out, along_y, strides=1, padding="same", data_format="channels_last")
+
+
+def pixel_centres(field):
+    """[1, H, W, 2] (x, y) continuous coordinates of the pixel centres of `field`'s grid."""
+    height, width = field.shape[1], field.shape[2]
+    xs = ops.arange(width, dtype="float32") + 0.5
+    ys = ops.arange(height, dtype="float32") + 0.5
+    x = ops.broadcast_to(xs[None, :], [height, width])
+    y = ops.broadcast_to(ys[:, None], [height, width])
+    return ops.stack([x, y], axis=-1)[None]
+
+
+def sample_field(field, points):
+    """The field [B, H, W, 2] at points [B, N, 2] (bilinear, edge values beyond the grid)."""
+    return warp_lib.warp_coordinates(field, points[:, :, None, :], "bilinear", "nearest")[:, :, 0, :]
+
+
+def invert_points(field, points, steps=INVERSE_STEPS):
+    """Moves input points [B, N, 2] to where the warp by `field` shows them.
+
+    An output pixel p shows the input at p + d(p), so an input point q appears
+    at the p solving p + d(p) = q. Solved by the fixed-point iteration
+    p <- q - d(p) from p = q, `steps` times: exact for a constant field, and
+    converging geometrically wherever the warp does not fold (|grad d| < 1).
+    Where it folds, several p show q and the result is one of them or between.
+    """
+    estimate = points
+    for _ in range(steps):
+        estimate = points - sample_field(field, estimate)
+    return estimate
+
+
+def boundary_points(boxes, per_side):
+    """[B, N, 4 * per_side, 2] points evenly spaced around xyxy boxes [B, N, 4] (corners included)."""
+    t = ops.convert_to_tensor(np.arange(per_side, dtype=np.float32) / per_side)
+    x1, y1, x2, y2 = (boxes[..., i, None] for i in range(4))
+    dx, dy = x2 - x1, y2 - y1
+    top = ops.stack([x1 + t * dx, y1 + 0.0 * t], axis=-1)
+    right = ops.stack([x2 + 0.0 * t, y1 + t * dy], axis=-1)
+    bottom = ops.stack([x2 - t * dx, y2 + 0.0 * t], axis=-1)
+    left = ops.stack([x1 + 0.0 * t, y2 - t * dy], axis=-1)
+    return ops.concatenate([top, right, bottom, left], axis=-2)
+
