@@ -29,6 +29,7 @@ FAMILIES = {
         "random_color_jitter", "random_invert", "solarization", "random_posterization", "random_sharpness",
         "random_gaussian_blur",
     ],
+    "perspective, elastic, boxes": ["random_perspective", "random_elastic_transform", "max_num_bounding_box"],
 }
 
 PLUGIN = '''

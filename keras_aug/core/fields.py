@@ -78,8 +78,13 @@ def invert_points(field, points, steps=INVERSE_STEPS):
     step_y = ops.convert_to_tensor(np.float32([0.0, 0.5]))
     estimate = best = points
     best_error = None
+    n = ops.shape(points)[1]
     for _ in range(max(steps, 1)):
-        here = sample_field(field, estimate)
+        # The field at the estimate and +-half a pixel along x and y: one read.
+        probes = ops.concatenate([estimate, estimate + step_x, estimate - step_x, estimate + step_y,
+                                  estimate - step_y], axis=1)
+        here, right, left, down, up = (values[:, 0] for values in ops.split(
+            ops.reshape(sample_field(field, probes), [-1, 5, n, 2]), 5, axis=1))
         residual = estimate + here - points
         error = ops.sum(residual * residual, axis=-1)
         if best_error is not None:
@@ -87,8 +92,7 @@ def invert_points(field, points, steps=INVERSE_STEPS):
             error = ops.minimum(error, best_error)
         best_error = error
         # Jacobian of F = I + dd/dp: columns d/dx and d/dy (central differences over 1 px).
-        d_dx = sample_field(field, estimate + step_x) - sample_field(field, estimate - step_x)
-        d_dy = sample_field(field, estimate + step_y) - sample_field(field, estimate - step_y)
+        d_dx, d_dy = right - left, down - up
         a, c = 1.0 + d_dx[..., 0], d_dx[..., 1]
         b, d = d_dy[..., 0], 1.0 + d_dy[..., 1]
         det = a * d - b * c

@@ -129,17 +129,29 @@ class RandomElasticTransform(Augmentation):
         if batch.masks is not None:
             fill = self.mask_fill_value if self.fill_mode == "constant" else 0
             changes["masks"] = warp_lib.warp_coordinates(batch.masks, coordinates, "nearest", self.fill_mode, fill)
+        if batch.boxes is not None or batch.keypoints is not None:
+            changes.update(self._move_annotations(batch, field))
+        return batch.replace(**changes)
+
+    def _move_annotations(self, batch, field):
+        """Boxes (outline points) and keypoints moved through `field`, in one inversion."""
+        groups = []
         if batch.boxes is not None:
             outline = fields.boundary_points(batch.boxes, BOX_POINTS_PER_SIDE)
             n, k = ops.shape(outline)[1], ops.shape(outline)[2]
-            moved = fields.invert_points(field, ops.reshape(outline, [-1, n * k, 2]))
-            changes["boxes"], changes["box_labels"] = enclosing_boxes(
-                ops.reshape(moved, [-1, n, k, 2]), batch.box_labels, batch.height, batch.width
-            )
+            groups.append(ops.reshape(outline, [-1, n * k, 2]))
         if batch.keypoints is not None:
-            xy = fields.invert_points(field, batch.keypoints[..., :2])
-            changes["keypoints"] = placed_keypoints(xy, batch.keypoints, batch.height, batch.width)
-        return batch.replace(**changes)
+            groups.append(batch.keypoints[..., :2])
+        moved = fields.invert_points(field, ops.concatenate(groups, axis=1) if len(groups) > 1 else groups[0])
+        changes = {}
+        if batch.boxes is not None:
+            changes["boxes"], changes["box_labels"] = enclosing_boxes(
+                ops.reshape(moved[:, :n * k], [-1, n, k, 2]), batch.box_labels, batch.height, batch.width
+            )
+            moved = moved[:, n * k:]
+        if batch.keypoints is not None:
+            changes["keypoints"] = placed_keypoints(moved, batch.keypoints, batch.height, batch.width)
+        return changes
 
     def _clipped(self, images, active):
         """Transformed samples clipped to `value_range` (others untouched, bit for bit)."""
