@@ -32,17 +32,28 @@ def smooth(noise, kernel):
     """Separable Gaussian smoothing of `noise` [B, H, W, C] by a 1-D `kernel` (numpy).
 
     Zero padding ("same" size), as Keras's `gaussian_blur` in its elastic
-    transform.
+    transform. Each axis is one matrix product with a banded (Toeplitz)
+    matrix: a 67-tap kernel (sigma 11, a 224 px image) through a depthwise
+    convolution cost about 100 CPU ms per image on TF's CPU kernels; as
+    matrix products a few ms. (On GPUs a float32 matmul may run in TF32: for
+    a random field that precision is more than enough.)
     """
     size = kernel.shape[0]
     if size == 1:
         return noise
-    channels = noise.shape[-1]
-    k = ops.convert_to_tensor(kernel, "float32")
-    along_x = ops.reshape(ops.tile(k[:, None], [1, channels]), [1, size, channels, 1])
-    along_y = ops.reshape(ops.tile(k[:, None], [1, channels]), [size, 1, channels, 1])
-    out = ops.depthwise_conv(noise, along_x, strides=1, padding="same", data_format="channels_last")
-    return ops.depthwise_conv(out, along_y, strides=1, padding="same", data_format="channels_last")
+    height, width = noise.shape[1], noise.shape[2]
+    along_x = ops.convert_to_tensor(_band_matrix(kernel, width))
+    along_y = ops.convert_to_tensor(_band_matrix(kernel, height))
+    out = ops.einsum("bhwc,wv->bhvc", noise, along_x)
+    return ops.einsum("bhwc,hu->buwc", out, along_y)
+
+
+def _band_matrix(kernel, n):
+    """[n, n] float32 matrix M with (x @ M)[v] = sum_k kernel[k] * x[v + k - r] (zero outside)."""
+    radius = kernel.shape[0] // 2
+    offset = np.arange(n)[:, None] - np.arange(n)[None, :] + radius  # w - v + r
+    inside = (offset >= 0) & (offset < kernel.shape[0])
+    return np.where(inside, kernel[np.clip(offset, 0, kernel.shape[0] - 1)], 0.0).astype(np.float32)
 
 
 def pixel_centres(field):

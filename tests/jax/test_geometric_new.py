@@ -20,10 +20,14 @@ import keras_aug
 from keras_aug.core import backend
 from keras_aug.core import randomness
 from keras_aug.core.base import ImageShape
-from sample_images import textured_image
+from test_geometric import BATCH
+from test_geometric import HEIGHT
+from test_geometric import INPUTS
+from test_geometric import SEED
+from test_geometric import WIDTH
+from test_geometric import _call_all
+from test_geometric import _numpy
 
-SEED = (1, 2)
-BATCH, HEIGHT, WIDTH = 3, 28, 32
 
 LAYERS = {
     "RandomPerspective": lambda **kw: keras_aug.RandomPerspective(factor=(1.0, 1.0), scale=0.6, **kw),
@@ -31,33 +35,6 @@ LAYERS = {
     "MaxNumBoundingBoxes": lambda **kw: keras_aug.MaxNumBoundingBoxes(2, **kw),
 }
 POINT_TOLERANCE = {"RandomElasticTransform": 2e-2}
-
-
-def _inputs(dtype):
-    images = np.stack([textured_image(HEIGHT, WIDTH, seed=i) for i in range(BATCH)])
-    boxes = np.tile(np.array([[3, 4, 15, 20], [9, 1, 27, 26], [-1, -1, -1, -1]], np.float32), (BATCH, 1, 1))
-    masks = np.zeros((BATCH, HEIGHT, WIDTH, 1), np.int32)
-    masks[:, 4:20, 3:15] = 1
-    keypoints = np.tile(np.array([[5.5, 6.0, 1.0], [26.0, 20.5, 1.0], [14.0, 14.0, 0.0]], np.float32),
-                        (BATCH, 1, 1))
-    return {
-        "images": np.round(images).astype(dtype),
-        "bounding_boxes": {"boxes": boxes, "labels": np.tile(np.array([1, 2, -1], np.int32), (BATCH, 1))},
-        "segmentation_masks": masks,
-        "keypoints": keypoints,
-    }
-
-
-INPUTS = {dtype: _inputs(dtype) for dtype in ("uint8", "float32")}
-
-
-def _numpy(structure):
-    return jax.tree.map(np.asarray, structure)
-
-
-def _call_all(layers, batches):
-    return {name: {dtype: layer(batch, training=True, seed=SEED) for dtype, batch in batches.items()}
-            for name, layer in layers.items()}
 
 
 @pytest.fixture(scope="module")
