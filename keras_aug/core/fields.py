@@ -14,6 +14,7 @@ from keras_aug.core.backend import ops
 # Newton steps of `invert_points`.
 INVERSE_STEPS = 10
 
+
 def gaussian_kernel(sigma):
     """Keras's blur kernel for `sigma` (a Python float): size 6 * int(sigma) | 1, normalized.
 

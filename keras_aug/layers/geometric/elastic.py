@@ -1,5 +1,7 @@
 """RandomElasticTransform: a smooth random displacement field per sample."""
 
+import numbers
+
 import keras
 
 from keras_aug.core import arguments
@@ -18,8 +20,9 @@ BOX_POINTS_PER_SIDE = 16
 
 
 def _parse_value_range(value_range):
-    if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
-            or not all(arguments._is_number(v) for v in value_range) or value_range[0] >= value_range[1]):
+    numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value_range or ())
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2 or not numeric \
+            or value_range[0] >= value_range[1]:
         raise ValueError(f"`value_range` must be a (low, high) pair of numbers with low < high; got {value_range!r}.")
     return float(value_range[0]), float(value_range[1])
 
