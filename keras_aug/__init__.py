@@ -15,6 +15,7 @@ are TensorFlow's (tf.data, SavedModel): they are imported on first use.
 import importlib
 
 from keras_aug import visualize
+from keras_aug.layers.bounding_boxes import MaxNumBoundingBoxes
 from keras_aug.layers.compose import Pipeline
 from keras_aug.layers.composition import RandomApply
 from keras_aug.layers.composition import RandomChoice
@@ -25,7 +26,9 @@ from keras_aug.layers.erasing import RandomErasing
 from keras_aug.layers.geometric import CenterCrop
 from keras_aug.layers.geometric import RandomAffine
 from keras_aug.layers.geometric import RandomCrop
+from keras_aug.layers.geometric import RandomElasticTransform
 from keras_aug.layers.geometric import RandomFlip
+from keras_aug.layers.geometric import RandomPerspective
 from keras_aug.layers.geometric import RandomResizedCrop
 from keras_aug.layers.geometric import RandomRotate90
 from keras_aug.layers.geometric import RandomRotation

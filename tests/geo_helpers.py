@@ -90,6 +90,37 @@ def iou(a, b):
     return inter / union if union > 0 else 0.0
 
 
+def boxes_and_masks_data(b, h, w, min_size, max_size, seed=0):
+    """A dict batch of `b` zero images [h, w, 1], one random box each (sizes (w, h) in
+    [min_size, max_size)) and its filled mask: for box-of-warped-mask tests."""
+    rng = np.random.RandomState(seed)
+    size = rng.uniform(min_size, max_size, (b, 2))
+    corner = np.floor(rng.uniform([w / 8, h / 8], [w * 7 / 8, h * 7 / 8] - size))
+    boxes = np.concatenate([corner, corner + np.round(size)], -1).astype(np.float32)
+    masks = np.zeros((b, h, w), np.uint8)
+    for i, (x1, y1, x2, y2) in enumerate(boxes.astype(int)):
+        masks[i, y1:y2, x1:x2] = 1
+    return {"images": np.zeros((b, h, w, 1), np.float32), "segmentation_masks": masks,
+            "bounding_boxes": {"boxes": boxes[:, None], "labels": np.ones((b, 1), np.int32)}}
+
+
+def box_mask_agreement(out):
+    """(IoUs, box - box-of-mask errors) of the output boxes against their warped masks,
+    for the samples whose box survived unclipped (a clipped box encloses the clipped
+    corners, larger than the box of the part left, by design)."""
+    masks = np.asarray(out["segmentation_masks"])
+    boxes = np.asarray(out["bounding_boxes"]["boxes"])[:, 0]
+    h, w = masks.shape[1:3]
+    ious, errors = [], []
+    for i in range(len(boxes)):
+        reference = mask_box(masks[i] == 1)
+        if reference is None or np.any(np.isclose(boxes[i], [0, 0, w, h])):
+            continue
+        ious.append(iou(boxes[i], reference))
+        errors.append(boxes[i] - reference)
+    return np.array(ious), np.array(errors)
+
+
 def layer_dtype(dtype):
     """Layer kwargs under which images of `dtype` come back in `dtype`: uint8 is
     kept by every layer; float images come back in the layer's compute dtype."""

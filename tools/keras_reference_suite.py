@@ -32,6 +32,7 @@ FAMILIES = {
     ],
     "new colour": ["auto_contrast", "equalization", "clahe", "random_color_degeneration"],
     "policies": ["rand_augment", "aug_mix"],
+    "perspective, elastic, boxes": ["random_perspective", "random_elastic_transform", "max_num_bounding_box"],
 }
 
 PLUGIN = '''

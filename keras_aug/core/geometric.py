@@ -11,6 +11,11 @@ target with that matrix:
     box, then clipping; boxes left with no area get label -1,
   * keypoints by the inverse matrix; points that left the image get
     visibility 0 when a visibility column is given.
+Projective layers (`projective = True`, RandomPerspective) give homographies:
+pixels, corners and points then go through the perspective divide (a
+homography maps a box's edges to straight lines, so the enclosing box of the
+four moved corners is still the enclosing box of the moved box). A run is
+projective when any of its layers is; affine runs skip the divide.
 `keras_aug.Pipeline` multiplies the matrices of consecutive geometric layers
 and calls `transform_batch` once. Written on `keras_aug.core.backend.ops`.
 """
@@ -26,17 +31,22 @@ DEFAULT_MASK_FILL_VALUE = 255
 
 
 def transform_batch(batch, matrices, output_size, interpolation="bilinear", fill_mode="constant",
-                    fill_value=0.0, mask_fill_value=DEFAULT_MASK_FILL_VALUE):
-    """Moves every target of `batch` by per-sample matrices (output -> input)."""
+                    fill_value=0.0, mask_fill_value=DEFAULT_MASK_FILL_VALUE, projective=False):
+    """Moves every target of `batch` by per-sample matrices (output -> input).
+
+    `projective` (a Python bool): the matrices may be homographies (see the
+    module docstring); False keeps the affine path.
+    """
     changes = {
-        "images": warp_lib.warp(batch.images, matrices, output_size, interpolation, fill_mode, fill_value)
+        "images": warp_lib.warp(batch.images, matrices, output_size, interpolation, fill_mode, fill_value,
+                                projective=projective)
     }
     if batch.masks is not None:
         changes["masks"] = warp_lib.warp(
             batch.masks, matrices, output_size, "nearest", fill_mode,
-            mask_fill_value if fill_mode == "constant" else 0,
+            mask_fill_value if fill_mode == "constant" else 0, projective=projective,
         )
-    return move_annotations(batch, matrices, output_size).replace(**changes)
+    return move_annotations(batch, matrices, output_size, projective).replace(**changes)
 
 
 def exact_index_move(batch, matrices, output_size=None):
@@ -53,33 +63,47 @@ def exact_index_move(batch, matrices, output_size=None):
     return move_annotations(batch, matrices, output_size).replace(**changes)
 
 
-def move_annotations(batch, matrices, output_size):
+def move_annotations(batch, matrices, output_size, projective=False):
     """Moves boxes and keypoints by per-sample matrices (output -> input)."""
     if batch.boxes is None and batch.keypoints is None:
         return batch
     out_h, out_w = output_size
-    forward = mat.invert_affine(matrices)
+    forward = mat.invert(matrices) if projective else mat.invert_affine(matrices)
     changes = {}
     if batch.boxes is not None:
         x1, y1, x2, y2 = ops.unstack(batch.boxes, axis=-1)
         corners = ops.stack([x1, y1, x2, y1, x1, y2, x2, y2], axis=-1)
         n = ops.shape(corners)[1]
-        moved = ops.reshape(mat.transform_points(forward, ops.reshape(corners, [-1, n * 4, 2])), [-1, n, 4, 2])
-        boxes = ops.concatenate([ops.min(moved, axis=2), ops.max(moved, axis=2)], axis=-1)
-        changes["boxes"], changes["box_labels"] = box_utils.clip_and_invalidate(
-            boxes, batch.box_labels, out_h, out_w
+        moved = mat.transform_points(forward, ops.reshape(corners, [-1, n * 4, 2]), projective)
+        changes["boxes"], changes["box_labels"] = enclosing_boxes(
+            ops.reshape(moved, [-1, n, 4, 2]), batch.box_labels, out_h, out_w
         )
     if batch.keypoints is not None:
-        xy = mat.transform_points(forward, batch.keypoints[..., :2])
-        if batch.keypoints.shape[-1] == 3:
-            inside = ops.logical_and(
-                ops.logical_and(xy[..., 0] >= 0, xy[..., 0] <= ops.cast(out_w, "float32")),
-                ops.logical_and(xy[..., 1] >= 0, xy[..., 1] <= ops.cast(out_h, "float32")),
-            )
-            visible = ops.where(inside, batch.keypoints[..., 2], ops.zeros_like(batch.keypoints[..., 2]))
-            xy = ops.concatenate([xy, visible[..., None]], axis=-1)
-        changes["keypoints"] = xy
+        xy = mat.transform_points(forward, batch.keypoints[..., :2], projective)
+        changes["keypoints"] = placed_keypoints(xy, batch.keypoints, out_h, out_w)
     return batch.replace(**changes)
+
+
+def enclosing_boxes(moved, labels, height, width):
+    """Boxes from moved outline points [B, N, K, 2]: their enclosing xyxy box, clipped.
+
+    Returns (boxes [B, N, 4], labels [B, N]); boxes left with no area get label -1.
+    """
+    boxes = ops.concatenate([ops.min(moved, axis=2), ops.max(moved, axis=2)], axis=-1)
+    return box_utils.clip_and_invalidate(boxes, labels, height, width)
+
+
+def placed_keypoints(xy, keypoints, height, width):
+    """Moved keypoint positions `xy` [B, N, 2], with the visibility column of
+    `keypoints` (if any) set to 0 where they left the (height, width) image."""
+    if keypoints.shape[-1] != 3:
+        return xy
+    inside = ops.logical_and(
+        ops.logical_and(xy[..., 0] >= 0, xy[..., 0] <= ops.cast(width, "float32")),
+        ops.logical_and(xy[..., 1] >= 0, xy[..., 1] <= ops.cast(height, "float32")),
+    )
+    visible = ops.where(inside, keypoints[..., 2], ops.zeros_like(keypoints[..., 2]))
+    return ops.concatenate([xy, visible[..., None]], axis=-1)
 
 
 class GeometricAugmentation(Augmentation):
@@ -100,6 +124,9 @@ class GeometricAugmentation(Augmentation):
     """
 
     is_geometric = True
+    # Whether `matrix` gives homographies (True: the warp and the annotations
+    # take the perspective divide) or affine matrices (False: they skip it).
+    projective = False
     # Resampling arguments the subclass constructor accepts (and so serializes).
     resample_args = ("interpolation", "fill_mode", "fill_value", "mask_fill_value")
 
@@ -141,7 +168,7 @@ class GeometricAugmentation(Augmentation):
     def apply(self, batch, params):
         m = self.matrix(params, batch.height, batch.width)
         size = self.output_size(batch.height, batch.width)
-        return transform_batch(batch, m, size, **self.resample_settings())
+        return transform_batch(batch, m, size, projective=self.projective, **self.resample_settings())
 
     def inference(self, batch):
         shape = shape_of(batch)

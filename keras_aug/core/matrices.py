@@ -7,7 +7,12 @@ Conventions, shared by every geometric layer:
   * A layer's matrix maps an OUTPUT point to the INPUT point it is read from
     (the "inverse map" used by every resampler). Column vectors: [x, y, 1].
   * A chain of layers L1 then L2 then ... Ln has the matrix M1 @ M2 @ ... @ Mn.
-All matrices here are affine (last row 0, 0, 1). Written on
+Most matrices are affine (last row 0, 0, 1); `perspective` builds projective
+ones (homographies), which act on points with the perspective divide:
+(x, y) -> ((m00 x + m01 y + m02) / w, (m10 x + m11 y + m12) / w) with
+w = m20 x + m21 y + m22. Code that moves points or pixels takes a static
+`projective` flag: affine matrices skip the divide (and stay bit-identical to
+the affine-only code), projective ones need it. Written on
 `keras_aug.core.backend.ops`: the matrices are tensors of the backend the
 current call computes with.
 """
@@ -139,10 +144,88 @@ def invert_affine(matrix):
     return from_rows(ia, ib, ic, id_, ie, if_)
 
 
-def transform_points(matrix, points):
-    """Applies [B, 3, 3] matrices to points [B, N, 2] (x, y)."""
+def invert(matrix):
+    """Inverse of general (projective) [B, 3, 3] matrices: adjugate / determinant.
+
+    Closed form (no LU, XLA friendly). A homography is defined up to scale; the
+    result is the true inverse (its product with `matrix` is the identity), so
+    affine inputs give affine outputs. Use `invert_affine` on the affine path:
+    it is cheaper and its bits are what the affine layers always produced.
+    """
+    m = [[matrix[:, r, c] for c in range(3)] for r in range(3)]
+
+    def cofactor(r, c):
+        rows = [i for i in range(3) if i != r]
+        cols = [j for j in range(3) if j != c]
+        minor = m[rows[0]][cols[0]] * m[rows[1]][cols[1]] - m[rows[0]][cols[1]] * m[rows[1]][cols[0]]
+        return minor if (r + c) % 2 == 0 else -minor
+
+    cof = [[cofactor(r, c) for c in range(3)] for r in range(3)]
+    det = m[0][0] * cof[0][0] + m[0][1] * cof[0][1] + m[0][2] * cof[0][2]
+    # inverse = adjugate / det, adjugate = transposed cofactors.
+    entries = [cof[c][r] / det for r in range(3) for c in range(3)]
+    return ops.reshape(ops.stack(entries, axis=-1), [-1, 3, 3])
+
+
+def perspective(source, target):
+    """[B, 3, 3] homographies mapping each quadrilateral `source` onto `target`.
+
+    Args:
+      source, target: [B, 4, 2] corner points (x, y) in the order top-left,
+        top-right, bottom-left, bottom-right (Keras's `start_points` /
+        `end_points` order). Each quadrilateral must be non-degenerate (no
+        three corners on a line).
+
+    Returns the matrix H with H @ source[i] = target[i] (after the divide), in
+    closed form: both quadrilaterals are reached from the unit square
+    (Heckbert's square-to-quad mapping), H = Q_target @ Q_source^-1.
+    """
+    return multiply(_square_to_quad(target), invert(_square_to_quad(source)))
+
+
+def _square_to_quad(corners):
+    """Homographies taking the unit square's (0,0), (1,0), (0,1), (1,1) to `corners` [B, 4, 2]."""
+    corners = as_float(corners)
+    (x0, y0), (x1, y1) = ops.unstack(corners[:, 0], axis=-1), ops.unstack(corners[:, 1], axis=-1)
+    (x3, y3), (x2, y2) = ops.unstack(corners[:, 2], axis=-1), ops.unstack(corners[:, 3], axis=-1)
+    # Heckbert (1989), with corners 0..3 around the square: (0,0) (1,0) (1,1) (0,1).
+    dx1, dx2, dx3 = x1 - x2, x3 - x2, x0 - x1 + x2 - x3
+    dy1, dy2, dy3 = y1 - y2, y3 - y2, y0 - y1 + y2 - y3
+    den = dx1 * dy2 - dx2 * dy1
+    g = (dx3 * dy2 - dx2 * dy3) / den
+    h = (dx1 * dy3 - dx3 * dy1) / den
+    one = ops.ones_like(x0)
+    rows = [x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0, g, h, one]
+    return ops.reshape(ops.stack(rows, axis=-1), [-1, 3, 3])
+
+
+# Points mapped beyond a homography's horizon (w <= 0) have no image; they are
+# sent this far away (still exact integers in float32), where every fill mode
+# reads a defined value and every box clips.
+FAR = 2.0**22
+
+
+def transform_points(matrix, points, projective=False):
+    """Applies [B, 3, 3] matrices to points [B, N, 2] (x, y).
+
+    With `projective`, the result is divided by w = m20 x + m21 y + m22;
+    points with w <= 0 (behind the horizon) go to (FAR, FAR) or beyond.
+    """
     x = points[..., 0]
     y = points[..., 1]
     nx = matrix[:, 0:1, 0] * x + matrix[:, 0:1, 1] * y + matrix[:, 0:1, 2]
     ny = matrix[:, 1:2, 0] * x + matrix[:, 1:2, 1] * y + matrix[:, 1:2, 2]
+    if projective:
+        w = matrix[:, 2:3, 0] * x + matrix[:, 2:3, 1] * y + matrix[:, 2:3, 2]
+        nx, ny = divide(nx, ny, w)
     return ops.stack([nx, ny], axis=-1)
+
+
+def divide(x, y, w):
+    """The perspective divide (x / w, y / w), kept finite: results are clipped
+    to +-FAR, and w <= 0 (behind the horizon) sends the point to +FAR."""
+    behind = w <= 0.0
+    safe = ops.where(behind, 1.0, w)
+    x = ops.where(behind, FAR, ops.clip(x / safe, -FAR, FAR))
+    y = ops.where(behind, FAR, ops.clip(y / safe, -FAR, FAR))
+    return x, y

@@ -27,6 +27,7 @@ JAX; the nested compile and the fences are TensorFlow devices
 
 from keras_aug.core import backend
 from keras_aug.core import dtypes
+from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
 
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -120,8 +121,13 @@ def _dim(tensor, axis):
     return static if static is not None else ops.shape(tensor)[axis]
 
 
-def sample_coordinates(matrices, output_size):
-    """Input coordinates (continuous) read by each output pixel: two [B, Ho, Wo] tensors."""
+def sample_coordinates(matrices, output_size, projective=False):
+    """Input coordinates (continuous) read by each output pixel: two [B, Ho, Wo] tensors.
+
+    With `projective`, the coordinates get the perspective divide (see
+    `keras_aug.core.matrices.divide`); without it the last row of `matrices`
+    is taken to be (0, 0, 1) and not read.
+    """
     out_h, out_w = output_size
     xs = ops.arange(out_w, dtype="float32") + 0.5
     ys = ops.arange(out_h, dtype="float32") + 0.5
@@ -134,16 +140,19 @@ def sample_coordinates(matrices, output_size):
             + m[:, r, 2, None, None]
         )
 
+    if projective:
+        return mat.divide(row(0), row(1), row(2))
     return row(0), row(1)
 
 
-def warp(images, matrices, output_size=None, interpolation="bilinear", fill_mode="constant", fill_value=0.0):
+def warp(images, matrices, output_size=None, interpolation="bilinear", fill_mode="constant", fill_value=0.0,
+         projective=False):
     """Resamples `images` [B, H, W, C] so output pixel p shows input point M @ p.
 
     Args:
       images: [B, H, W, C] tensor, any real dtype; the output has the same dtype
         (rounded and clipped to the dtype's range for integer types).
-      matrices: [B, 3, 3] affine matrices, output -> input, in continuous pixel
+      matrices: [B, 3, 3] matrices, output -> input, in continuous pixel
         coordinates (see `keras_aug.core.matrices`).
       output_size: (height, width) of the output; defaults to the input size.
       interpolation: "nearest" or "bilinear".
@@ -151,35 +160,77 @@ def warp(images, matrices, output_size=None, interpolation="bilinear", fill_mode
         "nearest" (edge pixel), "reflect" (d c b a | a b c d), "wrap", "mirror"
         (d c b | a b c d).
       fill_value: the constant for fill_mode="constant", in the images' units.
+      projective: a Python bool: whether `matrices` may be projective
+        (homographies). False (the affine path) ignores their last row and
+        skips the perspective divide.
     """
+    kernel = _fenced_projective_warp if projective else _fenced_warp
+    return _dispatch(kernel, images, matrices, output_size, interpolation, fill_mode, fill_value)
+
+
+def warp_coordinates(images, coordinates, interpolation="bilinear", fill_mode="constant", fill_value=0.0):
+    """Resamples `images` [B, H, W, C] at given input points, one per output pixel.
+
+    Args:
+      coordinates: [B, Ho, Wo, 2] float32 (x, y) input points in continuous
+        pixel coordinates (a displacement field added to the pixel centres,
+        for instance); the output is [B, Ho, Wo, C].
+      images, interpolation, fill_mode, fill_value: as in `warp`.
+    """
+    size = (_dim(coordinates, 1), _dim(coordinates, 2))
+    return _dispatch(_fenced_coordinate_warp, images, coordinates, size, interpolation, fill_mode, fill_value)
+
+
+def _dispatch(kernel, images, where, output_size, interpolation, fill_mode, fill_value):
+    """Runs a fenced warp `kernel`: nested-compiled, fenced inside XLA, or op by op."""
     validate_interpolation(interpolation)
     validate_fill_mode(fill_mode)
     if backend.current() == "tensorflow":
         from keras_aug.core import _tf_fast_path as fast
 
         if fast.compile_warp(images, output_size):
-            return fast.compiled_warp(_fenced_warp, images, matrices, output_size, interpolation,
-                                      fill_mode, fill_value)
+            return fast.compiled_warp(kernel, images, where, output_size, interpolation, fill_mode, fill_value)
         if fast.in_xla_context():
-            return _fenced_warp(images, matrices, output_size, interpolation, fill_mode, fill_value)
-    return _warp(images, matrices, output_size, interpolation, fill_mode, fill_value)
+            return kernel(images, where, output_size, interpolation, fill_mode, fill_value)
+    return _UNFENCED[kernel](images, where, output_size, interpolation, fill_mode, fill_value)
 
 
-def _fenced_warp(images, matrices, output_size, interpolation, fill_mode, fill_value):
-    """The warp with its input and output fenced from XLA fusion (see `_tf_fast_path.fence`)."""
-    from keras_aug.core._tf_fast_path import fence
+def _fenced(kernel):
+    """`kernel` with its input and output fenced from XLA fusion (see `_tf_fast_path.fence`)."""
 
-    return fence(_warp(fence(images), matrices, output_size, interpolation, fill_mode, fill_value))
+    def fenced(images, where, output_size, interpolation, fill_mode, fill_value):
+        from keras_aug.core._tf_fast_path import fence
+
+        return fence(kernel(fence(images), where, output_size, interpolation, fill_mode, fill_value))
+
+    fenced.__name__ = f"fenced{kernel.__name__}"
+    return fenced
 
 
 def _warp(images, matrices, output_size, interpolation, fill_mode, fill_value):
+    """The affine warp: coordinates from the matrices, then `_resample`."""
+    x, y = sample_coordinates(matrices, output_size or (_dim(images, 1), _dim(images, 2)))
+    return _resample(images, x, y, interpolation, fill_mode, fill_value)
+
+
+def _projective_warp(images, matrices, output_size, interpolation, fill_mode, fill_value):
+    """The projective warp: coordinates with the perspective divide, then `_resample`."""
+    x, y = sample_coordinates(matrices, output_size or (_dim(images, 1), _dim(images, 2)), projective=True)
+    return _resample(images, x, y, interpolation, fill_mode, fill_value)
+
+
+def _coordinate_warp(images, coordinates, output_size, interpolation, fill_mode, fill_value):
+    """Reads `images` at given [B, Ho, Wo, 2] (x, y) points (`output_size` is theirs)."""
+    coordinates = ops.cast(coordinates, "float32")
+    return _resample(images, coordinates[..., 0], coordinates[..., 1], interpolation, fill_mode, fill_value)
+
+
+def _resample(images, x, y, interpolation, fill_mode, fill_value):
+    """Reads `images` [B, H, W, C] at continuous input points `x`, `y` [B, Ho, Wo]."""
     batch = ops.shape(images)[0]
     height = _dim(images, 1)
     width = _dim(images, 2)
     channels = _dim(images, 3)
-    if output_size is None:
-        output_size = (height, width)
-    x, y = sample_coordinates(matrices, output_size)
     flat = ops.reshape(images, [-1, channels])
     offsets = (ops.arange(batch, dtype="int32") * (height * width))[:, None, None]
     dtype = dtypes.name_of(images)
@@ -231,3 +282,11 @@ def _warp(images, matrices, output_size, interpolation, fill_mode, fill_value):
     return dtypes.cast_like(out, dtype)
 
 
+
+
+_fenced_warp = _fenced(_warp)
+_fenced_projective_warp = _fenced(_projective_warp)
+_fenced_coordinate_warp = _fenced(_coordinate_warp)
+# The plain kernel behind each fenced one (op-by-op and eager calls need no fence).
+_UNFENCED = {_fenced_warp: _warp, _fenced_projective_warp: _projective_warp,
+             _fenced_coordinate_warp: _coordinate_warp}

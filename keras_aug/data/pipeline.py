@@ -68,20 +68,23 @@ def split_augment(augment):
     The leading run is what a `Pipeline` would fuse into one resample: consecutive
     geometric layers with compatible interpolation and fill. It is fused with the resize,
     per image, before batching; the rest runs per batch. A single layer is all-geometric
-    or all-rest.
+    or all-rest. Projective layers (RandomPerspective) and what follows them stay out of
+    the head: the OpenCV resample is `warpAffine`, which drops a homography's last row.
     """
     if augment is None:
         return [], None
     if isinstance(augment, compose.Pipeline):
         steps = compose.plan_runs(augment.layers)
         head = list(steps[0][1]) if steps and steps[0][0] == "fused" else []
+        head = head[:next((i for i, layer in enumerate(head) if getattr(layer, "projective", False)), len(head))]
         tail = augment.layers[len(head):]
         if not tail:
             return head, None
         if not head:
             return [], augment
         return head, compose.Pipeline(tail, seed=augment.seed)
-    if getattr(augment, "is_geometric", False) and hasattr(augment, "matrix"):
+    if getattr(augment, "is_geometric", False) and hasattr(augment, "matrix") \
+            and not getattr(augment, "projective", False):
         return [augment], None
     if not callable(augment):
         raise ValueError(f"augment must be a keras_aug layer, a keras_aug.Pipeline or None; received {augment!r}")

@@ -237,6 +237,7 @@ class Pipeline(Augmentation):
             batch = transform_batch(
                 batch, matrix, (height, width), interpolation=interpolation or "bilinear",
                 fill_mode=fill_mode or "nearest", fill_value=fill_value or 0.0, mask_fill_value=settings[3],
+                projective=any(layer.projective for layer in item),
             )
         return batch
 
@@ -268,6 +269,7 @@ class Pipeline(Augmentation):
                 batch = transform_batch(
                     batch, matrix, (height, width), interpolation=interpolation or "bilinear",
                     fill_mode=fill_mode or "nearest", fill_value=fill_value or 0.0, mask_fill_value=settings[3],
+                    projective=any(layer.projective for layer in acting),
                 )
         return batch
 

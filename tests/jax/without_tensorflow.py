@@ -37,7 +37,7 @@ ARGS = {
     "RandomBrightness": (0.2,), "RandomContrast": (0.2,), "RandomHue": (0.1,),
     "RandomSaturation": (0.2,), "RandomSharpness": (0.5,), "RandomPosterization": ((4, 8),),
     "RandomChannelShift": (0.1,), "RandomBrightnessScale": ((0.8, 1.2),),
-    "RandomColorDegeneration": (0.5,), "JPEG": (50,),
+    "RandomColorDegeneration": (0.5,), "JPEG": (50,), "MaxNumBoundingBoxes": (4,),
     "Pipeline": ([keras_aug.RandomFlip(seed=1), keras_aug.RandomRotation(0.1, seed=2), keras_aug.RandomErasing(seed=3)],),
 }
 
