@@ -122,6 +122,8 @@ class _GeometricContainer(_Container, GeometricAugmentation):
             mask_fill_value=settings["mask_fill_value"] if settings["mask_fill_value"] is not None else 255,
             **kwargs)
         self._exact = exact
+        # Homographies (RandomPerspective) need the perspective divide.
+        self.projective = any(layer.projective for layer in self.layers)
 
     def output_size(self, height, width):
         return _same_size(self.layers, height, width, type(self).__name__)
@@ -132,7 +134,7 @@ class _GeometricContainer(_Container, GeometricAugmentation):
         if self._exact:
             # Only exact index moves (flips, quarter turns) and the identity: still exact.
             return exact_index_move(batch, matrix, size)
-        return transform_batch(batch, matrix, size, **self.resample_settings())
+        return transform_batch(batch, matrix, size, projective=self.projective, **self.resample_settings())
 
     def layer_matrices(self, params, height, width):
         return [layer.matrix(p, height, width) for layer, p in zip(self.layers, params["layers"])]
@@ -310,7 +312,8 @@ def _warp_chosen(layers, indices, params, batch):
     matrix = _chosen_matrix(layers, indices, params, batch.height, batch.width)
     if settings["interpolation"] is None and settings["fill_mode"] is None:
         return exact_index_move(batch, matrix, size)
-    return transform_batch(batch, matrix, size, interpolation=settings["interpolation"] or "bilinear",
+    return transform_batch(batch, matrix, size, projective=any(layer.projective for layer in geometric),
+                           interpolation=settings["interpolation"] or "bilinear",
                            fill_mode=settings["fill_mode"] or "nearest", fill_value=settings["fill_value"] or 0.0,
                            mask_fill_value=settings["mask_fill_value"] if settings["mask_fill_value"] is not None
                            else 255)
@@ -397,7 +400,9 @@ class RandomOrder(_Container):
             matrix = _ordered_matrix(self.layers, geometric, params, batch.height, batch.width)
             settings = _resample_settings([self.layers[i] for i in geometric], "RandomOrder")
             size = _same_size([self.layers[i] for i in geometric], batch.height, batch.width, "RandomOrder")
-            batch = transform_batch(batch, matrix, size, interpolation=settings["interpolation"] or "bilinear",
+            projective = any(self.layers[i].projective for i in geometric)
+            batch = transform_batch(batch, matrix, size, projective=projective,
+                                    interpolation=settings["interpolation"] or "bilinear",
                                     fill_mode=settings["fill_mode"] or "nearest",
                                     fill_value=settings["fill_value"] or 0.0,
                                     mask_fill_value=settings["mask_fill_value"]

@@ -113,8 +113,11 @@ def test_geometric_random_choice_is_one_warp_in_a_pipeline(monkeypatch):
     assert len(calls) == 1 and out.shape == IMAGES.shape
 
 
-def test_random_choice_gives_each_sample_its_chosen_layer():
-    layers = [keras_aug.RandomRotation(0.2, fill_mode="constant"), keras_aug.RandomTranslation(0.2, 0.2, fill_mode="constant")]
+@pytest.mark.parametrize("second", ["translation", "perspective"])
+def test_random_choice_gives_each_sample_its_chosen_layer(second):
+    other = (keras_aug.RandomTranslation(0.2, 0.2, fill_mode="constant") if second == "translation"
+             else keras_aug.RandomPerspective(factor=1.0, scale=0.6))  # homographies: needs the divide
+    layers = [keras_aug.RandomRotation(0.2, fill_mode="constant"), other]
     layer = keras_aug.RandomChoice(layers)
     params = draw(layer)
     out, moved = apply(layer, params, keypoints=KEYPOINTS)
