@@ -33,9 +33,16 @@ from keras_aug.layers.geometric import Resizing
 from keras_aug.layers.mixing import CutMix
 from keras_aug.layers.mixing import MixUp
 from keras_aug.layers.mixing import Mosaic
+from keras_aug.layers.photometric import AutoContrast
+from keras_aug.layers.photometric import CLAHE
+from keras_aug.layers.photometric import ContrastLimitedAdaptiveHistogramEqualization
+from keras_aug.layers.photometric import Equalization
+from keras_aug.layers.photometric import GaussianNoise
+from keras_aug.layers.photometric import JPEG
 from keras_aug.layers.photometric import RandomBrightness
 from keras_aug.layers.photometric import RandomBrightnessScale
 from keras_aug.layers.photometric import RandomChannelShift
+from keras_aug.layers.photometric import RandomColorDegeneration
 from keras_aug.layers.photometric import RandomColorJitter
 from keras_aug.layers.photometric import RandomContrast
 from keras_aug.layers.photometric import RandomGaussianBlur

@@ -10,6 +10,7 @@ here by construction; read the failures with `--verbose`.
 
     python tools/keras_reference_suite.py                      # TensorFlow backend
     KERAS_BACKEND=jax python tools/keras_reference_suite.py    # once the layers run on JAX
+    python tools/keras_reference_suite.py --family "new colour"  # one family
 """
 
 import argparse
@@ -29,6 +30,7 @@ FAMILIES = {
         "random_color_jitter", "random_invert", "solarization", "random_posterization", "random_sharpness",
         "random_gaussian_blur",
     ],
+    "new colour": ["auto_contrast", "equalization", "clahe", "random_color_degeneration"],
 }
 
 PLUGIN = '''
@@ -64,12 +66,16 @@ def run_family(files, plugin_dir, verbose):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="list each failing test")
+    parser.add_argument("--family", choices=sorted(FAMILIES), action="append",
+                        help="run only this family (repeatable); default: all")
     args = parser.parse_args()
     directory = keras_test_dir()
     with tempfile.TemporaryDirectory() as plugin_dir:
         pathlib.Path(plugin_dir, "keras_aug_swap.py").write_text(PLUGIN)
         backend = os.environ.get("KERAS_BACKEND", "tensorflow")
         for family, names in FAMILIES.items():
+            if args.family and family not in args.family:
+                continue
             files = [directory / f"{name}_test.py" for name in names]
             print(f"{backend} backend, {family}: {run_family(files, plugin_dir, args.verbose)}")
 

@@ -171,7 +171,9 @@ class Augmentation(keras.layers.Layer):
             if self.should_augment(training):
                 seed = self.call_seed(seed)
                 fast_path = _fast_path()
-                if fast_path.compile_layer_call(images):
+                # `supports_jit` is Keras's own flag: a layer without an XLA
+                # kernel (JPEG) runs op by op here too.
+                if self.supports_jit and fast_path.compile_layer_call(images):
                     return fast_path.compiled_layer_call(self)(inputs, seed)
                 return self._augment_inputs(inputs, seed)
             batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)

@@ -192,6 +192,7 @@ class Pipeline(Augmentation):
         data_format = agreed_setting(layers, "data_format", data_format, lambda layer: layer.data_format_given)
         super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
         self.layers = layers
+        self.supports_jit = all(layer.supports_jit for layer in layers)
         self._steps = plan_runs(layers)
         self._derived_seed = derive_seed(layers) if seed is None else None
         if self._derived_seed is not None:
