@@ -112,15 +112,27 @@ def inputs(dtype="uint8", with_keypoints=True):
 
 
 def batch_for(layer, dtype="uint8"):
-    """The annotated test batch, without keypoints for layers that refuse them."""
-    batch = structures.unpack(inputs(dtype), "xyxy", "channels_last", layer.compute_dtype)
-    try:
-        layer.apply(batch, layer.identity_params(shape(batch)))
-    except ValueError as error:
-        if "keypoints" not in str(error):
-            raise
-        batch = structures.unpack(inputs(dtype, with_keypoints=False), "xyxy", "channels_last", layer.compute_dtype)
-    return batch
+    """The annotated test batch with every target the layer takes.
+
+    Layers refuse targets they cannot follow with a ValueError (mixing layers
+    refuse keypoints; AugMix takes images and labels only): the batch drops
+    keypoints, then every annotation but the labels, until the layer takes it.
+    """
+    full = inputs(dtype)
+    # (inputs, words the refusal of the previous inputs must contain to try these)
+    candidates = [(full, ()), ({k: v for k, v in full.items() if k != "keypoints"}, ("keypoints",)),
+                  ({k: full[k] for k in ("images", "labels")}, ("boxes", "masks"))]
+    refused = None
+    for data, words in candidates:
+        if refused is not None and not all(word in str(refused) for word in words):
+            raise refused
+        batch = structures.unpack(data, "xyxy", "channels_last", layer.compute_dtype)
+        try:
+            layer.apply(batch, layer.identity_params(shape(batch)))
+            return batch
+        except ValueError as error:
+            refused = error
+    raise refused
 
 
 def shape(batch):
