@@ -1,4 +1,4 @@
-"""Argument parsing shared by the layers: ranges, sizes, modes.
+"""Argument parsing shared by the layers: ranges, sizes, modes, counts, fills.
 
 Every error names the argument and what is allowed. Unlike some Keras layers,
 an inverted range `(high, low)` is an error here, not silently sorted: it is
@@ -6,6 +6,9 @@ almost always a typo.
 """
 
 import numbers
+
+# The fill modes of the erasing layers (see `keras_aug.layers._fills`).
+ERASE_FILL_MODES = ("constant", "random", "mean")
 
 
 def _is_number(value):
@@ -60,3 +63,98 @@ def parse_probability(value, name):
     if not _is_number(value) or not 0.0 <= value <= 1.0:
         raise ValueError(f"`{name}` must be a number in [0, 1]; got {value!r}.")
     return float(value)
+
+
+def parse_value_range(value_range, name="value_range"):
+    """A (low, high) pair of numbers with low < high, as python floats."""
+    if (
+        not isinstance(value_range, (tuple, list))
+        or len(value_range) != 2
+        or not all(_is_number(v) for v in value_range)
+    ):
+        raise ValueError(
+            f"`{name}` must be a (low, high) pair of numbers such as (0, 255) or (0, 1); got {value_range!r}."
+        )
+    low, high = float(value_range[0]), float(value_range[1])
+    if not low < high:
+        raise ValueError(f"`{name}` must satisfy low < high; got ({low}, {high}).")
+    return low, high
+
+
+def parse_unit_range(value, name, single="zero_to"):
+    """Keras-style factor in [0, 1]: a number f means (0, f) (or (f, f) with
+    single="fixed"); a pair (low, high) is taken as is. Both ends in [0, 1]."""
+    if _is_number(value):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"`{name}` must be a number in [0, 1] or a (low, high) pair within [0, 1]; got {value!r}.")
+        return (0.0, float(value)) if single == "zero_to" else (float(value), float(value))
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
+        low, high = float(value[0]), float(value[1])
+        if not (0.0 <= low <= 1.0 and 0.0 <= high <= 1.0):
+            raise ValueError(f"`{name}` values must be in [0, 1]; got ({low}, {high}).")
+        if low > high:
+            raise ValueError(f"`{name}` must satisfy low <= high; got ({low}, {high}).")
+        return low, high
+    raise ValueError(f"`{name}` must be a number in [0, 1] or a (low, high) pair within [0, 1]; got {value!r}.")
+
+
+def parse_count(value, name="count"):
+    """An int >= 1 or a (low, high) pair of ints: per-sample number of rectangles."""
+    def is_int(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    if is_int(value):
+        value = (value, value)
+    if (not isinstance(value, (tuple, list)) or len(value) != 2 or not all(is_int(v) for v in value)
+            or not 1 <= value[0] <= value[1]):
+        raise ValueError(f"`{name}` must be an int >= 1 or a (low, high) pair of ints with 1 <= low <= high; "
+                         f"got {value!r}.")
+    return int(value[0]), int(value[1])
+
+
+def parse_fill(fill_mode, fill_value, value_range):
+    """Validates an erasing layer's (fill_mode, fill_value, value_range); returns them normalized."""
+    value_range = parse_range(value_range, "value_range", symmetric=False)
+    if value_range[0] >= value_range[1]:
+        raise ValueError(f"`value_range` must be (low, high) with low < high; got {value_range!r}.")
+    if fill_mode is None:
+        fill_mode = "random" if fill_value is None else "constant"
+    parse_choice(fill_mode, "fill_mode", ERASE_FILL_MODES)
+    if fill_mode == "constant":
+        if fill_value is None:
+            raise ValueError("`fill_value` must be a number or a per-channel list when fill_mode='constant'; "
+                             "got None.")
+        if isinstance(fill_value, (tuple, list)):
+            if not fill_value or not all(_is_number(v) for v in fill_value):
+                raise ValueError(f"`fill_value` must be a number or a list of numbers (one per channel); "
+                                 f"got {fill_value!r}.")
+            fill_value = [float(v) for v in fill_value]
+        elif _is_number(fill_value):
+            fill_value = float(fill_value)
+        else:
+            raise ValueError(f"`fill_value` must be a number or a list of numbers (one per channel); "
+                             f"got {fill_value!r}.")
+    return fill_mode, fill_value, value_range
+
+
+def parse_mask_fill_value(value):
+    """An int class id (e.g. the ignore value 255) or None."""
+    if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool)):
+        raise ValueError(f"`mask_fill_value` must be an int (a class id, e.g. the ignore value 255) or None "
+                         f"(masks stay as they are); got {value!r}.")
+    return value
+
+
+def parse_visibility(value, name="min_box_visibility"):
+    """A number in [0, 1): the visible share of a box at or under which it is dropped."""
+    if not _is_number(value) or not 0.0 <= value < 1.0:
+        raise ValueError(f"`{name}` must be a number in [0, 1): boxes with a visible fraction at or under it "
+                         f"are dropped; got {value!r}.")
+    return float(value)
+
+
+def parse_num_classes(value):
+    """A positive int or None."""
+    if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"`num_classes` must be a positive int or None; got {value!r}.")
+    return value

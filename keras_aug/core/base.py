@@ -9,6 +9,19 @@ The work is split in two, as in kornia (`generate_parameters` /
 2. `apply_images`, `apply_labels`, `apply_boxes`, `apply_masks` and
    `apply_keypoints` are pure functions of (value, params). A layer that leaves
    a target alone inherits the identity.
+3. `identity_params(shape)` returns parameters of the same form under which
+   `apply` returns its input unchanged (bit for bit on uint8 images and on
+   every target; a mixing layer appends padding box rows). `select_params`
+   mixes them with sampled parameters per sample, which is how policies and
+   `RandomApply` switch a layer off for some samples in the same single pass.
+   Layers that change the image size have no identity (a ValueError says so).
+
+The gate convention. When a layer's per-sample on/off draw is a pure gate
+(other parameters say how the sample changes, the gate says whether), its
+key is "active", a [B] bool, True where the sample is augmented (the erasing
+layers, RandomGaussianBlur). Where the flag IS the operation and there is
+nothing else to say (RandomInvert's "invert", RandomGrayscale's "grayscale",
+RandomFlip's "horizontal"/"vertical"), the flag keeps the operation's name.
 
 Training semantics. With `training=None` (the usual case when a model is
 called without `fit`), a layer augments only when it is called directly, i.e.

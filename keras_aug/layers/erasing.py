@@ -15,8 +15,14 @@ the parameters of `sample`), and then every target follows from that map:
     column is given);
   * labels: unchanged.
 
-`identity_params` hides nothing (every rectangle inactive, GridMask's
-"apply" False and its square side 0), so every target comes back unchanged.
+Parameters. Each layer's `sample` says per sample whether it is erased, as
+the gate "active" ([B] bool, see `keras_aug.core.base`), and where: RandomErasing
+and RandomCutout draw "rects" ([B, K, 4] whole-pixel (y0, x0, y1, x1)) and
+"used" ([B, K] bool: within the sample's count, and for RandomErasing a
+fitting proposal was found); GridMask draws "period", "side", "offset" and
+"angle". With fill_mode="random" there is also "noise" ([B, H, W, C]).
+`identity_params`: "active" False (and nothing used, GridMask's side 0), so
+every target comes back unchanged.
 """
 
 import math
@@ -26,11 +32,14 @@ import keras
 
 from keras_aug.core import arguments
 from keras_aug.core import dtypes
+from keras_aug.core import matrices as mat
 from keras_aug.core.backend import dtype_name
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
 from keras_aug.core.base import constant_params
-from keras_aug.layers import _patches as P
+from keras_aug.layers import _rectangles
+from keras_aug.layers import _visibility
+from keras_aug.layers._fills import fill_values
 
 
 class _Erasing(Augmentation):
@@ -39,9 +48,9 @@ class _Erasing(Augmentation):
     def __init__(self, fill_mode, fill_value, value_range, mask_fill_value, min_box_visibility, trim_boxes,
                  seed=None, bounding_box_format=None, data_format=None, **kwargs):
         super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
-        self.fill_mode, self.fill_value, self.value_range = P.parse_fill(fill_mode, fill_value, value_range)
-        self.mask_fill_value = P.parse_mask_fill_value(mask_fill_value)
-        self.min_box_visibility = P.parse_visibility(min_box_visibility)
+        self.fill_mode, self.fill_value, self.value_range = arguments.parse_fill(fill_mode, fill_value, value_range)
+        self.mask_fill_value = arguments.parse_mask_fill_value(mask_fill_value)
+        self.min_box_visibility = arguments.parse_visibility(min_box_visibility)
         self.trim_boxes = bool(trim_boxes)
 
     def hidden(self, params, height, width):
@@ -61,26 +70,20 @@ class _Erasing(Augmentation):
         return {"noise": constant_params(shape.batch_size, self.value_range[0],
                                          trailing=(shape.height, shape.width, shape.channels))}
 
-    def identity_rects(self, shape):
-        """Rectangle parameters that hide nothing: `count` high empty, inactive rectangles."""
-        k = self.count[1]
-        return {"rects": constant_params(shape.batch_size, 0.0, trailing=(k, 4)),
-                "active": constant_params(shape.batch_size, False, "bool", trailing=(k,)),
-                **self.identity_noise(shape)}
 
     def apply(self, batch, params):
         hidden = self.hidden(params, batch.height, batch.width)
-        fill = P.fill_values(batch.images, self.fill_mode, self.fill_value, params.get("noise"), self.value_range)
+        fill = fill_values(batch.images, self.fill_mode, self.fill_value, params.get("noise"))
         fill = dtypes.cast_like(fill, batch.images)
         changes = {"images": ops.where(hidden[..., None], fill, batch.images)}
         if batch.masks is not None and self.mask_fill_value is not None:
             ignore = ops.cast(self.mask_fill_value, dtype_name(batch.masks))
             changes["masks"] = ops.where(hidden[..., None], ignore, batch.masks)
         if batch.boxes is not None:
-            changes["boxes"], changes["box_labels"] = P.visible_boxes(
+            changes["boxes"], changes["box_labels"] = _visibility.visible_boxes(
                 batch.boxes, batch.box_labels, hidden, self.min_box_visibility, self.trim_boxes)
         if batch.keypoints is not None:
-            changes["keypoints"] = P.hide_keypoints(batch.keypoints, hidden)
+            changes["keypoints"] = _visibility.hide_keypoints(batch.keypoints, hidden)
         return batch.replace(**changes)
 
     def compute_output_shape(self, input_shape):
@@ -92,6 +95,21 @@ class _Erasing(Augmentation):
                       mask_fill_value=self.mask_fill_value, min_box_visibility=self.min_box_visibility,
                       trim_boxes=self.trim_boxes)
         return config
+
+
+class _RectangleErasing(_Erasing):
+    """Erasing by up to `count[1]` rectangles per sample: params "rects", "used", "active" (+ "noise")."""
+
+    def identity_params(self, shape):
+        # No sample active, and `count` high empty, unused rectangles.
+        k = self.count[1]
+        return {"rects": constant_params(shape.batch_size, 0.0, trailing=(k, 4)),
+                "used": constant_params(shape.batch_size, False, "bool", trailing=(k,)),
+                "active": constant_params(shape.batch_size, False, "bool"),
+                **self.identity_noise(shape)}
+
+    def hidden(self, params, height, width):
+        return _rectangles.rect_hidden(params["rects"], params["used"] & params["active"][:, None], height, width)
 
 
 _TARGETS_DOC = """
@@ -111,7 +129,7 @@ def _document_targets(cls):
 
 @keras.saving.register_keras_serializable(package="keras_aug")
 @_document_targets
-class RandomErasing(_Erasing):
+class RandomErasing(_RectangleErasing):
     """Random Erasing (Zhong et al., 2017): 1..N random rectangles per sample.
 
     Same name and arguments as `keras.layers.RandomErasing` (factor, scale,
@@ -163,21 +181,15 @@ class RandomErasing(_Erasing):
         self.ratio = arguments.parse_range(ratio, "ratio", symmetric=False)
         if self.ratio[0] <= 0:
             raise ValueError(f"`ratio` must satisfy 0 < low <= high (width / height); got {ratio!r}.")
-        self.count = P.parse_count(count)
+        self.count = arguments.parse_count(count)
 
     def sample(self, shape, draws):
         n = shape.batch_size
         probability = draws.uniform([n], self.factor[0], self.factor[1])
-        apply = draws.uniform([n]) < probability
-        rects, found = P.sample_erasing_rects(draws, shape, self.count[1], self.scale, self.ratio)
-        active = P.sample_count_active(draws, n, self.count, apply) & found
-        return {"rects": rects, "active": active, **self.sample_noise(shape, draws)}
-
-    def identity_params(self, shape):
-        return self.identity_rects(shape)
-
-    def hidden(self, params, height, width):
-        return P.rect_hidden(params["rects"], params["active"], height, width)
+        active = draws.uniform([n]) < probability
+        rects, found = _rectangles.sample_erasing_rects(draws, shape, self.count[1], self.scale, self.ratio)
+        used = _rectangles.sample_count_used(draws, n, self.count) & found
+        return {"rects": rects, "used": used, "active": active, **self.sample_noise(shape, draws)}
 
     def get_config(self):
         config = super().get_config()
@@ -210,7 +222,7 @@ def _parse_cutout_size(value):
 
 @keras.saving.register_keras_serializable(package="keras_aug")
 @_document_targets
-class RandomCutout(_Erasing):
+class RandomCutout(_RectangleErasing):
     """Cutout (DeVries & Taylor, 2017): square holes of a fixed size or size range.
 
     As in the paper, each hole's centre is uniform over the image pixels and
@@ -236,14 +248,14 @@ class RandomCutout(_Erasing):
         super().__init__(fill_mode, fill_value, value_range, mask_fill_value, min_box_visibility, trim_boxes,
                          seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
         self.size, self._size_unit = _parse_cutout_size(size)
-        self.count = P.parse_count(count)
+        self.count = arguments.parse_count(count)
         self.probability = arguments.parse_probability(probability, "probability")
 
     def sample(self, shape, draws):
         n = shape.batch_size
         k = self.count[1]
-        h = P.f32(shape.height)
-        w = P.f32(shape.width)
+        h = mat.as_float(shape.height)
+        w = mat.as_float(shape.width)
         low, high = self.size
         if self._size_unit == "fraction":
             short = ops.minimum(h, w)
@@ -255,16 +267,10 @@ class RandomCutout(_Erasing):
         cx = ops.floor(draws.uniform([n, k]) * w)
         y0 = cy - ops.floor(side / 2)
         x0 = cx - ops.floor(side / 2)
-        rects = P.clipped_rects(y0, x0, side, side, h, w)
-        apply = draws.uniform([n]) < self.probability
-        active = P.sample_count_active(draws, n, self.count, apply)
-        return {"rects": rects, "active": active, **self.sample_noise(shape, draws)}
-
-    def identity_params(self, shape):
-        return self.identity_rects(shape)
-
-    def hidden(self, params, height, width):
-        return P.rect_hidden(params["rects"], params["active"], height, width)
+        rects = _rectangles.clipped_rects(y0, x0, side, side, h, w)
+        active = draws.uniform([n]) < self.probability
+        used = _rectangles.sample_count_used(draws, n, self.count)
+        return {"rects": rects, "used": used, "active": active, **self.sample_noise(shape, draws)}
 
     def get_config(self):
         config = super().get_config()
@@ -319,13 +325,13 @@ class GridMask(_Erasing):
 
     def sample(self, shape, draws):
         n = shape.batch_size
-        short = ops.minimum(P.f32(shape.height), P.f32(shape.width))
+        short = ops.minimum(mat.as_float(shape.height), mat.as_float(shape.width))
         period = ops.maximum(draws.uniform([n], self.period[0], self.period[1]) * short, 2.0)
         ratio = draws.uniform([n], self.ratio[0], self.ratio[1])
         offset = draws.uniform([n, 2]) * period[:, None]
         angle = draws.uniform([n], self.rotation_factor[0], self.rotation_factor[1]) * 2.0 * math.pi
-        apply = draws.uniform([n]) < self.probability
-        return {"period": period, "side": ratio * period, "offset": offset, "angle": angle, "apply": apply,
+        active = draws.uniform([n]) < self.probability
+        return {"period": period, "side": ratio * period, "offset": offset, "angle": angle, "active": active,
                 **self.sample_noise(shape, draws)}
 
     def identity_params(self, shape):
@@ -333,11 +339,11 @@ class GridMask(_Erasing):
         # Period 2 (the smallest drawn) keeps the modulo defined; side 0 hides nothing even when applied.
         return {"period": constant_params(n, 2.0), "side": constant_params(n, 0.0),
                 "offset": constant_params(n, 0.0, trailing=(2,)), "angle": constant_params(n, 0.0),
-                "apply": constant_params(n, False, "bool"), **self.identity_noise(shape)}
+                "active": constant_params(n, False, "bool"), **self.identity_noise(shape)}
 
     def hidden(self, params, height, width):
-        ys = P.f32(ops.arange(height, dtype="int32")) + 0.5 - P.f32(height) / 2.0
-        xs = P.f32(ops.arange(width, dtype="int32")) + 0.5 - P.f32(width) / 2.0
+        ys = mat.as_float(ops.arange(height, dtype="int32")) + 0.5 - mat.as_float(height) / 2.0
+        xs = mat.as_float(ops.arange(width, dtype="int32")) + 0.5 - mat.as_float(width) / 2.0
         ys = ys[None, :, None]
         xs = xs[None, None, :]
         angle = params["angle"][:, None, None]
@@ -349,7 +355,7 @@ class GridMask(_Erasing):
         dx = params["offset"][:, 0, None, None]
         dy = params["offset"][:, 1, None, None]
         inside = (ops.mod(u - dx, d) < side) & (ops.mod(v - dy, d) < side)
-        return inside & params["apply"][:, None, None]
+        return inside & params["active"][:, None, None]
 
     def get_config(self):
         config = super().get_config()

@@ -2,7 +2,7 @@
 
 Each sample is combined with other samples of the same batch, its partners,
 drawn per call as a random permutation that never maps a sample to itself when
-the batch has more than one sample (see `_patches.partners`); a batch of one
+the batch has more than one sample (see `_partners.partners`); a batch of one
 is returned unchanged by CutMix and MixUp.
 
 Label forms: one-hot or soft vectors [B, C] mix directly; float scalars
@@ -32,13 +32,26 @@ from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
 from keras_aug.core.base import constant_params
 from keras_aug.core.geometric import transform_batch
-from keras_aug.layers import _patches as P
+from keras_aug.layers import _labels
+from keras_aug.layers import _rectangles
+from keras_aug.layers import _visibility
+from keras_aug.layers._gathers import gather_samples
+from keras_aug.layers._gathers import take_per_sample
+from keras_aug.layers._partners import partners
 
 MODES = ("cutmix", "replacement")
 
 
 def _keras_factor(factor, name):
     return arguments.parse_range(factor, name, symmetric=False, default_low=0.0, minimum=0.0, maximum=1.0)
+
+
+def refuse_keypoints(batch, layer_name):
+    if batch.keypoints is not None:
+        raise ValueError(
+            f"{layer_name} does not support `keypoints`: points of different samples cannot be merged into "
+            "one fixed-size set meaningfully. Remove the `keypoints` key before this layer."
+        )
 
 
 def _own(partner):
@@ -49,12 +62,12 @@ def _own(partner):
 class _Mixing(Augmentation):
     def __init__(self, num_classes=None, seed=None, bounding_box_format=None, data_format=None, **kwargs):
         super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
-        self.num_classes = P.parse_num_classes(num_classes)
+        self.num_classes = arguments.parse_num_classes(num_classes)
 
     def mixed_labels(self, labels, index_list, weights):
         def mix(tensor):
-            tensor = P.prepare_labels(tensor, self.num_classes, type(self).__name__)
-            return P.mix_labels([P.gather_samples(tensor, i) for i in index_list], weights)
+            tensor = _labels.prepare_labels(tensor, self.num_classes, type(self).__name__)
+            return _labels.mix_labels([gather_samples(tensor, i) for i in index_list], weights)
 
         return keras.tree.map_structure(mix, labels)
 
@@ -119,14 +132,14 @@ class CutMix(_Mixing):
             scale = arguments.parse_range(scale, "scale", symmetric=False, default_low=0.0, minimum=0.0,
                                           maximum=1.0)
         self.scale = scale
-        self.min_box_visibility = P.parse_visibility(min_box_visibility)
+        self.min_box_visibility = arguments.parse_visibility(min_box_visibility)
         self.trim_boxes = bool(trim_boxes)
 
     def sample(self, shape, draws):
         n = shape.batch_size
-        h = P.f32(shape.height)
-        w = P.f32(shape.width)
-        partner = P.partners(draws, n)[0]
+        h = mat.as_float(shape.height)
+        w = mat.as_float(shape.width)
+        partner = partners(draws, n)[0]
         scale = self.scale if self.scale is not None else ((0.02, 0.25) if self.mode == "replacement" else None)
         if scale is None:
             alpha = draws.uniform([n], self.factor[0], self.factor[1]) + 1e-6
@@ -142,7 +155,7 @@ class CutMix(_Mixing):
         cx = ops.floor(draws.uniform([n]) * w)
         y0 = cy - ops.floor(rh / 2.0)
         x0 = cx - ops.floor(rw / 2.0)
-        rect = P.clipped_rects(y0, x0, rh, rw, h, w)
+        rect = _rectangles.clipped_rects(y0, x0, rh, rw, h, w)
         alone = partner == _own(partner)
         rect = ops.where(alone[:, None], ops.zeros_like(rect), rect)
         # `area` (the unclipped target area fraction) and `center` are for inspection;
@@ -155,22 +168,22 @@ class CutMix(_Mixing):
                 "area": constant_params(n, 0.0), "center": constant_params(n, 0.0, trailing=(2,))}
 
     def apply(self, batch, params):
-        P.refuse_keypoints(batch, "CutMix")
+        refuse_keypoints(batch, "CutMix")
         partner, rect = params["partner"], params["rect"]
-        hidden = P.rect_hidden(rect[:, None], ops.ones_like(rect[:, :1], dtype="bool"), batch.height, batch.width)
-        pasted = P.gather_samples(batch.images, partner)
+        hidden = _rectangles.rect_hidden(rect[:, None], ops.ones_like(rect[:, :1], dtype="bool"), batch.height, batch.width)
+        pasted = gather_samples(batch.images, partner)
         changes = {"images": ops.where(hidden[..., None], pasted, batch.images)}
         if batch.masks is not None:
-            changes["masks"] = ops.where(hidden[..., None], P.gather_samples(batch.masks, partner), batch.masks)
+            changes["masks"] = ops.where(hidden[..., None], gather_samples(batch.masks, partner), batch.masks)
         if batch.labels is not None and self.mode == "cutmix":
-            share = P.rect_area(rect) / (P.f32(batch.height) * P.f32(batch.width))
+            share = _rectangles.rect_area(rect) / (mat.as_float(batch.height) * mat.as_float(batch.width))
             changes["labels"] = self.mixed_labels(batch.labels, [_own(partner), partner],
                                                   [1.0 - share, share])
         if batch.boxes is not None:
-            own, own_labels = P.visible_boxes(batch.boxes, batch.box_labels, hidden, self.min_box_visibility,
+            own, own_labels = _visibility.visible_boxes(batch.boxes, batch.box_labels, hidden, self.min_box_visibility,
                                               self.trim_boxes)
-            theirs, their_labels = P.clip_boxes_to_rect(
-                P.gather_samples(batch.boxes, partner), P.gather_samples(batch.box_labels, partner), rect,
+            theirs, their_labels = _visibility.clip_boxes_to_rect(
+                gather_samples(batch.boxes, partner), gather_samples(batch.box_labels, partner), rect,
                 self.min_box_visibility)
             changes["boxes"] = ops.concatenate([own, theirs], axis=1)
             changes["box_labels"] = ops.concatenate([own_labels, their_labels], axis=1)
@@ -223,7 +236,7 @@ class MixUp(_Mixing):
 
     def sample(self, shape, draws):
         n = shape.batch_size
-        partner = P.partners(draws, n)[0]
+        partner = partners(draws, n)[0]
         lam = draws.beta([n], self.alpha, self.alpha)
         lam = ops.where(partner == _own(partner), ops.ones_like(lam), lam)
         return {"partner": partner, "lambda": lam}
@@ -233,23 +246,23 @@ class MixUp(_Mixing):
         return {"partner": ops.arange(n, dtype="int32"), "lambda": constant_params(n, 1.0)}
 
     def apply(self, batch, params):
-        P.refuse_keypoints(batch, "MixUp")
+        refuse_keypoints(batch, "MixUp")
         partner, lam = params["partner"], params["lambda"]
         own = _own(partner)
         weight = lam[:, None, None, None]
-        images = P.f32(batch.images)
-        mixed = weight * images + (1.0 - weight) * P.gather_samples(images, partner)
+        images = mat.as_float(batch.images)
+        mixed = weight * images + (1.0 - weight) * gather_samples(images, partner)
         changes = {"images": dtypes.cast_like(mixed, batch.images)}
         if batch.labels is not None:
             changes["labels"] = self.mixed_labels(batch.labels, [own, partner], [lam, 1.0 - lam])
         if batch.masks is not None:
             dominant = ops.where(lam >= 0.5, own, partner)
-            changes["masks"] = P.gather_samples(batch.masks, dominant)
+            changes["masks"] = gather_samples(batch.masks, dominant)
         if batch.boxes is not None:
             # A sample that is its own partner (a batch of one, the identity)
             # gains no boxes: its copies would duplicate its own.
-            theirs, their_labels = P.drop_boxes(
-                P.gather_samples(batch.boxes, partner), P.gather_samples(batch.box_labels, partner),
+            theirs, their_labels = _visibility.drop_boxes(
+                gather_samples(batch.boxes, partner), gather_samples(batch.box_labels, partner),
                 (partner != own)[:, None])
             changes["boxes"] = ops.concatenate([batch.boxes, theirs], axis=1)
             changes["box_labels"] = ops.concatenate([batch.box_labels, their_labels], axis=1)
@@ -346,7 +359,7 @@ class Mosaic(_Mixing):
                                                   default_low=center_range if arguments._is_number(center_range)
                                                   else None, minimum=0.0, maximum=1.0)
         self.interpolation = arguments.parse_choice(interpolation, "interpolation", ("bilinear", "nearest"))
-        self.min_box_visibility = P.parse_visibility(min_box_visibility)
+        self.min_box_visibility = arguments.parse_visibility(min_box_visibility)
 
     def output_size(self, height, width):
         """(height, width) of the output for an input of (height, width)."""
@@ -355,9 +368,9 @@ class Mosaic(_Mixing):
     def sample(self, shape, draws):
         n = shape.batch_size
         out_h, out_w = self.output_size(shape.height, shape.width)
-        cy = ops.round(draws.uniform([n], *self.center_range) * P.f32(out_h))
-        cx = ops.round(draws.uniform([n], *self.center_range) * P.f32(out_w))
-        others = P.partners(draws, n, count=3)  # [3, B]
+        cy = ops.round(draws.uniform([n], *self.center_range) * mat.as_float(out_h))
+        cx = ops.round(draws.uniform([n], *self.center_range) * mat.as_float(out_w))
+        others = partners(draws, n, count=3)  # [3, B]
         candidates = ops.concatenate([_own(others[0])[None], others], axis=0)  # [4, B]
         turn = draws.integers([n], 0, 4)
         quadrant = ops.arange(4, dtype="int32")[:, None]
@@ -393,8 +406,8 @@ class Mosaic(_Mixing):
         if self.height is None:
             return batch
         n = ops.shape(batch.images)[0]
-        sx = ops.full([n], P.f32(batch.width) / out_w)
-        sy = ops.full([n], P.f32(batch.height) / out_h)
+        sx = ops.full([n], mat.as_float(batch.width) / out_w)
+        sy = ops.full([n], mat.as_float(batch.height) / out_h)
         return transform_batch(batch, mat.from_rows(sx, 0.0, 0.0, 0.0, sy, 0.0), (out_h, out_w),
                                interpolation=self.interpolation, fill_mode="nearest")
 
@@ -404,8 +417,8 @@ class Mosaic(_Mixing):
     def quadrants(self, params, height, width):
         """[4, B, 4] quadrant rectangles (y0, x0, y1, x1) in output pixels."""
         cy, cx = ops.unstack(params["center"], axis=-1)
-        h = ops.zeros_like(cy) + P.f32(height)
-        w = ops.zeros_like(cx) + P.f32(width)
+        h = ops.zeros_like(cy) + mat.as_float(height)
+        w = ops.zeros_like(cx) + mat.as_float(width)
         zero = ops.zeros_like(cy)
         return ops.stack([
             ops.stack([zero, zero, cy, cx], -1),
@@ -415,7 +428,7 @@ class Mosaic(_Mixing):
         ])
 
     def apply(self, batch, params):
-        P.refuse_keypoints(batch, "Mosaic")
+        refuse_keypoints(batch, "Mosaic")
         batch = self._resize(batch)
         height, width = batch.height, batch.width
         index = _tile_index(params["sources"], params["center"], height, width)
@@ -424,8 +437,8 @@ class Mosaic(_Mixing):
             changes["masks"] = _take_pixels(batch.masks, index)
         quads = self.quadrants(params, height, width)
         if batch.labels is not None:
-            total = P.f32(height) * P.f32(width)
-            weights = [P.rect_area(quads[q]) / total for q in range(4)]
+            total = mat.as_float(height) * mat.as_float(width)
+            weights = [_rectangles.rect_area(quads[q]) / total for q in range(4)]
             changes["labels"] = self.mixed_labels(batch.labels, [params["sources"][:, q] for q in range(4)],
                                                   weights)
         if batch.boxes is not None:
@@ -436,14 +449,14 @@ class Mosaic(_Mixing):
         """Each source's boxes shifted with its quadrant and clipped to it: [B, 4N, 4], own boxes first."""
         sources = params["sources"]
         fcy, fcx = ops.unstack(params["center"], axis=-1)
-        h, w = P.f32(batch.height), P.f32(batch.width)
+        h, w = mat.as_float(batch.height), mat.as_float(batch.width)
         boxes, labels = [], []
         for q in range(4):
             dy = fcy - h if q < 2 else fcy
             dx = fcx - w if q in (0, 2) else fcx
             shift = ops.stack([dx, dy, dx, dy], axis=-1)[:, None, :]
-            src_boxes = P.gather_samples(batch.boxes, sources[:, q]) + shift
-            b, lab = P.clip_boxes_to_rect(src_boxes, P.gather_samples(batch.box_labels, sources[:, q]),
+            src_boxes = gather_samples(batch.boxes, sources[:, q]) + shift
+            b, lab = _visibility.clip_boxes_to_rect(src_boxes, gather_samples(batch.box_labels, sources[:, q]),
                                           quads[q], self.min_box_visibility)
             boxes.append(b)
             labels.append(lab)
@@ -451,8 +464,8 @@ class Mosaic(_Mixing):
         # the order does not depend on the sort's stability.
         key = ops.cast(sources != _own(sources)[:, None], "int32") * 4 + ops.arange(4, dtype="int32")
         own_first = ops.argsort(key, axis=1)  # [B, 4]
-        boxes = P.take_per_sample(ops.stack(boxes, axis=1), own_first)  # [B, 4, N, 4]
-        labels = P.take_per_sample(ops.stack(labels, axis=1), own_first)  # [B, 4, N]
+        boxes = take_per_sample(ops.stack(boxes, axis=1), own_first)  # [B, 4, N, 4]
+        labels = take_per_sample(ops.stack(labels, axis=1), own_first)  # [B, 4, N]
         n = ops.shape(batch.boxes)[1]
         return ops.reshape(boxes, [-1, 4 * n, 4]), ops.reshape(labels, [-1, 4 * n])
 

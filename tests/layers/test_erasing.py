@@ -42,7 +42,7 @@ def numpy_hidden(layer, p, h, w):
     hidden = np.zeros((len(next(iter(p.values()))), h, w), bool)
     if "rects" in p:
         for i in range(hidden.shape[0]):
-            for (y0, x0, y1, x1), on in zip(p["rects"][i].astype(int), p["active"][i]):
+            for (y0, x0, y1, x1), on in zip(p["rects"][i].astype(int), p["used"][i] & p["active"][i]):
                 if on:
                     hidden[i, y0:y1, x0:x1] = True
         return hidden
@@ -54,7 +54,7 @@ def numpy_hidden(layer, p, h, w):
         v = -s * xs[None, :] + c * ys[:, None]
         d, side = p["period"][i], p["side"][i]
         inside = (np.mod(u - p["offset"][i, 0], d) < side) & (np.mod(v - p["offset"][i, 1], d) < side)
-        hidden[i] = inside & p["apply"][i]
+        hidden[i] = inside & p["active"][i]
     return hidden
 
 
@@ -86,8 +86,10 @@ def test_hand_made_parameters():
     rects[1, 0] = [0, 0, H, 4]
     rects[1, 1] = [20, 20, 24, 32]
     rects[2, 0] = [1, 1, 5, 5]
-    active = np.array([[True, False], [True, True], [False, False], [True, True]])
-    out = layer.apply(batch, {"rects": tf.constant(rects), "active": tf.constant(active)}).images.numpy()
+    used = np.array([[True, False], [True, True], [True, False], [True, True]])
+    active = np.array([True, True, False, True])  # the gate: sample 2's used rectangle erases nothing
+    params = {"rects": tf.constant(rects), "used": tf.constant(used), "active": tf.constant(active)}
+    out = layer.apply(batch, params).images.numpy()
     expected = IMAGES.copy()
     expected[0, 2:10, 3:8] = 7
     expected[1, :, :4] = 7
@@ -119,7 +121,7 @@ def test_erasing_area_ratio_position_and_probability_distributions():
     assert scipy.stats.kstest(log_ratio, scipy.stats.uniform(np.log(0.5), np.log(4.0)).cdf).pvalue > 0.01
     position = (rects[:, 1] + 0.5) / (w - rw + 1)
     assert scipy.stats.kstest(position, "uniform").pvalue > 0.01
-    active = p["active"].numpy()
+    active = p["used"].numpy() & p["active"].numpy()[:, None]
     erased = active.any(axis=1)
     assert abs(erased.mean() - 0.5) < 0.04  # E[U(0.3, 0.7)]
     counts = active[erased].sum(axis=1)
@@ -139,7 +141,7 @@ def test_cutout_size_and_centre_distributions():
     assert scipy.stats.chisquare(np.bincount(sides)[5:]).pvalue > 0.01
     centre_x = rects[inner, 1] + np.floor(sides / 2)
     assert scipy.stats.kstest((centre_x + 0.5) / w, "uniform").pvalue > 0.01
-    assert p["active"].numpy().all()
+    assert p["active"].numpy().all() and p["used"].numpy().all()
 
 
 def test_gridmask_parameter_distributions_and_erased_share():
@@ -150,7 +152,7 @@ def test_gridmask_parameter_distributions_and_erased_share():
     assert scipy.stats.kstest(p["side"] / p["period"], scipy.stats.uniform(0.3, 0.3).cdf).pvalue > 0.01
     assert scipy.stats.kstest(p["offset"][:, 0] / p["period"], "uniform").pvalue > 0.01
     assert scipy.stats.kstest(p["angle"], scipy.stats.uniform(-math.pi / 2, math.pi).cdf).pvalue > 0.01
-    assert abs(p["apply"].mean() - 0.7) < 0.03
+    assert abs(p["active"].mean() - 0.7) < 0.03
     # Erased share of a large image ~ ratio^2.
     big = GridMask(period=0.1, ratio=0.5, seed=1)
     hidden = big.hidden(big.sample(ImageShape(8, 400, 400, 1), Draws(2)), 400, 400).numpy()
@@ -180,7 +182,7 @@ def test_box_dropping_threshold_keeping_masks_and_no_trim():
     # Hide the left 3/4 of the box (full height).
     cut = box[0] + 3 * (box[2] - box[0]) // 4
     rect = np.array([[[0, 0, H, cut]]], np.float32)
-    params = {"rects": tf.constant(rect), "active": tf.constant([[True]])}
+    params = {"rects": tf.constant(rect), "used": tf.constant([[True]]), "active": tf.constant([True])}
     kept = RandomErasing(fill_value=0.0, bounding_box_format="xyxy").apply(batch, params)
     np.testing.assert_array_equal(kept.boxes.numpy()[0, 0], [cut, box[1], box[2], box[3]])
     dropped = RandomErasing(fill_value=0.0, min_box_visibility=0.5, bounding_box_format="xyxy").apply(batch, params)
@@ -190,7 +192,8 @@ def test_box_dropping_threshold_keeping_masks_and_no_trim():
     np.testing.assert_array_equal(untrimmed.boxes.numpy()[0, 0], box)
     np.testing.assert_array_equal(untrimmed.masks.numpy(), batch.masks.numpy())
     # A fully hidden box is always dropped.
-    params = {"rects": tf.constant([[[0, 0, H, W]]], tf.float32), "active": tf.constant([[True]])}
+    params = {"rects": tf.constant([[[0, 0, H, W]]], tf.float32), "used": tf.constant([[True]]),
+              "active": tf.constant([True])}
     gone = RandomErasing(fill_value=0.0, bounding_box_format="xyxy").apply(batch, params)
     assert np.all(gone.box_labels.numpy() == -1)
 
@@ -199,7 +202,8 @@ def test_keypoints_on_erased_pixels_become_invisible():
     layer = RandomErasing(fill_value=0.0)
     batch = structures.unpack({"images": IMAGES[:1], "keypoints": np.array([[[2.5, 2.5, 1], [20.5, 20.5, 1]]],
                                                                            np.float32)})
-    params = {"rects": tf.constant([[[0, 0, 5, 5]]], tf.float32), "active": tf.constant([[True]])}
+    params = {"rects": tf.constant([[[0, 0, 5, 5]]], tf.float32), "used": tf.constant([[True]]),
+              "active": tf.constant([True])}
     out = layer.apply(batch, params).keypoints.numpy()
     np.testing.assert_array_equal(out[0, :, 2], [0, 1])
     np.testing.assert_array_equal(out[0, :, :2], batch.keypoints.numpy()[0, :, :2])

@@ -62,7 +62,7 @@ def test_drawn_rectangles_fit_so_nothing_drawn_is_clipped(height, width):
                           fill_value=-1.0)
     params = layer.sample(ImageShape(N, height, width, 1), Draws(SEED))
     y0, x0, y1, x1 = np.moveaxis(params["rects"].numpy()[:, 0], -1, 0)
-    active = params["active"].numpy()[:, 0]
+    active = params["used"].numpy()[:, 0] & params["active"].numpy()
     assert active.mean() > 0.9
     assert (y0 >= 0).all() and (x0 >= 0).all() and (y1 <= height).all() and (x1 <= width).all()
     boxes, solid = erased_boxes(height, width, scale=(0.05, 0.4), ratio=(0.3, 1 / 0.3))

@@ -35,6 +35,7 @@ ARGS = {
     "CutMix": dict(factor=1.0),
     "MixUp": dict(alpha=1.0),
     "GridMask": dict(probability=1.0, fill_mode="random"),
+    "JPEG": dict(quality=(20, 40)),
     "Mosaic": dict(height=H, width=W),
     "Pipeline": dict(layers=[keras_aug.RandomFlip(), keras_aug.RandomRotation(0.1),
                              keras_aug.RandomBrightness((0.1, 0.3)), keras_aug.RandomErasing(factor=(1.0, 1.0))]),
@@ -42,6 +43,7 @@ ARGS = {
     "RandomBrightness": dict(factor=(0.1, 0.3)),
     "RandomBrightnessScale": dict(factor=(1.2, 1.5)),
     "RandomChannelShift": dict(intensity=(10, 30), per_channel=True),
+    "RandomColorDegeneration": dict(factor=(0.5, 1.0)),
     "RandomColorJitter": dict(brightness_factor=0.2, contrast_factor=0.5, saturation_factor=(0.7, 0.9),
                               hue_factor=0.2),
     "RandomContrast": dict(factor=(0.5, 0.5)),
@@ -68,10 +70,11 @@ ARGS = {
 # Layers whose sampled parameters are the identity themselves at the input's size.
 SAMPLES_IDENTITY_AT_INPUT_SIZE = {"CenterCrop", "RandomCrop", "Resizing"}
 
-PUBLIC_LAYERS = sorted(
-    name for name, value in vars(keras_aug).items()
+# Each class once, by its own name (aliases such as CLAHE are the same class).
+PUBLIC_LAYERS = sorted({
+    value.__name__ for value in vars(keras_aug).values()
     if isinstance(value, type) and issubclass(value, Augmentation)
-)
+})
 
 
 def make_layer(name):
@@ -84,7 +87,7 @@ def make_layer(name):
 
 def inputs(dtype="uint8", with_keypoints=True):
     rng = np.random.RandomState(0)
-    images = rng.uniform(0, 255, (B, H, W, C))
+    images = rng.uniform(20, 230, (B, H, W, C))  # not the full range: AutoContrast must have work
     images = np.round(images).astype(dtype)
     boxes = -np.ones((B, NUM_BOXES + 1, 4), np.float32)
     box_labels = -np.ones((B, NUM_BOXES + 1), np.int32)
@@ -109,15 +112,27 @@ def inputs(dtype="uint8", with_keypoints=True):
 
 
 def batch_for(layer, dtype="uint8"):
-    """The annotated test batch, without keypoints for layers that refuse them."""
-    batch = structures.unpack(inputs(dtype), "xyxy", "channels_last", layer.compute_dtype)
-    try:
-        layer.apply(batch, layer.identity_params(shape(batch)))
-    except ValueError as error:
-        if "keypoints" not in str(error):
-            raise
-        batch = structures.unpack(inputs(dtype, with_keypoints=False), "xyxy", "channels_last", layer.compute_dtype)
-    return batch
+    """The annotated test batch with every target the layer takes.
+
+    Layers refuse targets they cannot follow with a ValueError (mixing layers
+    refuse keypoints; AugMix takes images and labels only): the batch drops
+    keypoints, then every annotation but the labels, until the layer takes it.
+    """
+    full = inputs(dtype)
+    # (inputs, words the refusal of the previous inputs must contain to try these)
+    candidates = [(full, ()), ({k: v for k, v in full.items() if k != "keypoints"}, ("keypoints",)),
+                  ({k: full[k] for k in ("images", "labels")}, ("boxes", "masks"))]
+    refused = None
+    for data, words in candidates:
+        if refused is not None and not all(word in str(refused) for word in words):
+            raise refused
+        batch = structures.unpack(data, "xyxy", "channels_last", layer.compute_dtype)
+        try:
+            layer.apply(batch, layer.identity_params(shape(batch)))
+            return batch
+        except ValueError as error:
+            refused = error
+    raise refused
 
 
 def shape(batch):

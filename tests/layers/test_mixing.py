@@ -12,7 +12,7 @@ from _annotations import check_integrity
 from geo_helpers import layer_dtype
 from keras_aug.core import Draws
 from keras_aug.core import ImageShape
-from keras_aug.layers import _patches
+from keras_aug.layers import _partners
 from keras_aug.layers.mixing import CutMix
 from keras_aug.layers.mixing import MixUp
 from keras_aug.layers.mixing import Mosaic
@@ -66,7 +66,7 @@ def test_partners_are_random_derangements_uniform_over_the_others():
     n = 6
     counts = np.zeros((n, n))
     for s in range(150):
-        p = _patches.partners(Draws(s), n, count=3).numpy()
+        p = _partners.partners(Draws(s), n, count=3).numpy()
         for k in range(3):
             assert sorted(p[k]) == list(range(n))  # a permutation
             assert np.all(p[k] != np.arange(n))  # never the sample itself
@@ -74,7 +74,7 @@ def test_partners_are_random_derangements_uniform_over_the_others():
         counts[np.arange(n), p[0]] += 1
     off = counts[~np.eye(n, dtype=bool)]
     assert scipy.stats.chisquare(off).pvalue > 0.01
-    assert _patches.partners(Draws(0), 1).numpy().tolist() == [[0]]
+    assert _partners.partners(Draws(0), 1).numpy().tolist() == [[0]]
 
 
 # -------------------------------------------------------------- exactness

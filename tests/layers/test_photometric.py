@@ -192,7 +192,7 @@ def test_sharpness_matches_pil(factor):
 def test_gaussian_blur_matches_scipy():
     layer = P.RandomGaussianBlur(1.0, kernel_size=7, sigma=(0.5, 3.0))
     sigma = np.array([[0.7, 2.5], [1.5, 1.5], [3.0, 0.5], [1.0, 1.0]], np.float32)
-    out = apply(layer, IMAGES, {"blur": np.array([True, True, True, False]), "sigma": sigma})
+    out = apply(layer, IMAGES, {"active": np.array([True, True, True, False]), "sigma": sigma})
     for i in range(3):
         expected = IMAGES[i]
         for axis, s in ((0, sigma[i, 0]), (1, sigma[i, 1])):
@@ -331,7 +331,7 @@ def test_sampled_parameter_distributions():
     (P.RandomGrayscale(0.3), "grayscale", 0.3),
     (P.RandomInvert(1.0), "invert", 0.5),  # Keras's scheme: p ~ U(0, 1), then Bernoulli(p)
     (P.RandomInvert((0.8, 0.8)), "invert", 0.8),
-    (P.RandomGaussianBlur((0.2, 0.6)), "blur", 0.4),
+    (P.RandomGaussianBlur((0.2, 0.6)), "active", 0.4),
 ])
 def test_sampled_flag_rates(layer, key, rate):
     flags = sample(layer, N)[key]

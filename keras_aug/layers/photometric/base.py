@@ -29,48 +29,13 @@ some kernels (contrast, hue, sharpness) compute x - m + m, exact to float
 rounding only.
 """
 
-import numbers
-
 from keras_aug.core import dtypes
+# The photometric layers import these parsers from here too.
+from keras_aug.core.arguments import _is_number  # noqa: F401
+from keras_aug.core.arguments import parse_unit_range  # noqa: F401
+from keras_aug.core.arguments import parse_value_range
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def parse_value_range(value_range, name="value_range"):
-    """A (low, high) pair of numbers with low < high, as python floats."""
-    if (
-        not isinstance(value_range, (tuple, list))
-        or len(value_range) != 2
-        or not all(_is_number(v) for v in value_range)
-    ):
-        raise ValueError(
-            f"`{name}` must be a (low, high) pair of numbers such as (0, 255) or (0, 1); got {value_range!r}."
-        )
-    low, high = float(value_range[0]), float(value_range[1])
-    if not low < high:
-        raise ValueError(f"`{name}` must satisfy low < high; got ({low}, {high}).")
-    return low, high
-
-
-def parse_unit_range(value, name, single="zero_to"):
-    """Keras-style factor in [0, 1]: a number f means (0, f) (or (f, f) with
-    single="fixed"); a pair (low, high) is taken as is. Both ends in [0, 1]."""
-    if _is_number(value):
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"`{name}` must be a number in [0, 1] or a (low, high) pair within [0, 1]; got {value!r}.")
-        return (0.0, float(value)) if single == "zero_to" else (float(value), float(value))
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
-        low, high = float(value[0]), float(value[1])
-        if not (0.0 <= low <= 1.0 and 0.0 <= high <= 1.0):
-            raise ValueError(f"`{name}` values must be in [0, 1]; got ({low}, {high}).")
-        if low > high:
-            raise ValueError(f"`{name}` must satisfy low <= high; got ({low}, {high}).")
-        return low, high
-    raise ValueError(f"`{name}` must be a number in [0, 1] or a (low, high) pair within [0, 1]; got {value!r}.")
 
 
 def per_sample(value, like):

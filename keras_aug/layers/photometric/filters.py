@@ -131,8 +131,8 @@ class RandomGaussianBlur(PhotometricAugmentation):
       value_range: (low, high), the range the input values span. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"blur": [B] bool, "sigma": [B, 2] float32 (y, x)};
-    `identity_params`: blur False (sigma 1).
+    Parameters (`sample`): {"active": [B] bool (the sample is blurred),
+    "sigma": [B, 2] float32 (y, x)}; `identity_params`: active False (sigma 1).
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -153,11 +153,11 @@ class RandomGaussianBlur(PhotometricAugmentation):
     def sample(self, shape, draws):
         n = [shape.batch_size]
         p = draws.uniform(n, *self.factor_range)
-        blur = draws.uniform(n) < p
-        return {"blur": blur, "sigma": draws.uniform(n + [2], *self.sigma_range)}
+        active = draws.uniform(n) < p
+        return {"active": active, "sigma": draws.uniform(n + [2], *self.sigma_range)}
 
     def identity_params(self, shape):
-        return {"blur": constant_params(shape.batch_size, False, "bool"),
+        return {"active": constant_params(shape.batch_size, False, "bool"),
                 "sigma": constant_params(shape.batch_size, 1.0, trailing=(2,))}
 
     def transform(self, images, params):
@@ -168,7 +168,7 @@ class RandomGaussianBlur(PhotometricAugmentation):
         weights = ops.exp(-0.5 * (offsets[None, None, :] / sigma[:, :, None]) ** 2)
         weights = weights / ops.sum(weights, axis=-1, keepdims=True)
         blurred = _blur_axis(_blur_axis(images, weights[:, 0], 1), weights[:, 1], 2)
-        return ops.where(params["blur"][:, None, None, None], blurred, images)
+        return ops.where(params["active"][:, None, None, None], blurred, images)
 
     def get_config(self):
         config = super().get_config()
