@@ -311,11 +311,12 @@ def constant_params(batch_size, value, dtype="float32", trailing=()):
 def select_params(chosen, params, identity):
     """Per sample, `params` where `chosen` ([B] bool) is true, else `identity`.
 
-    Both dicts have the same keys and `[B, ...]` tensors; the result is a dict
-    of the same form.
+    `params` and `identity` have the same structure (dicts, nested for
+    containers such as `RandomApply`) of `[B, ...]` tensors; so has the result.
     """
-    selected = {}
-    for key, value in params.items():
+
+    def select(value, fallback):
         mask = ops.reshape(chosen, [-1] + [1] * (len(value.shape) - 1))
-        selected[key] = ops.where(mask, value, ops.cast(identity[key], dtype_name(value)))
-    return selected
+        return ops.where(mask, value, ops.cast(fallback, dtype_name(value)))
+
+    return keras.tree.map_structure(select, params, identity)

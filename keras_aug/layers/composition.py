@@ -191,6 +191,9 @@ class RandomApply(_Container):
             params = select_params(applied, params, self.layer.identity_params(shape))
         return {"applied": applied, "layer": params}
 
+    def identity_params(self, shape):
+        return {"applied": ops.zeros([shape.batch_size], "bool"), "layer": self.layer.identity_params(shape)}
+
     def apply(self, batch, params):
         return self.layer.apply(batch, params["layer"])
 
@@ -279,6 +282,11 @@ class RandomChoice(_Container):
                 p = select_params(choice == i, p, layer.identity_params(shape))
             mixed.append(p)
         return {"choice": choice, "layers": mixed}
+
+    def identity_params(self, shape):
+        # Every sample "chooses" layer 0, whose parameters are its identity.
+        return {"choice": ops.zeros([shape.batch_size], "int32"),
+                "layers": [layer.identity_params(shape) for layer in self.layers]}
 
     def apply(self, batch, params):
         geometric = [i for i, layer in enumerate(self.layers) if isinstance(layer, GeometricAugmentation)]
@@ -383,6 +391,10 @@ class RandomOrder(_Container):
         keys = draws.uniform([shape.batch_size, len(self.layers)])
         order = ops.cast(ops.argsort(keys, axis=-1), "int32")
         return {"order": order, "layers": self.sample_layers(shape, draws)}
+
+    def identity_params(self, shape):
+        order = ops.arange(len(self.layers), dtype="int32")[None, :] + ops.zeros([shape.batch_size, 1], "int32")
+        return {"order": order, "layers": [layer.identity_params(shape) for layer in self.layers]}
 
     def apply(self, batch, params):
         geometric = [i for i, layer in enumerate(self.layers) if isinstance(layer, GeometricAugmentation)]

@@ -11,6 +11,7 @@ needs some) fails these tests. For each layer:
     sampled result bit for bit and the others come back unchanged.
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -33,12 +34,17 @@ CHOSEN = np.array([True, False, True, False])
 ARGS = {
     "CenterCrop": dict(height=H, width=W),
     "CutMix": dict(factor=1.0),
+    "MaxNumBoundingBoxes": dict(max_number=2),
     "MixUp": dict(alpha=1.0),
     "GridMask": dict(probability=1.0, fill_mode="random"),
     "JPEG": dict(quality=(20, 40)),
     "Mosaic": dict(height=H, width=W),
     "Pipeline": dict(layers=[keras_aug.RandomFlip(), keras_aug.RandomRotation(0.1),
                              keras_aug.RandomBrightness((0.1, 0.3)), keras_aug.RandomErasing(factor=(1.0, 1.0))]),
+    "RandomApply": dict(layer=keras_aug.RandomBrightness((0.1, 0.3)), rate=0.9),
+    "RandomChoice": dict(layers=[keras_aug.RandomBrightness((0.1, 0.3)), keras_aug.RandomRotation(0.2)]),
+    "RandomOrder": dict(layers=[keras_aug.RandomBrightness((0.1, 0.3)), keras_aug.RandomInvert((1.0, 1.0)),
+                                keras_aug.RandomRotation(0.2)]),
     "RandomAffine": dict(degrees=20, translate=(0.1, 0.1), scale=(0.8, 1.2), shear=10),
     "RandomBrightness": dict(factor=(0.1, 0.3)),
     "RandomBrightnessScale": dict(factor=(1.2, 1.5)),
@@ -55,6 +61,8 @@ ARGS = {
     "RandomGrayscale": dict(factor=1.0),
     "RandomHue": dict(factor=(0.2, 0.5)),
     "RandomInvert": dict(factor=(1.0, 1.0)),
+    "RandomElasticTransform": dict(factor=(1.0, 1.0), scale=1.0),
+    "RandomPerspective": dict(factor=(1.0, 1.0), scale=0.5),
     "RandomPosterization": dict(factor=(2, 4)),
     "RandomResizedCrop": dict(height=H, width=W, scale=(0.3, 0.6)),
     "RandomRotate90": dict(turns=(1, 2, 3)),
@@ -70,11 +78,15 @@ ARGS = {
 # Layers whose sampled parameters are the identity themselves at the input's size.
 SAMPLES_IDENTITY_AT_INPUT_SIZE = {"CenterCrop", "RandomCrop", "Resizing"}
 
+# Layers that draw nothing and always change the annotations' form: no identity
+# (test_layers_without_identity_say_so).
+NO_IDENTITY = {"MaxNumBoundingBoxes"}
+
 # Each class once, by its own name (aliases such as CLAHE are the same class).
 PUBLIC_LAYERS = sorted({
     value.__name__ for value in vars(keras_aug).values()
     if isinstance(value, type) and issubclass(value, Augmentation)
-})
+} - NO_IDENTITY)
 
 
 def make_layer(name):
@@ -165,7 +177,13 @@ def assert_unchanged(before, after, rows, images_atol=0.0):
 def test_every_public_layer_is_covered():
     # The enumeration is what makes new layers fail below: it must see the layers.
     assert {"Pipeline", "RandomFlip", "RandomErasing", "MixUp", "RandomBrightness"} <= set(PUBLIC_LAYERS)
-    assert set(ARGS) <= set(PUBLIC_LAYERS), "ARGS names a layer keras_aug does not export"
+    assert set(ARGS) <= set(PUBLIC_LAYERS) | NO_IDENTITY, "ARGS names a layer keras_aug does not export"
+
+
+@pytest.mark.parametrize("name", sorted(NO_IDENTITY))
+def test_layers_without_identity_say_so(name):
+    with pytest.raises(ValueError, match="has no identity parameters"):
+        make_layer(name).identity_params(ImageShape(B, H, W, C))
 
 
 @pytest.mark.parametrize("name", PUBLIC_LAYERS)
@@ -174,10 +192,10 @@ def test_identity_params_match_sample_structure(name):
     batch = batch_for(layer)
     sampled = layer.sample(shape(batch), randomness.Draws(randomness.as_seed((1, 2))))
     identity = layer.identity_params(shape(batch))
-    assert sorted(identity) == sorted(sampled)
-    for key, value in sampled.items():
-        assert tuple(identity[key].shape) == tuple(value.shape), key
-        assert identity[key].dtype == value.dtype, key
+    keras.tree.assert_same_structure(identity, sampled)  # containers nest their layers' params
+    for got, want in zip(keras.tree.flatten(identity), keras.tree.flatten(sampled)):
+        assert tuple(got.shape) == tuple(want.shape)
+        assert got.dtype == want.dtype
 
 
 @pytest.mark.parametrize("name", PUBLIC_LAYERS)
