@@ -45,7 +45,8 @@ def parse_value_range(value_range, name="value_range"):
         or not all(_is_number(v) for v in value_range)
     ):
         raise ValueError(
-            f"`{name}` must be a (low, high) pair of numbers such as (0, 255) or (0, 1); got {value_range!r}."
+            f"The `{name}` argument should be a list of two numbers (low, high) such as (0, 255) or (0, 1); "
+            f"got {value_range!r}."
         )
     low, high = float(value_range[0]), float(value_range[1])
     if not low < high:
