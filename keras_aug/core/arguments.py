@@ -52,7 +52,7 @@ def parse_range(value, name, symmetric=True, minimum=None, maximum=None, default
 
 def _bounds_text(minimum, maximum):
     if minimum is not None and maximum is not None:
-        return f"in [{minimum}, {maximum}]"
+        return f">= {minimum} and <= {maximum}"
     return f">= {minimum}" if minimum is not None else f"<= {maximum}"
 
 
