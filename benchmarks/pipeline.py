@@ -32,6 +32,7 @@ this shared 2-core machine one run of a loader can be 20-40% off another.
     python benchmarks/pipeline.py --small 400 --large 50  # quicker
     python benchmarks/pipeline.py --loaders ours,keras_plain --datasets small
     python benchmarks/pipeline.py --construction 2000,20000,200000 --datasets none
+    python benchmarks/pipeline.py --construction 20000 --constructors keras_plain,ours_plain --datasets none
 
 ``--construction`` measures the set-up alone (listing and building the dataset; wall and
 process CPU seconds), then the first batch's latency, on trees of hard links to the small
@@ -356,13 +357,14 @@ def markdown(all_results, command, load, construction=None):
             "",
         ]
         loaders = list(next(iter(construction.values())))
-        out += ["| files | " + " | ".join(NAMES[l] for l in loaders) + " | set-up, ours plain / Keras plain |",
-                "|---:|" + "---:|" * (len(loaders) + 1)]
+        out += ["| files | " + " | ".join(NAMES[l] for l in loaders)
+                + " | set-up, ours plain / Keras plain (wall) | (CPU) |",
+                "|---:|" + "---:|" * (len(loaders) + 2)]
         for files, row in construction.items():
             cells = [_construction_cell(row[l]) for l in loaders]
             plain, keras = row.get("ours_plain"), row.get("keras_plain")
-            ratio = _ratio(plain and plain["setup_s"][0], keras and keras["setup_s"][0])
-            out.append(f"| {files:,} | " + " | ".join(cells) + f" | {ratio} |")
+            ratios = [_ratio(plain and plain[f][0], keras and keras[f][0]) for f in ("setup_s", "setup_cpu_s")]
+            out.append(f"| {files:,} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
         out.append("")
     return "\n".join(out)
 
@@ -405,9 +407,10 @@ def construction_curve(args, counts):
     curve = {}
     for count in counts:
         directory = link_tree(args.cache, source, count)
-        runs = {loader: [] for loader in CONSTRUCTORS}
+        constructors = args.constructors.split(",")
+        runs = {loader: [] for loader in constructors}
         for _ in range(args.repeats):
-            for loader in CONSTRUCTORS:
+            for loader in constructors:
                 r = run_one(loader, directory, args.timeout, epochs=0)
                 print(f"# construction {count} {loader}: {json.dumps(r)}", file=sys.stderr)
                 if "error" not in r:
@@ -436,6 +439,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2, help="epochs per run (the last one is 'steady')")
     parser.add_argument("--repeats", type=int, default=3, help="runs per loader (round robin); medians reported")
     parser.add_argument("--construction", default="", help="comma-separated file counts for the set-up curve")
+    parser.add_argument("--constructors", default=",".join(CONSTRUCTORS),
+                        help=f"loaders of the set-up curve (default: {','.join(CONSTRUCTORS)})")
     parser.add_argument("--_worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._worker:

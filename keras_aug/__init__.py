@@ -16,6 +16,9 @@ import importlib
 
 from keras_aug import visualize
 from keras_aug.layers.compose import Pipeline
+from keras_aug.layers.composition import RandomApply
+from keras_aug.layers.composition import RandomChoice
+from keras_aug.layers.composition import RandomOrder
 from keras_aug.layers.erasing import GridMask
 from keras_aug.layers.erasing import RandomCutout
 from keras_aug.layers.erasing import RandomErasing
@@ -33,9 +36,16 @@ from keras_aug.layers.geometric import Resizing
 from keras_aug.layers.mixing import CutMix
 from keras_aug.layers.mixing import MixUp
 from keras_aug.layers.mixing import Mosaic
+from keras_aug.layers.photometric import AutoContrast
+from keras_aug.layers.photometric import CLAHE
+from keras_aug.layers.photometric import ContrastLimitedAdaptiveHistogramEqualization
+from keras_aug.layers.photometric import Equalization
+from keras_aug.layers.photometric import GaussianNoise
+from keras_aug.layers.photometric import JPEG
 from keras_aug.layers.photometric import RandomBrightness
 from keras_aug.layers.photometric import RandomBrightnessScale
 from keras_aug.layers.photometric import RandomChannelShift
+from keras_aug.layers.photometric import RandomColorDegeneration
 from keras_aug.layers.photometric import RandomColorJitter
 from keras_aug.layers.photometric import RandomContrast
 from keras_aug.layers.photometric import RandomGaussianBlur
@@ -46,6 +56,10 @@ from keras_aug.layers.photometric import RandomPosterization
 from keras_aug.layers.photometric import RandomSaturation
 from keras_aug.layers.photometric import RandomSharpness
 from keras_aug.layers.photometric import Solarization
+from keras_aug.layers.policies import AugMix
+from keras_aug.layers.policies import AutoAugment
+from keras_aug.layers.policies import RandAugment
+from keras_aug.layers.policies import TrivialAugmentWide
 
 __version__ = "0.1.0"
 

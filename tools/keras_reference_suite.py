@@ -12,6 +12,7 @@ it is a gap to fix (or to list, with its reason).
 
     python tools/keras_reference_suite.py                      # TensorFlow backend
     KERAS_BACKEND=jax python tools/keras_reference_suite.py    # JAX backend
+    python tools/keras_reference_suite.py --family "new colour"  # one family
     python tools/keras_reference_suite.py --markdown           # the README's table of listed tests
 """
 
@@ -33,6 +34,8 @@ FAMILIES = {
         "random_color_jitter", "random_invert", "solarization", "random_posterization", "random_sharpness",
         "random_gaussian_blur",
     ],
+    "new colour": ["auto_contrast", "equalization", "clahe", "random_color_degeneration"],
+    "policies": ["rand_augment", "aug_mix"],
 }
 
 INTERNALS = "Keras internals"
@@ -164,6 +167,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--markdown", action="store_true", help="print the listed tests as a markdown table and exit")
     parser.add_argument("--lists", action="store_true", help="also print the listed tests with their reasons")
+    parser.add_argument("--family", choices=sorted(FAMILIES), action="append",
+                        help="run only this family (repeatable); default: all")
     args = parser.parse_args()
     if args.markdown:
         print_lists(markdown=True)
@@ -176,6 +181,8 @@ def main():
     with tempfile.TemporaryDirectory() as plugin_dir:
         pathlib.Path(plugin_dir, "keras_aug_swap.py").write_text(PLUGIN)
         for family, names in FAMILIES.items():
+            if args.family and family not in args.family:
+                continue
             outcomes = run_family([directory / f"{name}_test.py" for name in names], plugin_dir)
             problems += report(family, outcomes, backend)
     if args.lists:

@@ -158,7 +158,9 @@ class Augmentation(keras.layers.Layer):
             if self.should_augment(training):
                 seed = self.call_seed(seed)
                 fast_path = _fast_path()
-                if fast_path.compile_layer_call(images):
+                # `supports_jit` is Keras's own flag: a layer without an XLA
+                # kernel (JPEG) runs op by op here too.
+                if self.supports_jit and fast_path.compile_layer_call(images):
                     return fast_path.compiled_layer_call(self)(inputs, seed)
                 return self._augment_inputs(inputs, seed)
             batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
@@ -207,8 +209,11 @@ class Augmentation(keras.layers.Layer):
 
     def augment(self, batch, seed):
         """Samples parameters from `seed` and applies them to every target."""
-        params = self.sample(shape_of(batch), randomness.Draws(seed))
-        return self.apply(batch, params)
+        return self.apply(batch, self.sample_from_seed(shape_of(batch), seed))
+
+    def sample_from_seed(self, shape, seed):
+        """The parameters a call with `seed` (an int [2] tensor) applies: `sample(shape, Draws(seed))`."""
+        return self.sample(shape, randomness.Draws(seed))
 
     def inference(self, batch):
         """What the layer does when not augmenting: the identity by default."""
@@ -218,6 +223,10 @@ class Augmentation(keras.layers.Layer):
     def sample(self, shape, draws):
         """Returns a dict of per-sample parameter tensors (leading axis: batch)."""
         return {}
+
+    def output_size(self, height, width):
+        """(height, width) of the output for an input of (height, width): the input's by default."""
+        return height, width
 
     def identity_params(self, shape):
         """Parameters under which `apply` returns its input unchanged.
@@ -276,6 +285,14 @@ class Augmentation(keras.layers.Layer):
             data_format=self.data_format,
         )
         return config
+
+
+def constant_params(batch_size, value, dtype="float32", trailing=()):
+    """A `[batch_size, *trailing]` tensor filled with `value`: one identity value per sample.
+
+    `batch_size` is a python int or a scalar tensor (as in `ImageShape`).
+    """
+    return ops.full([batch_size, *trailing], value, dtype=dtype)
 
 
 def select_params(chosen, params, identity):

@@ -26,8 +26,9 @@ Three parts:
   Corruption that the probe cannot see is caught while decoding (see
   `keras_aug.data.sources`), so training never stops on a bad file.
 
-* `make_graph_decoder` (graph side): returns a function mapping one element's probe
-  fields to a `uint8` HWC tensor with 1, 3 or 4 channels (`color_mode`).
+* `make_graph_decoder` (graph side): returns a function mapping one element's decoder
+  branch (`decoder_branch`) and orientation to a `uint8` HWC tensor with 1, 3 or 4
+  channels (`color_mode`).
 
 * `decode_array` (Python side): the same pixels as a numpy array, for the data path's
   fused OpenCV resample, which decodes and resamples a group of files per Python call
@@ -393,31 +394,51 @@ def fail_unless(ok, reason):
     return tf.strings.to_number(tf.where(ok, "0", f"bad image file: {reason}"), tf.int32)
 
 
-def make_graph_decoder(color_mode, pil_loader, routes=None, ratio_indices=None, orientations=True):
-    """Returns `decode(path, route, ratio_index, orientation, index) -> uint8 [H, W, C]`.
+# The graph decoder's branches, one flat index per file (`decoder_branch`): a JPEG at
+# DCT ratio 1, 2, 4 or 8 (branch = log2 ratio), a PNG, PIL, nothing (the end-of-epoch
+# sentinel: a 1x1 zero image, no file opened), and a file the probe rejected (fails).
+BRANCH_PNG = 4
+BRANCH_PIL = 5
+BRANCH_NONE = 6
+BRANCH_BAD = 7
+
+
+def decoder_branch(route, ratio_index):
+    """The `make_graph_decoder` branch of a file: its route and log2 JPEG DCT ratio (0-3).
+
+    Works on Python ints and on int32 tensors alike (the graph-only route reads both
+    from the file's bytes in the graph).
+    """
+    if isinstance(route, tf.Tensor):
+        return tf.where(
+            tf.equal(route, ROUTE_TF_JPEG), ratio_index,
+            tf.where(tf.equal(route, ROUTE_TF_PNG), BRANCH_PNG, tf.where(tf.equal(route, ROUTE_PIL), BRANCH_PIL, BRANCH_BAD)),
+        )
+    return {ROUTE_TF_JPEG: ratio_index, ROUTE_TF_PNG: BRANCH_PNG, ROUTE_PIL: BRANCH_PIL}.get(route, BRANCH_BAD)
+
+
+def make_graph_decoder(color_mode, pil_loader):
+    """Returns `decode(path, branch, orientation, index, data=None) -> uint8 [H, W, C]`.
 
     Args:
         color_mode: "grayscale", "rgb" or "rgba".
         pil_loader: Python callable `index (np.int64) -> uint8 HWC array` used for
-            `ROUTE_PIL` files (already oriented and converted). It may raise; the error
-            then drops the element (see `keras_aug.data.pipeline`).
-        routes: the set of routes the files use (None: all). Only those branches are
-            built: fewer conds trace faster and run faster.
-        ratio_indices: the set of JPEG DCT ratio indices used (None: all four).
-        orientations: False when every file has EXIF orientation 1 (no orient op).
+            `BRANCH_PIL` files (already oriented and converted), or None where no Python
+            may run (the graph-only route: such a file fails). It may raise; the error
+            then drops the element (see `keras_aug.data.routes.per_image`).
 
-    The returned function runs inside `Dataset.map`; `route`, `ratio_index` (log2 of the
-    JPEG DCT ratio: 0-3 for 1, 2, 4, 8), `orientation` are int32 scalars, `index` an
-    int64 scalar. `data` (optional): the file's bytes when already read. A negative
-    `route` (a file the probe rejected) fails, as a file that cannot be decoded does.
+    The returned function runs inside `Dataset.map`: `branch` (`decoder_branch`, or
+    `BRANCH_NONE` / `BRANCH_BAD`) and `orientation` (EXIF, 1-8) are int32 scalars, `index`
+    an int64 scalar, `data` (optional) the file's bytes when already read. Every file
+    takes ONE `switch_case` (a branch per decoder and DCT scale) and, only when its
+    orientation is not 1, the orientation: one control-flow op per element on the
+    common path, since every op of a tf.data function costs at every element.
+    `BRANCH_BAD` (and any other value) fails, as a file that cannot be decoded does.
     """
     if color_mode not in COLOR_MODES:
         raise ValueError(f"color_mode must be one of {COLOR_MODES}; received {color_mode!r}")
     channels = CHANNELS[color_mode]
     jpeg_channels = 1 if color_mode == "grayscale" else 3
-    routes = set(routes) if routes is not None else {ROUTE_TF_JPEG, ROUTE_TF_PNG, ROUTE_PIL}
-    routes = routes or {ROUTE_TF_PNG}  # no files at all: any one branch will do
-    ratio_indices = sorted(set(ratio_indices) if ratio_indices is not None else {0, 1, 2, 3}) or [0]
 
     def to_channels(image):
         if color_mode == "rgba" and image.shape[-1] == 3:
@@ -425,53 +446,37 @@ def make_graph_decoder(color_mode, pil_loader, routes=None, ratio_indices=None, 
             image = tf.concat([image, alpha], axis=-1)
         return image
 
-    def choose(branches, selector):
-        """`branches`: list of (key, fn); runs the one whose key equals `selector`."""
-        if len(branches) == 1:
-            return branches[0][1]()
-        keys = tf.constant([k for k, _ in branches], tf.int32)
-        position = tf.argmax(tf.cast(tf.equal(keys, tf.cast(selector, tf.int32)), tf.int32), output_type=tf.int32)
-        return tf.switch_case(position, [fn for _, fn in branches])
+    def failed(reason):
+        return lambda: tf.zeros([1 + fail_unless(False, reason), 1, channels], tf.uint8)
 
-    def decode(path, route, ratio_index, orientation, index, data=None):
-        def tf_route():
-            contents = tf.io.read_file(path) if data is None else data
+    def decode(path, branch, orientation, index, data=None):
+        def contents():
+            return tf.io.read_file(path) if data is None else data
 
-            def jpeg(r):
-                # INTEGER_ACCURATE is libjpeg's ISLOW IDCT, the one PIL uses: bit-identical
-                # pixels to the legacy loader; with SIMD it costs about the same as IFAST.
-                return lambda: to_channels(
-                    tf.io.decode_jpeg(contents, channels=jpeg_channels, ratio=r, dct_method="INTEGER_ACCURATE")
-                )
+        def jpeg(ratio):
+            # INTEGER_ACCURATE is libjpeg's ISLOW IDCT, the one PIL uses: bit-identical
+            # pixels to the legacy loader; with SIMD it costs about the same as IFAST.
+            # decode_jpeg's ratio is a static attribute: one branch per scale.
+            return lambda: to_channels(
+                tf.io.decode_jpeg(contents(), channels=jpeg_channels, ratio=ratio, dct_method="INTEGER_ACCURATE")
+            )
 
-            def png():
-                return tf.io.decode_png(contents, channels=channels, dtype=tf.uint8)
+        def png():
+            return tf.io.decode_png(contents(), channels=channels, dtype=tf.uint8)
 
-            branches = []
-            if ROUTE_TF_JPEG in routes:
-                # decode_jpeg's ratio is a static attribute: one branch per scale in use.
-                branches.append(
-                    (ROUTE_TF_JPEG, lambda: choose([(i, jpeg(1 << i)) for i in ratio_indices], ratio_index))
-                )
-            if ROUTE_TF_PNG in routes:
-                branches.append((ROUTE_TF_PNG, png))
-            image = choose(branches, route)
-            image.set_shape([None, None, channels])
-            return orient(image, orientation) if orientations else image
-
-        def pil_route():
+        def pil():
             image = tf.numpy_function(pil_loader, [index], tf.uint8, stateful=False)
             image.set_shape([None, None, channels])
             return image
 
-        branches = []
-        if routes & {ROUTE_TF_JPEG, ROUTE_TF_PNG}:
-            branches.append((0, tf_route))
-        if ROUTE_PIL in routes:
-            branches.append((1, pil_route))
-        # Rejected by the header probe: fail here, like a file that does not decode.
-        route += fail_unless(route >= 0, "rejected by the header probe")
-        image = choose(branches, tf.cast(tf.equal(route, ROUTE_PIL), tf.int32))
+        branches = [jpeg(1), jpeg(2), jpeg(4), jpeg(8), png]
+        branches.append(pil if pil_loader is not None else failed("needs PIL (not a JPEG or PNG file)"))
+        branches.append(lambda: tf.zeros([1, 1, channels], tf.uint8))
+        # The last branch is also switch_case's default for out-of-range values.
+        branches.append(failed("rejected by the header probe"))
+        image = tf.switch_case(tf.cast(branch, tf.int32), branches)
+        image.set_shape([None, None, channels])
+        image = tf.cond(tf.equal(orientation, 1), lambda: image, lambda: orient(image, orientation))
         image.set_shape([None, None, channels])
         return image
 

@@ -16,10 +16,6 @@ import tensorflow as tf
 
 from keras_aug.data import decoding
 
-# `facts` route of a file the probe rejected: the graph decoder fails on it.
-ROUTE_BAD = -1
-
-
 class LazyProbes:
     """`probes[i]`: the `decoding.Probe` of file i, probed on first use and kept.
 
@@ -65,27 +61,31 @@ class LazyProbes:
         return _Ratios(self)
 
     def facts(self, indices):
-        """int32 arrays (route, log2 DCT ratio, EXIF orientation) of `indices` (-1: none).
+        """int32 arrays (decoder branch, EXIF orientation) of `indices`.
 
-        A file the probe rejected gets route `ROUTE_BAD`; negative indices (sentinels,
-        padding) get zeros and are never decoded.
+        The branch is `decoding.decoder_branch` of the probe's route and DCT ratio;
+        a file the probe rejected gets `decoding.BRANCH_BAD`, a negative index (the
+        end-of-epoch sentinel) `decoding.BRANCH_NONE` (never opened). The orientation
+        is 1 for PIL's files (its decode orients them). Later epochs look the probes up.
         """
         k = len(indices)
-        route, ratio_index, orientation = (np.zeros(k, np.int32) for _ in range(3))
+        branch, orientation = np.empty(k, np.int32), np.ones(k, np.int32)
         for j, i in enumerate(indices.tolist()):
             if i < 0:
+                branch[j] = decoding.BRANCH_NONE
                 continue
             probe = self[i]
             if not probe.ok:
-                route[j] = ROUTE_BAD
+                branch[j] = decoding.BRANCH_BAD
                 continue
-            route[j], orientation[j] = probe.route, probe.orientation
-            ratio_index[j] = int(self.ratio(i)).bit_length() - 1
-        return route, ratio_index, orientation
+            branch[j] = decoding.decoder_branch(probe.route, int(self.ratio(i)).bit_length() - 1)
+            if probe.route != decoding.ROUTE_PIL:  # PIL's decode applies it itself
+                orientation[j] = probe.orientation
+        return branch, orientation
 
     def facts_in_graph(self, indices):
-        """`facts` as a tf op (`numpy_function`): three int32 [k] tensors."""
-        out = tf.numpy_function(self.facts, [indices], (tf.int32, tf.int32, tf.int32), stateful=False)
+        """`facts` as a tf op (`numpy_function`): two int32 [k] tensors."""
+        out = tf.numpy_function(self.facts, [indices], (tf.int32, tf.int32), stateful=False)
         for t in out:
             t.set_shape(indices.shape)
         return out

@@ -54,7 +54,7 @@ class Listing:
     @property
     def filepaths(self):
         """Full paths (`directory` joined with each filename)."""
-        return [os.path.join(self.directory, f) for f in self.filenames]
+        return [join_relative(self.directory, f) for f in self.filenames]
 
 
 def split_bounds(validation_split, subset):
@@ -94,6 +94,17 @@ def iter_valid_files(directory, follow_links=False, white_list=WHITE_LIST_FORMAT
         for fname in sorted(files):
             if fname.lower().endswith(white_list):
                 yield root, fname
+
+
+def join_relative(head, tail):
+    """`os.path.join(head, tail)` for a relative `tail`: plain concatenation on POSIX.
+
+    Called twice per listed file; `os.path.join` was most of the listing's own time on
+    a 20,000-file tree.
+    """
+    if os.sep != "/":
+        return os.path.join(head, tail)
+    return head + tail if not head or head.endswith("/") else head + "/" + tail
 
 
 def list_class_names(directory):
@@ -145,7 +156,7 @@ def list_directory(
         # relative path as os.path.relpath at a fraction of its cost per file.
         prefix = len(class_dir)
         for root, fname in files:
-            filenames.append(os.path.join(name + root[prefix:], fname))
+            filenames.append(join_relative(name + root[prefix:], fname))
         labels.extend([index] * len(files))
     return Listing(
         directory=directory,

@@ -338,8 +338,9 @@ def _plan(source, targets, route, *, seed, shuffle, dtype, out_shape, image_dtyp
 def _file_loader(plan, color_mode):
     """(`(index, facts) -> uint8 image` in the graph, `report_dropped`) for files.
 
-    The facts (decoder, DCT scale, orientation) come from the lazy header probe
-    (`plan.file_facts`); files TF cannot decode go through PIL in Python.
+    The facts (decoder branch, orientation) come from the lazy header probe
+    (`plan.file_facts`); files TF cannot decode go through PIL in Python. The sentinel
+    (index -1) has branch `decoding.BRANCH_NONE`: a 1x1 zero image, no file opened.
     """
     probes = plan.probes
     pending = {}  # path -> reason from the PIL route, for the report of the dropped file
@@ -356,8 +357,9 @@ def _file_loader(plan, color_mode):
     decode = decoding.make_graph_decoder(color_mode, pil_loader)
 
     def load(index, facts):
-        route, ratio_index, orientation = facts
-        return decode(tf.gather(plan.paths, index), route, ratio_index, orientation, index)
+        branch, orientation = facts
+        # The sentinel's branch opens no file; its path is any valid one (a gather at -1 fails).
+        return decode(tf.gather(plan.paths, tf.maximum(index, 0)), branch, orientation, index)
 
     def report_dropped(indices):
         for i in indices.tolist():
@@ -371,15 +373,22 @@ def _file_loader(plan, color_mode):
 
 
 def _graph_only_loader(plan, color_mode, target_size, keep_aspect_ratio):
-    """`(index, _) -> uint8 image` in TF ops only: the facts come from the file's bytes."""
-    decode = decoding.make_graph_decoder(color_mode, None, routes={decoding.ROUTE_TF_JPEG, decoding.ROUTE_TF_PNG})
-    max_pixels = plan.probes.max_pixels
+    """`(index, _) -> uint8 image` in TF ops only: the facts come from the file's bytes.
 
-    def load(index, facts=None):
+    The end-of-epoch sentinel (index -1) gives a 1x1 zero image, as on the other routes.
+    """
+    decode = decoding.make_graph_decoder(color_mode, None)
+    max_pixels = plan.probes.max_pixels
+    channels = decoding.CHANNELS[color_mode]
+
+    def read(index):
         path = tf.gather(plan.paths, index)
         data = tf.io.read_file(path)
         route, ratio_index, orientation = graph_header.facts(data, target_size, keep_aspect_ratio, max_pixels)
-        return decode(path, route, ratio_index, orientation, index, data=data)
+        return decode(path, decoding.decoder_branch(route, ratio_index), orientation, index, data=data)
+
+    def load(index, facts=None):
+        return tf.cond(index >= 0, lambda: read(index), lambda: tf.zeros([1, 1, channels], tf.uint8))
 
     return load
 

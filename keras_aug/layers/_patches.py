@@ -231,7 +231,7 @@ def visible_boxes(boxes, labels, hidden, min_visibility=0.0, trim=True):
         y2 = ops.minimum(y2, f32(_last_true(row_vis)) + 1.0)
     keep = ((f32(labels) >= 0) & ops.any(col_vis, axis=-1) & (fraction > min_visibility)
             & (x2 > x1) & (y2 > y1))
-    return _drop_boxes(ops.stack([x1, y1, x2, y2], axis=-1), labels, keep)
+    return drop_boxes(ops.stack([x1, y1, x2, y2], axis=-1), labels, keep)
 
 
 def _first_true(flags):
@@ -244,7 +244,7 @@ def _last_true(flags):
     return ops.shape(flags)[-1] - 1 - _first_true(ops.flip(flags, axis=-1))
 
 
-def _drop_boxes(boxes, labels, keep):
+def drop_boxes(boxes, labels, keep):
     """Boxes and labels with the rows where `keep` is False set to -1 (padding)."""
     boxes = ops.where(keep[..., None], boxes, -ops.ones_like(boxes))
     return boxes, ops.where(keep, labels, -ops.ones_like(labels))
@@ -266,7 +266,7 @@ def clip_boxes_to_rect(boxes, labels, rect, min_visibility=0.0):
     kept = (cx2 - cx1) * (cy2 - cy1)
     keep = ((f32(labels) >= 0) & (cx2 > cx1) & (cy2 > cy1)
             & (kept > min_visibility * ops.maximum(area, 0.0)))
-    return _drop_boxes(ops.stack([cx1, cy1, cx2, cy2], axis=-1), labels, keep)
+    return drop_boxes(ops.stack([cx1, cy1, cx2, cy2], axis=-1), labels, keep)
 
 
 def gather_samples(tensor, index):

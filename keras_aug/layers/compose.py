@@ -7,7 +7,6 @@ from keras_aug.core import matrices as mat
 from keras_aug.core import randomness
 from keras_aug.core.base import Augmentation
 from keras_aug.core.base import ImageShape
-from keras_aug.core.base import shape_of
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import transform_batch
 
@@ -51,7 +50,7 @@ def plan_runs(layers):
 
 
 def run_matrices(layers, shape, seed, first_index=0):
-    """The per-sample matrices of a run of geometric layers, multiplied into one.
+    """The per-sample matrices of a run of geometric layers, sampled and multiplied into one.
 
     Layer `i` of the run draws from `fold_in(seed, first_index + i)`, as inside a
     `Pipeline`, so the data path can sample a run on its own and get what the
@@ -66,15 +65,48 @@ def run_matrices(layers, shape, seed, first_index=0):
     Returns:
       ([B, 3, 3] output -> input matrices, (height, width) of the run's output).
     """
-    matrix = None
+    params = sample_layers(layers, shape, seed, first_index)
+    return run_matrix(layers, params, shape.height, shape.width)
+
+
+def step_shapes(layers, shape):
+    """The `ImageShape` each of `layers` sees when they run in order from `shape`."""
+    shapes = []
     height, width = shape.height, shape.width
-    for i, layer in enumerate(layers):
-        step_shape = ImageShape(shape.batch_size, height, width, shape.channels)
-        params = layer.sample(step_shape, randomness.Draws(randomness.fold_in(seed, first_index + i)))
-        m = layer.matrix(params, height, width)
+    for layer in layers:
+        shapes.append(ImageShape(shape.batch_size, height, width, shape.channels))
+        height, width = layer.output_size(height, width)
+    return shapes
+
+
+def sample_layers(layers, shape, seed, first_index=0):
+    """Each layer's parameters, layer `i` drawn from `fold_in(seed, first_index + i)` at its step's shape."""
+    return [layer.sample_from_seed(step, randomness.fold_in(seed, first_index + i))
+            for i, (layer, step) in enumerate(zip(layers, step_shapes(layers, shape)))]
+
+
+def run_matrix(layers, params, height, width):
+    """The product of a run's matrices for per-layer `params`, and the run's output (height, width)."""
+    matrix = None
+    for layer, own in zip(layers, params):
+        m = layer.matrix(own, height, width)
         matrix = m if matrix is None else mat.multiply(matrix, m)
         height, width = layer.output_size(height, width)
     return matrix, (height, width)
+
+
+def flatten_params(params):
+    """Per-layer parameter dicts as one dict, keys "<layer index>/<key>" (what `select_params` takes)."""
+    return {f"{i}/{key}": value for i, own in enumerate(params) for key, value in own.items()}
+
+
+def unflatten_params(params, count):
+    """The inverse of `flatten_params` for `count` layers."""
+    layers = [{} for _ in range(count)]
+    for name, value in params.items():
+        index, key = name.split("/", 1)
+        layers[int(index)][key] = value
+    return layers
 
 
 def agreed_setting(layers, name, value, given):
@@ -139,6 +171,13 @@ class Pipeline(Augmentation):
         ValueError naming them.
 
     Targets: whatever each layer does to each target.
+
+    Parameters (`sample`): every layer's parameters in one dict, keys
+    "<layer index>/<key>" (layer i drawn from `fold_in(seed, i)`, as a call
+    does); `identity_params`: every layer's identity parameters in the same
+    form, so `select_params` switches the whole pipeline off per sample. It
+    raises the ValueError of a layer that has none (a resize or crop to
+    another size).
     """
 
     def __init__(self, layers, seed=None, bounding_box_format=None, data_format=None, **kwargs):
@@ -153,6 +192,7 @@ class Pipeline(Augmentation):
         data_format = agreed_setting(layers, "data_format", data_format, lambda layer: layer.data_format_given)
         super().__init__(seed=seed, bounding_box_format=bounding_box_format, data_format=data_format, **kwargs)
         self.layers = layers
+        self.supports_jit = all(layer.supports_jit for layer in layers)
         self._steps = plan_runs(layers)
         self._derived_seed = derive_seed(layers) if seed is None else None
         if self._derived_seed is not None:
@@ -166,15 +206,32 @@ class Pipeline(Augmentation):
     def is_geometric(self):
         return bool(self.layers) and all(layer.is_geometric for layer in self.layers)
 
-    def augment(self, batch, seed):
+    def output_size(self, height, width):
+        for layer in self.layers:
+            height, width = layer.output_size(height, width)
+        return height, width
+
+    def sample_from_seed(self, shape, seed):
+        return flatten_params(sample_layers(self.layers, shape, seed))
+
+    def sample(self, shape, draws):
+        # One seed drawn from `draws`; layer i then draws from fold_in(seed, i), as in a call.
+        return self.sample_from_seed(shape, draws.integers([2], 0, 2**31 - 1))
+
+    def identity_params(self, shape):
+        steps = step_shapes(self.layers, shape)
+        return flatten_params([layer.identity_params(step) for layer, step in zip(self.layers, steps)])
+
+    def apply(self, batch, params):
+        params = unflatten_params(params, len(self.layers))
         index = 0
         for kind, item, settings in self._steps:
             if kind == "single" or len(item) == 1:
                 layer = item if kind == "single" else item[0]
-                batch = layer.augment(batch, randomness.fold_in(seed, index))
+                batch = layer.apply(batch, params[index])
                 index += 1
                 continue
-            matrix, (height, width) = run_matrices(item, shape_of(batch), seed, index)
+            matrix, (height, width) = run_matrix(item, params[index:index + len(item)], batch.height, batch.width)
             index += len(item)
             interpolation, fill_mode, fill_value = settings[:3]
             batch = transform_batch(

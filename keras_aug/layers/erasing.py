@@ -14,6 +14,9 @@ the parameters of `sample`), and then every target follows from that map:
   * keypoints: points on hidden pixels get visibility 0 (when a visibility
     column is given);
   * labels: unchanged.
+
+`identity_params` hides nothing (every rectangle inactive, GridMask's
+"apply" False and its square side 0), so every target comes back unchanged.
 """
 
 import math
@@ -26,6 +29,7 @@ from keras_aug.core import dtypes
 from keras_aug.core.backend import dtype_name
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
+from keras_aug.core.base import constant_params
 from keras_aug.layers import _patches as P
 
 
@@ -49,6 +53,20 @@ class _Erasing(Augmentation):
             return {}
         size = [shape.batch_size, shape.height, shape.width, shape.channels]
         return {"noise": draws.uniform(size, self.value_range[0], self.value_range[1])}
+
+    def identity_noise(self, shape):
+        """The `noise` entry of `identity_params` (any values: nothing is hidden)."""
+        if self.fill_mode != "random":
+            return {}
+        return {"noise": constant_params(shape.batch_size, self.value_range[0],
+                                         trailing=(shape.height, shape.width, shape.channels))}
+
+    def identity_rects(self, shape):
+        """Rectangle parameters that hide nothing: `count` high empty, inactive rectangles."""
+        k = self.count[1]
+        return {"rects": constant_params(shape.batch_size, 0.0, trailing=(k, 4)),
+                "active": constant_params(shape.batch_size, False, "bool", trailing=(k,)),
+                **self.identity_noise(shape)}
 
     def apply(self, batch, params):
         hidden = self.hidden(params, batch.height, batch.width)
@@ -155,6 +173,9 @@ class RandomErasing(_Erasing):
         active = P.sample_count_active(draws, n, self.count, apply) & found
         return {"rects": rects, "active": active, **self.sample_noise(shape, draws)}
 
+    def identity_params(self, shape):
+        return self.identity_rects(shape)
+
     def hidden(self, params, height, width):
         return P.rect_hidden(params["rects"], params["active"], height, width)
 
@@ -239,6 +260,9 @@ class RandomCutout(_Erasing):
         active = P.sample_count_active(draws, n, self.count, apply)
         return {"rects": rects, "active": active, **self.sample_noise(shape, draws)}
 
+    def identity_params(self, shape):
+        return self.identity_rects(shape)
+
     def hidden(self, params, height, width):
         return P.rect_hidden(params["rects"], params["active"], height, width)
 
@@ -303,6 +327,13 @@ class GridMask(_Erasing):
         apply = draws.uniform([n]) < self.probability
         return {"period": period, "side": ratio * period, "offset": offset, "angle": angle, "apply": apply,
                 **self.sample_noise(shape, draws)}
+
+    def identity_params(self, shape):
+        n = shape.batch_size
+        # Period 2 (the smallest drawn) keeps the modulo defined; side 0 hides nothing even when applied.
+        return {"period": constant_params(n, 2.0), "side": constant_params(n, 0.0),
+                "offset": constant_params(n, 0.0, trailing=(2,)), "angle": constant_params(n, 0.0),
+                "apply": constant_params(n, False, "bool"), **self.identity_noise(shape)}
 
     def hidden(self, params, height, width):
         ys = P.f32(ops.arange(height, dtype="int32")) + 0.5 - P.f32(height) / 2.0

@@ -13,6 +13,13 @@ Box counts grow: boxes are padded per sample ([B, N, 4] with label -1), and a
 mixed sample carries its own boxes and its partners', so CutMix and MixUp
 return [B, 2N, 4] and Mosaic [B, 4N, 4] (own boxes first). Keypoints are
 refused with a clear error.
+
+Identity. `identity_params` makes every sample its own only partner (CutMix:
+an empty patch; MixUp: lambda 1; Mosaic: the sample fills the whole image).
+The output is then the input in the layer's output form: images, masks and
+float labels bit for bit (integer class ids come back one-hot encoded), own
+boxes first and unchanged, followed by padding rows (label -1) for the box
+slots a partner would fill.
 """
 
 import keras
@@ -23,6 +30,7 @@ from keras_aug.core import matrices as mat
 from keras_aug.core import structures
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
+from keras_aug.core.base import constant_params
 from keras_aug.core.geometric import transform_batch
 from keras_aug.layers import _patches as P
 
@@ -141,6 +149,11 @@ class CutMix(_Mixing):
         # `apply` only reads `partner` and `rect`.
         return {"partner": partner, "rect": rect, "area": area, "center": ops.stack([cy, cx], axis=-1)}
 
+    def identity_params(self, shape):
+        n = shape.batch_size
+        return {"partner": ops.arange(n, dtype="int32"), "rect": constant_params(n, 0.0, trailing=(4,)),
+                "area": constant_params(n, 0.0), "center": constant_params(n, 0.0, trailing=(2,))}
+
     def apply(self, batch, params):
         P.refuse_keypoints(batch, "CutMix")
         partner, rect = params["partner"], params["rect"]
@@ -195,7 +208,8 @@ class MixUp(_Mixing):
       segmentation masks: blending class ids is meaningless, so each sample
         keeps the mask of its dominant source: its own when lambda >= 0.5,
         else the partner's.
-      boxes: the boxes of both samples are kept, own first: [B, 2N, 4].
+      boxes: the boxes of both samples are kept, own first: [B, 2N, 4] (a
+        sample that is its own partner gets padding rows instead).
       keypoints: refused.
     """
 
@@ -214,6 +228,10 @@ class MixUp(_Mixing):
         lam = ops.where(partner == _own(partner), ops.ones_like(lam), lam)
         return {"partner": partner, "lambda": lam}
 
+    def identity_params(self, shape):
+        n = shape.batch_size
+        return {"partner": ops.arange(n, dtype="int32"), "lambda": constant_params(n, 1.0)}
+
     def apply(self, batch, params):
         P.refuse_keypoints(batch, "MixUp")
         partner, lam = params["partner"], params["lambda"]
@@ -228,9 +246,13 @@ class MixUp(_Mixing):
             dominant = ops.where(lam >= 0.5, own, partner)
             changes["masks"] = P.gather_samples(batch.masks, dominant)
         if batch.boxes is not None:
-            changes["boxes"] = ops.concatenate([batch.boxes, P.gather_samples(batch.boxes, partner)], axis=1)
-            changes["box_labels"] = ops.concatenate(
-                [batch.box_labels, P.gather_samples(batch.box_labels, partner)], axis=1)
+            # A sample that is its own partner (a batch of one, the identity)
+            # gains no boxes: its copies would duplicate its own.
+            theirs, their_labels = P.drop_boxes(
+                P.gather_samples(batch.boxes, partner), P.gather_samples(batch.box_labels, partner),
+                (partner != own)[:, None])
+            changes["boxes"] = ops.concatenate([batch.boxes, theirs], axis=1)
+            changes["box_labels"] = ops.concatenate([batch.box_labels, their_labels], axis=1)
         return batch.replace(**changes)
 
     def compute_output_shape(self, input_shape):
@@ -326,12 +348,13 @@ class Mosaic(_Mixing):
         self.interpolation = arguments.parse_choice(interpolation, "interpolation", ("bilinear", "nearest"))
         self.min_box_visibility = P.parse_visibility(min_box_visibility)
 
-    def _size(self, height, width):
+    def output_size(self, height, width):
+        """(height, width) of the output for an input of (height, width)."""
         return (height, width) if self.height is None else (self.height, self.width)
 
     def sample(self, shape, draws):
         n = shape.batch_size
-        out_h, out_w = self._size(shape.height, shape.width)
+        out_h, out_w = self.output_size(shape.height, shape.width)
         cy = ops.round(draws.uniform([n], *self.center_range) * P.f32(out_h))
         cx = ops.round(draws.uniform([n], *self.center_range) * P.f32(out_w))
         others = P.partners(draws, n, count=3)  # [3, B]
@@ -342,8 +365,28 @@ class Mosaic(_Mixing):
         sources = ops.transpose(ops.take_along_axis(candidates, pick, axis=0))  # [B, 4]
         return {"sources": sources, "center": ops.stack([cy, cx], axis=-1)}
 
+    def identity_params(self, shape):
+        """The sample alone, its centre at the bottom-right corner (its quadrant 0 is the whole image).
+
+        Raises a ValueError when the layer resizes to another output size.
+        """
+        keeps_size = isinstance(shape.height, int) and isinstance(shape.width, int) and (
+            shape.height, shape.width) == (self.height, self.width)
+        if self.height is not None and not keeps_size:
+            raise ValueError(
+                f"Mosaic(height={self.height}, width={self.width}) has no identity parameters for "
+                f"{shape.height}x{shape.width} images: it resizes them, and the samples of a batch must share "
+                "one size, so it cannot be switched off per sample. Keep it outside per-sample policies, or "
+                "give the input the output size first."
+            )
+        n = shape.batch_size
+        own = ops.arange(n, dtype="int32")
+        corner = ops.stack([ops.cast(shape.height, "float32"), ops.cast(shape.width, "float32")])
+        return {"sources": ops.stack([own] * 4, axis=1),
+                "center": constant_params(n, 0.0, trailing=(2,)) + corner}
+
     def _resize(self, batch):
-        out_h, out_w = self._size(batch.height, batch.width)
+        out_h, out_w = self.output_size(batch.height, batch.width)
         if isinstance(batch.height, int) and isinstance(batch.width, int) and (out_h, out_w) == (
                 batch.height, batch.width):
             return batch

@@ -203,3 +203,30 @@ def test_scan_directory(bad_tree, full):
     assert found == (expected if full else expected - runtime_only)
     assert report["rotated"] == 1
     assert sum(report["routes"].values()) == len(good) + (0 if full else len(runtime_only))
+
+
+def test_decoder_branch_is_the_same_in_python_and_in_the_graph():
+    cases = [(decoding.ROUTE_TF_JPEG, r) for r in range(4)] + [(decoding.ROUTE_TF_PNG, 0), (decoding.ROUTE_PIL, 0), (-1, 0)]
+    expected = [0, 1, 2, 3, decoding.BRANCH_PNG, decoding.BRANCH_PIL, decoding.BRANCH_BAD]
+    assert [decoding.decoder_branch(route, ratio) for route, ratio in cases] == expected
+    graph = [int(decoding.decoder_branch(tf.constant(route), tf.constant(ratio))) for route, ratio in cases]
+    assert graph == expected
+
+
+def test_graph_decoder_sentinel_and_rejected_branches(tmp_path):
+    decode = decoding.make_graph_decoder("rgb", None)
+    index = tf.constant(0, tf.int64)
+    # The sentinel opens no file: a path that does not exist still gives the 1x1 zeros.
+    missing = tf.constant(str(tmp_path / "missing.jpg"))
+    none = decode(missing, tf.constant(decoding.BRANCH_NONE), tf.constant(1), index).numpy()
+    np.testing.assert_array_equal(none, np.zeros((1, 1, 3), np.uint8))
+    path = str(tmp_path / "ok.jpg")
+    save(path, noise(8, 8))
+    for branch, reason in ((decoding.BRANCH_BAD, "rejected by the header probe"), (decoding.BRANCH_PIL, "needs PIL")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=reason):
+            decode(tf.constant(path), tf.constant(branch), tf.constant(1), index)
+    # An orientation other than 1 is applied (6: rotate 90 clockwise), 1 leaves the pixels.
+    plain = decode(tf.constant(path), tf.constant(0), tf.constant(1), index).numpy()
+    rotated = decode(tf.constant(path), tf.constant(0), tf.constant(6), index).numpy()
+    np.testing.assert_array_equal(plain, tf.io.decode_jpeg(tf.io.read_file(path), dct_method="INTEGER_ACCURATE").numpy())
+    np.testing.assert_array_equal(rotated, np.rot90(plain, -1))

@@ -23,9 +23,9 @@ def graph_decode(probe, color_mode, ratio):
     decode = decoding.make_graph_decoder(
         color_mode, lambda index: decoding.pil_decode(probe.path, color_mode, ratio)
     )
+    branch = decoding.decoder_branch(probe.route, int(np.log2(ratio)))
     return decode(
-        tf.constant(probe.path), tf.constant(probe.route), tf.constant(int(np.log2(ratio))),
-        tf.constant(probe.orientation), tf.constant(0, tf.int64),
+        tf.constant(probe.path), tf.constant(branch), tf.constant(probe.orientation), tf.constant(0, tf.int64),
     ).numpy()
 
 

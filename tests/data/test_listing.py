@@ -80,3 +80,8 @@ def test_bad_arguments(clean_tree, kwargs, word):
 def test_missing_directory(tmp_path):
     with pytest.raises(ValueError, match="directory"):
         listing.list_directory(str(tmp_path / "nope"))
+
+
+@pytest.mark.parametrize("head, tail", [("a", "b.jpg"), ("a/", "b.jpg"), ("", "b.jpg"), ("/x/y", "c/d.png"), ("cats/sub", "1.jpg")])
+def test_join_relative_equals_os_path_join(head, tail):
+    assert listing.join_relative(head, tail) == os.path.join(head, tail)

@@ -28,6 +28,8 @@ from keras_aug.core import Augmentation  # noqa: E402
 
 assert keras.backend.backend() == "jax", keras.backend.backend()
 
+# Layers that compute with TensorFlow only (no backend op encodes JPEG): they must refuse clearly.
+TENSORFLOW_ONLY = {"JPEG"}
 # Layers whose constructor needs arguments: the smallest meaningful ones.
 ARGS = {
     "RandomRotation": (0.1,), "RandomZoom": (0.2,), "RandomTranslation": (0.1, 0.1), "RandomAffine": (10,),
@@ -35,6 +37,7 @@ ARGS = {
     "RandomBrightness": (0.2,), "RandomContrast": (0.2,), "RandomHue": (0.1,),
     "RandomSaturation": (0.2,), "RandomSharpness": (0.5,), "RandomPosterization": ((4, 8),),
     "RandomChannelShift": (0.1,), "RandomBrightnessScale": ((0.8, 1.2),),
+    "RandomColorDegeneration": (0.5,), "JPEG": (50,),
     "Pipeline": ([keras_aug.RandomFlip(seed=1), keras_aug.RandomRotation(0.1, seed=2), keras_aug.RandomErasing(seed=3)],),
 }
 
@@ -53,6 +56,14 @@ def main():
     count = 0
     for name, cls in layers():
         layer = cls(*ARGS.get(name, ()), seed=5)
+        if name in TENSORFLOW_ONLY:
+            try:
+                layer((images, labels), training=True)
+            except ValueError as error:
+                assert "tf.data" in str(error), (name, str(error))
+                print(f"ok {name}: refused without TensorFlow")
+                continue
+            raise AssertionError(f"{name} ran on JAX arrays; it should have refused")
         eager = layer((images, labels), training=True)
         jitted = jax.jit(lambda x, y: layer((x, y), training=True, seed=(1, 2)))(images, labels)
         for out in (eager, jitted):

@@ -60,10 +60,11 @@ class Plan:
         out_shape: static [H, W, C] of one processed image.
         image_dtype: tf dtype of a decoded (or array) image before the cast.
         load: `(index, facts) -> image` in the graph (decode one file, or gather one
-            array row; `facts` is None or what `file_facts` gave for that index).
+            array row; `facts` is None or what `file_facts` gave for that index). For
+            files, index -1 (the end-of-epoch sentinel) gives a 1x1 zero image.
         can_fail: whether `load` can fail (files) or not (arrays).
         paths: tf string [n] of the file paths (files) or None.
-        file_facts: `indices [k] -> (route, log2 DCT ratio, orientation)` int32 [k] each,
+        file_facts: `indices [k] -> (decoder branch, orientation)` int32 [k] each,
             in the graph (the lazy header probe, `keras_aug.data.lazy_probes`), or None
             where `load` finds them itself (arrays, the graph-only route).
         report_dropped: Python `indices (np.int64 [k]) -> None` reporting files that

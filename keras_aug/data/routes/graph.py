@@ -22,4 +22,4 @@ def process(plan):
 
 def elements(plan):
     """The epoch's labelled elements; see `per_image.elements`."""
-    return per_image.elements(plan, process(plan))
+    return per_image.elements(plan, process(plan), sentinel_safe=True)

@@ -29,4 +29,4 @@ NAME = "graph_only"
 def elements(plan):
     """The epoch's labelled elements; see `per_image.elements`."""
     assert plan.report_dropped is None, "the graph-only route reports bad files in the graph"
-    return per_image.elements(plan, graph.process(plan))
+    return per_image.elements(plan, graph.process(plan), sentinel_safe=True)

@@ -31,32 +31,30 @@ def fill_gaps(ds, plan):
 
     `image` must have a static shape (processed images); the sentinel (index -1) must
     come last in every epoch with position n.
+
+    Almost every element is the common case: it follows its predecessor (no gap), is not
+    the sentinel, and the epoch's first good element is already kept. That case is one
+    `tf.cond` whose branch passes the element through; everything else (a gap to report
+    and fill, the first good element to keep, the sentinel) is the other branch. One
+    cond per element, not one per decision: each cond costs at every element, and each
+    is traced when the dataset is built.
     """
     image_shape = list(plan.out_shape)
 
     def step(state, element):
         last, first_index, first_key, first_image = state
         position, index, key, image = element
-        gap = position - last - 1
-        done = tf.cond(gap > 0, lambda: _report(plan, key, last, position), lambda: tf.constant(0, tf.int64))
-        sentinel = index < 0
-        take_first = tf.logical_and(tf.logical_not(sentinel), first_index < 0)
-        first_index = tf.where(take_first, index, first_index)
-        first_key = tf.where(take_first, key, first_key)
-        first_image = tf.cond(take_first, lambda: image, lambda: first_image)
-        check = tf.debugging.Assert(tf.logical_or(first_index >= 0, gap == 0), [ALL_BAD])
-        with tf.control_dependencies([check]):
-            count = tf.where(sentinel, gap, gap + 1) + done
-        out_index = tf.where(sentinel, first_index, index)
-        out_key = tf.where(sentinel, first_key, key)
-        out_image = tf.cond(sentinel, lambda: first_image, lambda: image)
+        common = tf.logical_and(tf.equal(position, last + 1), tf.logical_and(index >= 0, first_index >= 0))
 
-        def repeated(t):
-            # Almost always one copy: a view then, not a copy of the image.
-            return tf.cond(tf.equal(count, 1), lambda: t[None], lambda: tf.repeat(t[None], count, axis=0))
+        def passed_through():
+            return first_index, first_key, first_image, image[None], index[None], key[None]
 
+        def filled():
+            return _fill(plan, state, element)
+
+        first_index, first_key, first_image, images, indices, keys = tf.cond(common, passed_through, filled)
         # Labelled here, as vectors (one label lookup per element, no extra map stage).
-        out = plan.labelled(repeated(out_image), repeated(out_index), repeated(out_key))
+        out = plan.labelled(images, indices, keys)
         return (position, first_index, first_key, first_image), out
 
     init = (
@@ -68,7 +66,49 @@ def fill_gaps(ds, plan):
     return ds.scan(init, plain(step)).unbatch()
 
 
+def _fill(plan, state, element):
+    """The rare case of `fill_gaps`'s step: (first index, key, image, then the copies out).
+
+    Reports the files of a gap before `element` and repeats `element` over it; keeps the
+    epoch's first good element; at the sentinel, fills the gap at the end with that
+    first element. Copies the image (`tf.where`, `tf.gather`): a few times per epoch.
+    """
+    last, first_index, first_key, first_image = state
+    position, index, key, image = element
+    gap = position - last - 1
+    done = _report(plan, key, last, position)
+    sentinel = index < 0
+    take_first = tf.logical_and(tf.logical_not(sentinel), first_index < 0)
+    first_index = tf.where(take_first, index, first_index)
+    first_key = tf.where(take_first, key, first_key)
+    first_image = tf.where(take_first, image, first_image)
+    check = tf.debugging.Assert(tf.logical_or(first_index >= 0, gap == 0), [ALL_BAD])
+    with tf.control_dependencies([check]):
+        count = tf.where(sentinel, gap, gap + 1) + done
+    copies = tf.zeros([tf.cast(count, tf.int32)], tf.int32)
+
+    def repeated(t):
+        return tf.gather(t[None], copies)
+
+    out_image = tf.where(sentinel, first_image, image)
+    out_index = tf.where(sentinel, first_index, index)
+    out_key = tf.where(sentinel, first_key, key)
+    return first_index, first_key, first_image, repeated(out_image), repeated(out_index), repeated(out_key)
+
+
 def _report(plan, key, last, position):
+    """Reports the files at positions (last, position) of the epoch, if any; returns int64 0.
+
+    The Python report takes an empty list as it is (no cond to trace); `tf.print` would
+    print it, so the graph-only route's report sits in a cond.
+    """
+    if plan.report_dropped is not None:
+        return _report_gap(plan, key, last, position)
+    return tf.cond(position - last > 1, lambda: _report_gap(plan, key, last, position),
+                   lambda: tf.constant(0, tf.int64))
+
+
+def _report_gap(plan, key, last, position):
     """Reports the files at positions (last, position) of the epoch; returns int64 0."""
     dropped = tf.gather(epochs.epoch_order(plan.seed, key, plan.n, plan.shuffle), tf.range(last + 1, position))
     if plan.report_dropped is not None:
@@ -77,7 +117,7 @@ def _report(plan, key, last, position):
             plan.report_dropped(indices)
             return np.int64(0)
 
-        return tf.numpy_function(report, [dropped], tf.int64, stateful=True)
+        return tf.ensure_shape(tf.numpy_function(report, [dropped], tf.int64, stateful=True), [])
     paths = tf.gather(plan.paths, dropped)
     if plan.on_bad_file == "raise":
         check = tf.debugging.Assert(False, ["Bad image file (failed to decode):", paths])

@@ -8,6 +8,7 @@ import keras
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.core.geometric import GeometricAugmentation
 
 
@@ -46,6 +47,10 @@ class RandomAffine(GeometricAugmentation):
       fill_mode: "constant" (default, as torchvision) or another fill mode.
       fill_value: constant for fill_mode="constant".
       mask_fill_value, seed, bounding_box_format, data_format: as elsewhere.
+
+    Parameters (`sample`): {"angle", "tx", "ty", "scale", "shear_x",
+    "shear_y"}, [B] float32 each (degrees, pixels, factor, degrees);
+    `identity_params`: scale 1, the others 0.
 
     Targets: images, masks, boxes, keypoints moved together; labels unchanged.
     """
@@ -88,6 +93,10 @@ class RandomAffine(GeometricAugmentation):
         else:
             params["shear_x"] = params["shear_y"] = zero
         return params
+
+    def identity_params(self, shape):
+        zero = constant_params(shape.batch_size, 0.0)
+        return {"angle": zero, "tx": zero, "ty": zero, "scale": zero + 1.0, "shear_x": zero, "shear_y": zero}
 
     def matrix(self, params, height, width):
         # torchvision's inverse affine matrix: M = T C RSS C^-1, with

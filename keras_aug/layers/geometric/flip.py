@@ -5,6 +5,7 @@ import keras
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import exact_index_move
 
@@ -27,6 +28,9 @@ class RandomFlip(GeometricAugmentation):
         "horizontal_and_vertical".
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
+    Parameters (`sample`): {"horizontal": [B] bool, "vertical": [B] bool};
+    `identity_params`: both False.
+
     Targets: images and masks mirrored; boxes and keypoints mirrored with them;
     labels unchanged.
     """
@@ -46,6 +50,10 @@ class RandomFlip(GeometricAugmentation):
         if self.mode == "horizontal":
             vertical = ops.zeros_like(vertical)
         return {"horizontal": horizontal, "vertical": vertical}
+
+    def identity_params(self, shape):
+        no = constant_params(shape.batch_size, False, "bool")
+        return {"horizontal": no, "vertical": no}
 
     def matrix(self, params, height, width):
         return mat.multiply(mat.horizontal_flip(params["horizontal"], width),

@@ -7,6 +7,7 @@ import keras
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import exact_index_move
 
@@ -27,6 +28,9 @@ class RandomRotation(GeometricAugmentation):
       mask_fill_value: what masks read where the image is constant-filled.
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
+    Parameters (`sample`): {"angle": [B] float32, radians};
+    `identity_params`: angle 0.
+
     Targets: images (warp), masks (nearest), boxes (enclosing box of the
     turned corners, clipped), keypoints (turned); labels unchanged.
     """
@@ -41,6 +45,9 @@ class RandomRotation(GeometricAugmentation):
     def sample(self, shape, draws):
         turns = draws.uniform([shape.batch_size], self.lower, self.upper)
         return {"angle": turns * (2.0 * math.pi)}
+
+    def identity_params(self, shape):
+        return {"angle": constant_params(shape.batch_size, 0.0)}
 
     def matrix(self, params, height, width):
         return mat.about(mat.rotation(params["angle"]), mat.as_float(width) / 2, mat.as_float(height) / 2)
@@ -64,6 +71,9 @@ class RandomRotate90(GeometricAugmentation):
       turns: the quarter-turn counts to choose from, uniformly per sample,
         counter-clockwise like `np.rot90`; any subset of (0, 1, 2, 3).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+
+    Parameters (`sample`): {"turns": [B] int32}; `identity_params`: 0 turns
+    (also when 0 is not among `turns`).
 
     Targets: images and masks turned; boxes and keypoints turned with them;
     labels unchanged.
@@ -89,6 +99,9 @@ class RandomRotate90(GeometricAugmentation):
         self._check_square(shape.height, shape.width)
         index = draws.integers([shape.batch_size], 0, len(self.turns))
         return {"turns": ops.take(ops.convert_to_tensor(self.turns, "int32"), index, axis=0)}
+
+    def identity_params(self, shape):
+        return {"turns": constant_params(shape.batch_size, 0, "int32")}
 
     def matrix(self, params, height, width):
         return mat.quarter_turns(params["turns"], height, width)

@@ -3,6 +3,12 @@
 Each is a matrix that reads a (possibly random) input region onto the output
 grid, so inside a `Pipeline` a resize or crop costs nothing extra: it is part
 of the run's single resample.
+
+Identity. These layers set the output size, and the samples of one batch
+share a size, so no per-sample parameters can switch them off when the input
+has another size: `identity_params` then raises a ValueError. When the input
+already has the output size (static sizes), it returns the parameters of the
+whole image read onto itself, under which the layer is the identity.
 """
 
 import math
@@ -16,6 +22,7 @@ from keras_aug.core import structures
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.base import ImageShape
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.core.base import shape_of
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import move_annotations
@@ -70,6 +77,28 @@ class _SizedLayer(GeometricAugmentation):
 
     def output_size(self, height, width):
         return self.height, self.width
+
+    def check_keeps_size(self, shape):
+        """Raises a ValueError unless `shape` already has the output size (the identity needs it)."""
+        name = f"{type(self).__name__}(height={self.height}, width={self.width})"
+        if not (isinstance(shape.height, int) and isinstance(shape.width, int)):
+            raise ValueError(
+                f"{name} has no identity parameters for images whose size is known only at run time: it "
+                "may change their size, which cannot differ between the samples of a batch. Give the "
+                "images a static size, or switch the layer off for whole batches."
+            )
+        if (shape.height, shape.width) != (self.height, self.width):
+            raise ValueError(
+                f"{name} has no identity parameters for {shape.height}x{shape.width} images: it changes "
+                "their size, and the samples of a batch must share one size, so it cannot be switched off "
+                "per sample. Keep it outside per-sample policies (RandomApply, RandomChoice, ...), or "
+                "resize first so the input already has the output size."
+            )
+
+    def identity_params(self, shape):
+        # The parameters of the layers that sample {"matrix": [B, 3, 3]}.
+        self.check_keeps_size(shape)
+        return {"matrix": mat.identity(shape.batch_size)}
 
     def _repeat(self, matrix, shape):
         return ops.tile(matrix, [shape.batch_size, 1, 1]) if matrix.shape[0] == 1 else matrix
@@ -388,6 +417,11 @@ class RandomResizedCrop(_SizedLayer):
         x0 = ops.where(any_ok, x0, ops.floor((w - fb_w) / 2))
         y0 = ops.where(any_ok, y0, ops.floor((h - fb_h) / 2))
         return {"x0": x0, "y0": y0, "crop_w": cw_pick, "crop_h": ch_pick}
+
+    def identity_params(self, shape):
+        self.check_keeps_size(shape)
+        zero = constant_params(shape.batch_size, 0.0)
+        return {"x0": zero, "y0": zero, "crop_w": zero + float(self.width), "crop_h": zero + float(self.height)}
 
     def matrix(self, params, height, width):
         sx = params["crop_w"] / self.width

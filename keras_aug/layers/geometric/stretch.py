@@ -5,6 +5,7 @@ import keras
 from keras_aug.core import arguments
 from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.core.geometric import GeometricAugmentation
 
 
@@ -29,6 +30,9 @@ class RandomZoom(GeometricAugmentation):
       fill_mode, interpolation, fill_value, mask_fill_value, seed,
       bounding_box_format, data_format: as in `RandomRotation`.
 
+    Parameters (`sample`): {"zoom_x": [B], "zoom_y": [B]} float32 scale
+    factors (1 + factor); `identity_params`: both 1.
+
     Targets: images, masks, boxes, keypoints moved together; labels unchanged.
     """
 
@@ -52,6 +56,10 @@ class RandomZoom(GeometricAugmentation):
                                                                1.0 + self.width_range[1])
         return {"zoom_x": zx, "zoom_y": zy}
 
+    def identity_params(self, shape):
+        one = constant_params(shape.batch_size, 1.0)
+        return {"zoom_x": one, "zoom_y": one}
+
     def matrix(self, params, height, width):
         return mat.about(mat.scaling(params["zoom_x"], params["zoom_y"]), mat.as_float(width) / 2, mat.as_float(height) / 2)
 
@@ -74,6 +82,9 @@ class RandomTranslation(GeometricAugmentation):
       fill_mode, interpolation, fill_value, mask_fill_value, seed,
       bounding_box_format, data_format: as in `RandomRotation`.
 
+    Parameters (`sample`): {"dy": [B], "dx": [B]} float32 fractions of the
+    height and width; `identity_params`: both 0.
+
     Targets: images, masks, boxes, keypoints moved together; labels unchanged.
     """
 
@@ -89,6 +100,10 @@ class RandomTranslation(GeometricAugmentation):
     def sample(self, shape, draws):
         n = [shape.batch_size]
         return {"dy": draws.uniform(n, *self.height_range), "dx": draws.uniform(n, *self.width_range)}
+
+    def identity_params(self, shape):
+        zero = constant_params(shape.batch_size, 0.0)
+        return {"dy": zero, "dx": zero}
 
     def matrix(self, params, height, width):
         return mat.translation(-params["dx"] * mat.as_float(width), -params["dy"] * mat.as_float(height))
@@ -115,6 +130,9 @@ class RandomShear(GeometricAugmentation):
       interpolation, fill_mode, fill_value, mask_fill_value, seed,
       bounding_box_format, data_format: as in `RandomRotation`.
 
+    Parameters (`sample`): {"shear_x": [B], "shear_y": [B]} float32;
+    `identity_params`: both 0.
+
     Targets: images, masks, boxes, keypoints moved together; labels unchanged.
     """
 
@@ -131,6 +149,10 @@ class RandomShear(GeometricAugmentation):
         n = [shape.batch_size]
         sign = ops.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
         return {"shear_x": sign * draws.uniform(n, *self.x_range), "shear_y": sign * draws.uniform(n, *self.y_range)}
+
+    def identity_params(self, shape):
+        zero = constant_params(shape.batch_size, 0.0)
+        return {"shear_x": zero, "shear_y": zero}
 
     def matrix(self, params, height, width):
         return mat.about(mat.shear(params["shear_x"], params["shear_y"]), 0.5, 0.5)

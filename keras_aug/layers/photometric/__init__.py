@@ -6,6 +6,13 @@ shared dtype, clipping and channel conventions.
 """
 
 from keras_aug.layers.photometric.base import PhotometricAugmentation
+from keras_aug.layers.photometric.degeneration import RandomColorDegeneration
+from keras_aug.layers.photometric.histogram import CLAHE
+from keras_aug.layers.photometric.histogram import AutoContrast
+from keras_aug.layers.photometric.histogram import ContrastLimitedAdaptiveHistogramEqualization
+from keras_aug.layers.photometric.histogram import Equalization
+from keras_aug.layers.photometric.jpeg import JPEG
+from keras_aug.layers.photometric.noise import GaussianNoise
 from keras_aug.layers.photometric.color import RandomBrightness
 from keras_aug.layers.photometric.color import RandomBrightnessScale
 from keras_aug.layers.photometric.color import RandomChannelShift
@@ -21,7 +28,14 @@ from keras_aug.layers.photometric.tone import RandomPosterization
 from keras_aug.layers.photometric.tone import Solarization
 
 __all__ = [
+    "AutoContrast",
+    "CLAHE",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "Equalization",
+    "GaussianNoise",
+    "JPEG",
     "PhotometricAugmentation",
+    "RandomColorDegeneration",
     "RandomBrightness",
     "RandomBrightnessScale",
     "RandomChannelShift",

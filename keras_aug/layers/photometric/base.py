@@ -21,9 +21,12 @@ Every layer here
     channel count too (a 9-band tile), every channel alike; the colour-only
     layers refuse other counts with a ValueError.
 
-Parameters are "identity-friendly": every layer has parameter values that
-leave the image unchanged (delta 0, factor 1, flag False, ...), which a policy
-can use for samples where the op was not chosen.
+Every layer returns, from `identity_params(shape)`, parameters that leave the
+image unchanged (delta 0, factor 1, flag False, ...): a policy uses them for
+samples where the op was not chosen (`keras_aug.core.base.select_params`).
+They are the identity bit for bit on integer images (uint8); on float images
+some kernels (contrast, hue, sharpness) compute x - m + m, exact to float
+rounding only.
 """
 
 import numbers

@@ -10,6 +10,7 @@ import keras
 from keras_aug.core import arguments
 from keras_aug.core import dtypes
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import _is_number
 from keras_aug.layers.photometric.base import parse_unit_range
@@ -72,8 +73,8 @@ class RandomBrightness(PhotometricAugmentation):
         clipped to it. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"delta": [B] float32, a fraction of the range}.
-    Identity: delta = 0.
+    Parameters (`sample`): {"delta": [B] float32, a fraction of the range};
+    `identity_params`: delta = 0.
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     Differences from Keras: none in the formula. An inverted pair is an error
@@ -88,6 +89,9 @@ class RandomBrightness(PhotometricAugmentation):
 
     def sample(self, shape, draws):
         return {"delta": draws.uniform([shape.batch_size], *self.factor_range)}
+
+    def identity_params(self, shape):
+        return {"delta": constant_params(shape.batch_size, 0.0)}
 
     def transform(self, images, params):
         low, high = self.value_range
@@ -121,7 +125,7 @@ class RandomBrightnessScale(PhotometricAugmentation):
         `low` and the output is clipped to it. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"scale": [B] float32}. Identity: scale = 1.
+    Parameters (`sample`): {"scale": [B] float32}; `identity_params`: scale = 1.
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -141,6 +145,9 @@ class RandomBrightnessScale(PhotometricAugmentation):
 
     def sample(self, shape, draws):
         return {"scale": draws.uniform([shape.batch_size], *self.factor_range)}
+
+    def identity_params(self, shape):
+        return {"scale": constant_params(shape.batch_size, 1.0)}
 
     def transform(self, images, params):
         low = self.value_range[0]
@@ -186,7 +193,8 @@ class RandomContrast(PhotometricAugmentation):
         clipped to it. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"contrast": [B] float32}. Identity: contrast = 1.
+    Parameters (`sample`): {"contrast": [B] float32}; `identity_params`:
+    contrast = 1.
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -198,6 +206,9 @@ class RandomContrast(PhotometricAugmentation):
 
     def sample(self, shape, draws):
         return {"contrast": draws.uniform([shape.batch_size], 1.0 - self.lower, 1.0 + self.upper)}
+
+    def identity_params(self, shape):
+        return {"contrast": constant_params(shape.batch_size, 1.0)}
 
     def transform(self, images, params):
         mean = ops.mean(images, axis=(1, 2), keepdims=True)
@@ -232,7 +243,7 @@ class RandomChannelShift(PhotometricAugmentation):
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
     Parameters (`sample`): {"shift": [B] float32, or [B, C] with
-    `per_channel`, in pixel units}. Identity: shift = 0.
+    `per_channel`, in pixel units}; `identity_params`: shift = 0.
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     A 4th (alpha) channel is neither shifted nor counted in the min/max.
@@ -252,6 +263,10 @@ class RandomChannelShift(PhotometricAugmentation):
         if self.per_channel:
             n = n + [self.color_channels(shape.channels)]
         return {"shift": draws.uniform(n, *self.intensity_range)}
+
+    def identity_params(self, shape):
+        trailing = (self.color_channels(shape.channels),) if self.per_channel else ()
+        return {"shift": constant_params(shape.batch_size, 0.0, trailing=trailing)}
 
     def transform(self, images, params):
         shifted = images + per_sample(params["shift"], images)
@@ -288,8 +303,8 @@ class RandomSaturation(PhotometricAugmentation):
       value_range: (low, high), the range the input values span. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"saturation": [B] float32, the multiplier}.
-    Identity: saturation = 1.
+    Parameters (`sample`): {"saturation": [B] float32, the multiplier};
+    `identity_params`: saturation = 1.
 
     Targets: images only (identity on 1-channel images); labels, boxes, masks
     and keypoints pass through unchanged.
@@ -305,6 +320,9 @@ class RandomSaturation(PhotometricAugmentation):
     def sample(self, shape, draws):
         u = draws.uniform([shape.batch_size], *self.factor_range)
         return {"saturation": u / (1.0 - u + 1e-7)}
+
+    def identity_params(self, shape):
+        return {"saturation": constant_params(shape.batch_size, 1.0)}
 
     def transform(self, images, params):
         # With hue and value fixed, x = v - chroma * g(hue), so scaling the
@@ -339,7 +357,7 @@ class RandomHue(PhotometricAugmentation):
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
     Parameters (`sample`): {"hue": [B] float32, the shift in turns, within
-    [-0.5, 0.5]}. Identity: hue = 0.
+    [-0.5, 0.5]}; `identity_params`: hue = 0.
 
     Targets: images only (identity on 1-channel images); labels, boxes, masks
     and keypoints pass through unchanged. Output clipped to `value_range`.
@@ -356,6 +374,9 @@ class RandomHue(PhotometricAugmentation):
         n = [shape.batch_size]
         sign = ops.where(draws.bernoulli(n, 0.5), -1.0, 1.0)
         return {"hue": sign * draws.uniform(n, *self.factor_range) * 0.5}
+
+    def identity_params(self, shape):
+        return {"hue": constant_params(shape.batch_size, 0.0)}
 
     def transform(self, images, params):
         low = self.value_range[0]
@@ -381,7 +402,7 @@ class RandomGrayscale(PhotometricAugmentation):
       factor: the probability, in [0, 1]. Default 0.5.
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"grayscale": [B] bool}. Identity: False.
+    Parameters (`sample`): {"grayscale": [B] bool}; `identity_params`: False.
 
     Targets: images only (identity on 1-channel images; alpha kept); labels,
     boxes, masks and keypoints pass through unchanged.
@@ -396,6 +417,9 @@ class RandomGrayscale(PhotometricAugmentation):
 
     def sample(self, shape, draws):
         return {"grayscale": draws.bernoulli([shape.batch_size], self.factor)}
+
+    def identity_params(self, shape):
+        return {"grayscale": constant_params(shape.batch_size, False, "bool")}
 
     def transform(self, images, params):
         return ops.where(params["grayscale"][:, None, None, None], to_grayscale(images), images)
@@ -425,7 +449,8 @@ class RandomColorJitter(PhotometricAugmentation):
       seed: see `keras_aug.core.Augmentation`.
 
     Parameters (`sample`): the parameters of each step, keys prefixed
-    "brightness_", "contrast_", "saturation_", "hue_".
+    "brightness_", "contrast_", "saturation_", "hue_"; `identity_params`:
+    each step's identity parameters, prefixed the same way.
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -453,9 +478,16 @@ class RandomColorJitter(PhotometricAugmentation):
         return any(layer.color_only for _, layer in self._steps)
 
     def sample(self, shape, draws):
+        return self._prefixed(lambda layer: layer.sample(shape, draws))
+
+    def identity_params(self, shape):
+        return self._prefixed(lambda layer: layer.identity_params(shape))
+
+    def _prefixed(self, params_of):
+        """`params_of(step)` of every step, merged with keys prefixed by the step's name."""
         params = {}
         for name, layer in self._steps:
-            for key, value in layer.sample(shape, draws).items():
+            for key, value in params_of(layer).items():
                 params[f"{name}_{key}"] = value
         return params
 

@@ -12,6 +12,7 @@ import keras
 from keras_aug.core import arguments
 from keras_aug.core import dtypes
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import per_sample
@@ -56,7 +57,8 @@ class RandomSharpness(PhotometricAugmentation):
         clipped to it. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"sharpness": [B] float32, s = 2u}. Identity: 1.
+    Parameters (`sample`): {"sharpness": [B] float32, s = 2u};
+    `identity_params`: 1.
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -68,6 +70,9 @@ class RandomSharpness(PhotometricAugmentation):
 
     def sample(self, shape, draws):
         return {"sharpness": 2.0 * draws.uniform([shape.batch_size], *self.factor_range)}
+
+    def identity_params(self, shape):
+        return {"sharpness": constant_params(shape.batch_size, 1.0)}
 
     def transform(self, images, params):
         blurred = smooth(images)
@@ -129,8 +134,8 @@ class RandomGaussianBlur(PhotometricAugmentation):
       value_range: (low, high), the range the input values span. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"blur": [B] bool, "sigma": [B, 2] float32 (y, x)}.
-    Identity: blur False.
+    Parameters (`sample`): {"blur": [B] bool, "sigma": [B, 2] float32 (y, x)};
+    `identity_params`: blur False (sigma 1).
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -153,6 +158,10 @@ class RandomGaussianBlur(PhotometricAugmentation):
         p = draws.uniform(n, *self.factor_range)
         blur = draws.uniform(n) < p
         return {"blur": blur, "sigma": draws.uniform(n + [2], *self.sigma_range)}
+
+    def identity_params(self, shape):
+        return {"blur": constant_params(shape.batch_size, False, "bool"),
+                "sigma": constant_params(shape.batch_size, 1.0, trailing=(2,))}
 
     def transform(self, images, params):
         r = self.kernel_size // 2

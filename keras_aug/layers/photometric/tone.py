@@ -10,6 +10,7 @@ import numbers
 import keras
 
 from keras_aug.core.backend import ops
+from keras_aug.core.base import constant_params
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import per_sample
@@ -33,7 +34,7 @@ class RandomInvert(PhotometricAugmentation):
       value_range: (low, high), the range the input values span. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"invert": [B] bool}. Identity: False.
+    Parameters (`sample`): {"invert": [B] bool}; `identity_params`: False.
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -47,6 +48,9 @@ class RandomInvert(PhotometricAugmentation):
         n = [shape.batch_size]
         p = draws.uniform(n, *self.factor_range)
         return {"invert": draws.uniform(n) < p}
+
+    def identity_params(self, shape):
+        return {"invert": constant_params(shape.batch_size, False, "bool")}
 
     def transform(self, images, params):
         low, high = self.value_range
@@ -80,7 +84,8 @@ class Solarization(PhotometricAugmentation):
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
     Parameters (`sample`): {"addition": [B], "threshold": [B]} float32
-    fractions. Identity: addition 0 and threshold above 1 (e.g. 2).
+    fractions; `identity_params`: addition 0 and threshold 2 (above 1, so
+    no value reaches it).
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -96,6 +101,10 @@ class Solarization(PhotometricAugmentation):
         n = [shape.batch_size]
         return {"addition": draws.uniform(n, *self.addition_range),
                 "threshold": draws.uniform(n, *self.threshold_range)}
+
+    def identity_params(self, shape):
+        return {"addition": constant_params(shape.batch_size, 0.0),
+                "threshold": constant_params(shape.batch_size, 2.0)}
 
     def transform(self, images, params):
         low, high = self.value_range
@@ -142,8 +151,9 @@ class RandomPosterization(PhotometricAugmentation):
       value_range: (low, high), the range the input values span. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
-    Parameters (`sample`): {"bits": [B] int32}. Identity: bits = 8 (on
-    integer-valued 0-255 images).
+    Parameters (`sample`): {"bits": [B] int32}; `identity_params`: bits = 8
+    (the identity on integer-valued images, e.g. uint8; float values are
+    still truncated to integers).
 
     Targets: images only; labels, boxes, masks and keypoints pass through unchanged.
     """
@@ -155,6 +165,9 @@ class RandomPosterization(PhotometricAugmentation):
 
     def sample(self, shape, draws):
         return {"bits": draws.integers([shape.batch_size], self.bits_range[0], self.bits_range[1] + 1)}
+
+    def identity_params(self, shape):
+        return {"bits": constant_params(shape.batch_size, 8, "int32")}
 
     def transform(self, images, params):
         low, high = self.value_range

@@ -1,0 +1,232 @@
+"""The op table of the automatic policies: names, magnitudes and kernels.
+
+The ops and their meaning follow torchvision's `transforms.autoaugment`
+(itself the AutoAugment / RandAugment papers' PIL ops). Each op takes ONE
+number, its magnitude, in the op's own units:
+
+  op            kind        magnitude m (signed ops get a random sign)
+  identity      -           none
+  shear_x       geometric   shear factor s: reads the input at (x + s*y, y), about
+                            the top-left corner (PIL's and torchvision's ShearX)
+  shear_y       geometric   s: reads the input at (x, y + s*x)
+  translate_x   geometric   pixels, truncated toward zero (torchvision's int());
+                            positive moves the content right
+  translate_y   geometric   pixels; positive moves the content down
+  rotate        geometric   degrees about the centre; positive turns the
+                            content counter-clockwise (torchvision's F.rotate)
+  brightness    colour      enhancement delta d: x * (1 + d)      (PIL ImageEnhance)
+  color         colour      d: blend with the gray image by 1 + d
+  contrast      colour      d: blend with the mean gray level by 1 + d
+  sharpness     colour      d: blend with PIL's SMOOTH-filtered image by 1 + d
+  posterize     colour      bits kept, an int in [1, 8]
+  solarize      colour      threshold on the 0-255 scale: values >= m are inverted
+  autocontrast  colour      none: each channel stretched to the full range
+  equalize      colour      none: each channel's histogram equalized (PIL / torchvision)
+  invert        colour      none: x -> 255 - x
+
+Colour ops compute on the 0-255 scale of `value_range` (so a (0, 1) image
+is scaled by 255 first and back afterwards) and clip to it after each op, as
+torchvision does; unlike torchvision on uint8 tensors, values are not rounded
+between ops (only the layer's output is).
+
+A `Space` maps a magnitude LEVEL in [0, 1] (a fraction of the strongest
+setting; torchvision's bin b of n is level b / (n - 1)) to each op's
+magnitude: linear ops m = level * maximum; posterize keeps
+8 - round(level * depth) bits; solarize's threshold is 255 * (1 - level).
+"""
+
+import dataclasses
+import math
+
+from keras_aug.core import dtypes
+from keras_aug.core import matrices as mat
+from keras_aug.core.backend import ops
+from keras_aug.layers.photometric.color import GRAY_WEIGHTS
+from keras_aug.layers.photometric.histogram import autocontrast
+from keras_aug.layers.photometric.histogram import equalize
+
+GEOMETRIC_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate")
+ENHANCE_OPS = ("brightness", "color", "contrast", "sharpness")
+COLOUR_OPS = ENHANCE_OPS + ("posterize", "solarize", "autocontrast", "equalize", "invert")
+# Index 0 is the identity: a slot whose op is 0 does nothing.
+OPS = ("identity",) + GEOMETRIC_OPS + COLOUR_OPS
+OP_INDEX = {name: i for i, name in enumerate(OPS)}
+SIGNED_OPS = GEOMETRIC_OPS + ENHANCE_OPS
+WITHOUT_MAGNITUDE = ("identity", "autocontrast", "equalize", "invert")
+# Colour ops compute on this scale (see the module docstring).
+FULL_SCALE = (0.0, 255.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Space:
+    """The strongest magnitude of each op (see the module docstring).
+
+    Attributes:
+      shear: largest shear factor.
+      translate: largest shift, as a fraction of the width (x) / height (y)
+        when `translate_relative`, else in pixels.
+      translate_relative: whether `translate` is a fraction of the image size.
+      rotate: largest angle in degrees.
+      enhance: largest enhancement delta (brightness, color, contrast, sharpness).
+      posterize_depth: bits removed at the strongest level (8 - depth kept).
+    """
+
+    shear: float
+    translate: float
+    translate_relative: bool
+    rotate: float
+    enhance: float
+    posterize_depth: int
+
+    def magnitude(self, name, level, height, width):
+        """Magnitude of op `name` at `level` ([B] float32 in [0, 1]); unsigned."""
+        if name in ("shear_x", "shear_y"):
+            return level * self.shear
+        if name in ("translate_x", "translate_y"):
+            if not self.translate_relative:
+                return level * self.translate
+            size = width if name == "translate_x" else height
+            return level * (self.translate * mat.as_float(size))
+        if name == "rotate":
+            return level * self.rotate
+        if name in ENHANCE_OPS:
+            return level * self.enhance
+        if name == "posterize":
+            return 8.0 - ops.round(level * float(self.posterize_depth))
+        if name == "solarize":
+            return 255.0 * (1.0 - level)
+        return ops.zeros_like(level)
+
+
+# RandAugment and AutoAugment (torchvision's `_augmentation_space`).
+RANDAUGMENT_SPACE = Space(shear=0.3, translate=150.0 / 331.0, translate_relative=True, rotate=30.0,
+                          enhance=0.9, posterize_depth=4)
+# TrivialAugmentWide's wider ranges.
+TRIVIAL_WIDE_SPACE = Space(shear=0.99, translate=32.0, translate_relative=False, rotate=135.0,
+                           enhance=0.99, posterize_depth=6)
+
+
+def check_op_names(names, argument):
+    unknown = [n for n in names if n not in OP_INDEX]
+    if unknown:
+        raise ValueError(f"`{argument}` has unknown ops {unknown}; allowed: {list(OPS)}.")
+
+
+def op_magnitudes(space, names, op, level, height, width, sign):
+    """Per-sample signed magnitude of the chosen ops.
+
+    Args:
+      space: the `Space` of magnitudes.
+      names: the op names the policy can draw (a static tuple).
+      op: [B, ...] int32 indices into `OPS`.
+      level: [B, ...] float32 levels in [0, 1].
+      height, width: image size (ints or scalar tensors).
+      sign: [B, ...] float32, +1 or -1, applied to `SIGNED_OPS`.
+
+    Returns:
+      [B, ...] float32 magnitudes (0 for ops without one).
+    """
+    result = ops.zeros_like(level)
+    for name in names:
+        value = space.magnitude(name, level, height, width)
+        if name in SIGNED_OPS:
+            value = value * sign
+        result = ops.where(op == OP_INDEX[name], value, result)
+    if "translate_x" in names or "translate_y" in names:
+        # torchvision shifts by int(m) pixels: truncation toward zero.
+        translate = (op == OP_INDEX["translate_x"]) | (op == OP_INDEX["translate_y"])
+        result = ops.where(translate, ops.sign(result) * ops.floor(ops.abs(result)), result)
+    return result
+
+
+# ------------------------------------------------------------------ geometry
+def slot_matrix(op, magnitude, height, width):
+    """Output->input [B, 3, 3] matrices of one slot: the chosen geometric op, else identity.
+
+    Every geometric op is the identity at magnitude 0, so each op's matrix is
+    built from the magnitude where the sample chose it and 0 elsewhere, and
+    the product of the five is the chosen op's matrix.
+    """
+    def chosen(name):
+        return ops.where(op == OP_INDEX[name], magnitude, ops.zeros_like(magnitude))
+
+    cx, cy = mat.as_float(width) / 2.0, mat.as_float(height) / 2.0
+    turn = mat.about(mat.rotation(chosen("rotate") * (math.pi / 180.0)), cx, cy)
+    shear = mat.shear(chosen("shear_x"), chosen("shear_y"))
+    shift = mat.translation(-chosen("translate_x"), -chosen("translate_y"))
+    return mat.chain([turn, shear, shift])
+
+
+def slots_matrix(op, magnitude, height, width):
+    """The one [B, 3, 3] matrix of all slots ([B, S] ops), applied slot 0 first."""
+    matrices = [slot_matrix(op[:, s], magnitude[:, s], height, width) for s in range(op.shape[1])]
+    return mat.chain(matrices)
+
+
+# ------------------------------------------------------------------- colour
+def _gray(v):
+    weights = ops.convert_to_tensor(GRAY_WEIGHTS, dtypes.name_of(v))
+    return ops.sum(v * weights, axis=-1, keepdims=True) if v.shape[-1] == 3 else v
+
+
+def smooth(v):
+    """PIL's 3x3 SMOOTH filter ([[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13) of `[B, H, W, C]` images.
+
+    The same values as `keras_aug.layers.photometric.filters.smooth` (the
+    one-pixel border keeps its input values), from shifted sums instead of a
+    depthwise convolution: XLA's CPU depthwise convolution is about 30x
+    slower (13 vs 0.4 CPU ms per 224x224x3 image).
+    """
+    rows = v[:, :, :-2] + v[:, :, 1:-1] + v[:, :, 2:]
+    box = rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]
+    inner = (box + 4.0 * v[:, 1:-1, 1:-1]) * (1.0 / 13.0)
+    padded = ops.pad(inner, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    _, height, width, _ = ops.shape(v)
+    rows_in = ops.arange(height, dtype="int32")
+    cols_in = ops.arange(width, dtype="int32")
+    inside = ((rows_in > 0) & (rows_in < height - 1))[:, None] & ((cols_in > 0) & (cols_in < width - 1))[None, :]
+    return ops.where(inside[None, :, :, None], padded, v)
+
+
+def colour_slot(v, op, magnitude, names):
+    """Applies one slot's colour op per sample to 0-255 float images `v`.
+
+    `op` and `magnitude` are [B]; samples whose op is not a colour op pass
+    unchanged. Only ops in `names` (static) are computed, each once for the
+    batch, and each sample keeps the result of its own op.
+    """
+    def chosen(name):
+        return ops.reshape(op == OP_INDEX[name], [-1, 1, 1, 1])
+
+    m = ops.reshape(ops.cast(magnitude, dtypes.name_of(v)), [-1, 1, 1, 1])
+    out = v
+    enhance = [n for n in ENHANCE_OPS if n in names]
+    if enhance:
+        # Every enhance op is the blend v * f + degenerate * (1 - f), f = 1 + d.
+        degenerate = ops.zeros_like(v)
+        gray = _gray(v) if ("color" in names or "contrast" in names) else None
+        if "color" in names:
+            degenerate = ops.where(chosen("color"), gray + degenerate, degenerate)
+        if "contrast" in names:
+            mean = ops.mean(gray, axis=(1, 2, 3), keepdims=True)
+            degenerate = ops.where(chosen("contrast"), mean + degenerate, degenerate)
+        if "sharpness" in names:
+            degenerate = ops.where(chosen("sharpness"), smooth(v), degenerate)
+        is_enhance = chosen(enhance[0])
+        for name in enhance[1:]:
+            is_enhance = is_enhance | chosen(name)
+        factor = 1.0 + m
+        out = ops.where(is_enhance, degenerate + factor * (v - degenerate), out)
+    if "invert" in names:
+        out = ops.where(chosen("invert"), 255.0 - v, out)
+    if "autocontrast" in names:
+        out = ops.where(chosen("autocontrast"), autocontrast(v, FULL_SCALE), out)
+    if "solarize" in names:
+        out = ops.where(chosen("solarize") & (v >= m), 255.0 - v, out)
+    if "posterize" in names:
+        bits = ops.cast(ops.clip(m, 1.0, 8.0), "int32")
+        step = ops.cast(ops.left_shift(ops.ones_like(bits), 8 - bits), dtypes.name_of(v))
+        out = ops.where(chosen("posterize"), ops.floor(ops.floor(v) / step) * step, out)
+    if "equalize" in names:
+        out = ops.where(chosen("equalize"), equalize(v, FULL_SCALE, 256), out)
+    return ops.clip(out, 0.0, 255.0)

@@ -1,0 +1,175 @@
+"""Per-sample op selection: the machinery every automatic policy shares.
+
+A policy's `sample` draws, per sample, S op slots: `op` ([B, S] int32
+indices into `ops.OPS`, 0 = identity) and `magnitude` ([B, S] float32, in the
+op's units, see `keras_aug.layers.policies.ops`). The choice is drawn on
+every call from the call's seed, so it differs from sample to sample and
+from call to call, eagerly, in tf.data, under `jit_compile=True` and under
+`jax.jit` alike (nothing is chosen at trace time).
+
+`apply_slots` then runs all slots in one pass:
+  * colour: slot by slot, every colour op the policy can draw is computed
+    once for the batch and each sample keeps its own op's result (samples
+    that drew a geometric op or the identity keep their pixels);
+  * geometry: each slot's matrix is the chosen geometric op's, or the
+    identity; the slots' matrices are multiplied into ONE matrix per sample
+    and the batch is warped once (boxes, masks and keypoints follow it).
+The colour slots run before the warp: pointwise colour ops commute with a
+warp, and histogram ops (autocontrast, equalize, contrast's mean) then see
+the whole image rather than the fill of an earlier rotate or shear.
+"""
+
+from keras_aug.core import dtypes
+from keras_aug.core import warp as warp_lib
+from keras_aug.core.backend import ops
+from keras_aug.core.base import Augmentation
+from keras_aug.core.geometric import DEFAULT_MASK_FILL_VALUE
+from keras_aug.core.geometric import transform_batch
+from keras_aug.layers.photometric.base import parse_value_range
+from keras_aug.layers.photometric.base import work_dtype
+from keras_aug.layers.policies import ops as op_table
+
+
+def categorical(draws, shape, count, probabilities=None):
+    """int32 draws in [0, count) of `shape`; uniform, or by `probabilities` (python floats summing to 1)."""
+    if probabilities is None:
+        return draws.integers(shape, 0, count)
+    u = draws.uniform(shape)
+    edges, total = [], 0.0
+    for p in probabilities[:-1]:
+        total += p
+        edges.append(total)
+    index = ops.zeros(shape, dtype="int32")
+    for edge in edges:
+        index = index + ops.cast(u >= edge, "int32")
+    return index
+
+
+def random_sign(draws, shape):
+    """+1.0 or -1.0 with probability 1/2 each."""
+    return ops.where(draws.bernoulli(shape, 0.5), 1.0, -1.0)
+
+
+def parse_probabilities(probabilities, count, name="probabilities"):
+    """None (uniform) or `count` non-negative numbers, normalized to sum to 1."""
+    if probabilities is None:
+        return None
+    values = list(probabilities) if isinstance(probabilities, (tuple, list)) else None
+    if values is None or len(values) != count or any(
+            isinstance(p, bool) or not isinstance(p, (int, float)) or p < 0 for p in values) or sum(values) <= 0:
+        raise ValueError(
+            f"`{name}` must be None or {count} non-negative numbers (one per layer) with a positive sum; "
+            f"got {probabilities!r}."
+        )
+    total = float(sum(values))
+    return [float(p) / total for p in values]
+
+
+def _to_levels(images, value_range):
+    """Float images on the 0-255 scale of `value_range`."""
+    x = ops.cast(images, work_dtype(dtypes.name_of(images)))
+    low, high = value_range
+    return x if (low, high) == (0.0, 255.0) else (x - low) * (255.0 / (high - low))
+
+
+def _from_levels(v, value_range):
+    low, high = value_range
+    return v if (low, high) == (0.0, 255.0) else v * ((high - low) / 255.0) + low
+
+
+def colour_pass(images, op, magnitude, names, value_range):
+    """Runs the colour op of every slot ([B, S] `op`) per sample; returns `images`' dtype.
+
+    A 4th (alpha) channel passes unchanged; a single channel is gray (color
+    is then the identity).
+    """
+    channels = images.shape[-1]
+    if channels not in (1, 3, 4):
+        raise ValueError(
+            "The colour ops of the automatic policies read channels as colours: images must have 1, 3 or 4 "
+            f"(RGBA) channels, known statically; got {channels}."
+        )
+    v = _to_levels(images, value_range)
+    alpha = None
+    if channels == 4:
+        v, alpha = v[..., :3], v[..., 3:]
+    for s in range(op.shape[1]):
+        v = op_table.colour_slot(v, op[:, s], magnitude[:, s], names)
+    y = ops.clip(_from_levels(v, value_range), value_range[0], value_range[1])
+    if alpha is not None:
+        y = ops.concatenate([y, _from_levels(alpha, value_range)], axis=-1)
+    return dtypes.cast_like(y, dtypes.name_of(images))
+
+
+def apply_slots(layer, batch, op, magnitude):
+    """Applies [B, S] op slots to every target of `batch`: colour per slot, then one warp.
+
+    `layer` is the policy: its `op_names`, `value_range`, `interpolation`,
+    `fill_mode`, `fill_value` and `mask_fill_value` are used.
+    """
+    names = layer.op_names
+    if any(n in op_table.COLOUR_OPS for n in names):
+        batch = batch.replace(images=colour_pass(batch.images, op, magnitude, names, layer.value_range))
+    if any(n in op_table.GEOMETRIC_OPS for n in names):
+        matrix = op_table.slots_matrix(op, magnitude, batch.height, batch.width)
+        batch = transform_batch(batch, matrix, (batch.height, batch.width), interpolation=layer.interpolation,
+                                fill_mode=layer.fill_mode, fill_value=layer.fill_value,
+                                mask_fill_value=layer.mask_fill_value)
+    return batch
+
+
+class PolicyAugmentation(Augmentation):
+    """Base of the automatic policies: ops drawn per sample, one pass per call.
+
+    Subclasses set `op_names` (the ops they can draw) and write `sample`
+    returning {"op": [B, S] int32, "magnitude": [B, S] float32}; `apply`
+    runs the slots (`apply_slots`). Not augmenting, a policy is the identity.
+
+    Args (shared):
+      value_range: (low, high), the range the input values span; (0, 255)
+        or (0, 1) typically. Colour ops compute on its 0-255 scale.
+      interpolation: "bilinear" or "nearest", for the warp of the geometric ops.
+      fill_mode: how the warp fills pixels read from outside the image:
+        "constant" (default, torchvision's), "reflect", "nearest", "wrap", "mirror".
+      fill_value: the constant for fill_mode="constant", in the images' units.
+      mask_fill_value: what masks read where the image is constant-filled.
+      seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
+    """
+
+    op_names = ()
+
+    def __init__(self, value_range=(0, 255), interpolation="bilinear", fill_mode="constant", fill_value=0.0,
+                 mask_fill_value=DEFAULT_MASK_FILL_VALUE, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.value_range = parse_value_range(value_range)
+        self.interpolation = warp_lib.validate_interpolation(interpolation)
+        self.fill_mode = warp_lib.validate_fill_mode(fill_mode)
+        try:
+            self.fill_value = float(fill_value)
+        except (TypeError, ValueError):
+            raise ValueError(f"`fill_value` must be a number; got {fill_value!r}.") from None
+        if not isinstance(mask_fill_value, int):
+            raise ValueError(f"`mask_fill_value` must be an int (a class id); got {mask_fill_value!r}.")
+        self.mask_fill_value = mask_fill_value
+
+    def identity_params(self, shape):
+        zeros = ops.zeros([shape.batch_size, self.num_slots], dtype="int32")
+        return {"op": zeros, "magnitude": ops.cast(zeros, "float32")}
+
+    @property
+    def num_slots(self):
+        raise NotImplementedError
+
+    def apply(self, batch, params):
+        return apply_slots(self, batch, params["op"], params["magnitude"])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(value_range=list(self.value_range), interpolation=self.interpolation,
+                      fill_mode=self.fill_mode, fill_value=self.fill_value, mask_fill_value=self.mask_fill_value)
+        return config
+
+
+def op_ids(names):
+    """The `OPS` indices of `names` as an int32 tensor (for a gather by drawn position)."""
+    return ops.convert_to_tensor([op_table.OP_INDEX[n] for n in names], "int32")

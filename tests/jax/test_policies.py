@@ -1,0 +1,84 @@
+"""Policies and compositions under the JAX backend: the same numbers as under TensorFlow.
+
+Each layer is called with a call seed on jnp arrays (eagerly and under
+`jax.jit`) and on tf tensors (which computes with TensorFlow): images within
+one level on uint8 (1e-3 on float32 0-255 values), drawn ops bit for bit.
+
+Collected only under KERAS_BACKEND=jax (see tests/jax/conftest.py).
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_aug
+from keras_aug.core import Draws
+from keras_aug.core import ImageShape
+from keras_aug.core import backend
+from sample_images import textured_image
+
+SEED = (1, 2)
+FLOATS = np.stack([textured_image(12, 14, 3, seed=i) for i in range(6)])
+BATCHES = {"float32": FLOATS, "uint8": np.round(FLOATS).astype(np.uint8)}
+
+LAYERS = {
+    "RandAugment": lambda: keras_aug.RandAugment(num_ops=2, factor=0.5),
+    "TrivialAugmentWide": lambda: keras_aug.TrivialAugmentWide(),
+    "AutoAugment": lambda: keras_aug.AutoAugment("cifar10"),
+    "AugMix": lambda: keras_aug.AugMix(num_chains=2, chain_depth=1, all_ops=False),
+    "RandomApply": lambda: keras_aug.RandomApply(keras_aug.RandomRotation(0.2), 0.5),
+    "RandomChoice": lambda: keras_aug.RandomChoice(
+        [keras_aug.RandomColorDegeneration(0.8), keras_aug.RandomFlip(), keras_aug.RandomRotation(0.2)]),
+    "RandomOrder": lambda: keras_aug.RandomOrder([keras_aug.RandomShear(0.3), keras_aug.RandomRotation(0.2)]),
+}
+
+
+def call_on_tensorflow(layer, images):
+    out = layer(tf.constant(images), training=True, seed=SEED)
+    assert isinstance(out, tf.Tensor)
+    return out.numpy()
+
+
+def call_on_jax(layer, images, jit):
+    call = lambda x: layer(x, training=True, seed=SEED)  # noqa: E731
+    out = (jax.jit(call) if jit else call)(jnp.asarray(images))
+    assert isinstance(out, jax.Array)
+    return np.asarray(out)
+
+
+# A policy's graph takes 5-20 s to compile with XLA on 2 cores, and as long
+# eagerly (op by op): each policy runs one case; they share all their code
+# (`keras_aug.layers.policies.selection`), AutoAugment's sampling is checked below.
+CASES = [("RandAugment", "uint8", True), ("AugMix", "uint8", True), ("TrivialAugmentWide", "float32", False)] + [
+    (name, dtype, None) for name in ("RandomApply", "RandomChoice", "RandomOrder") for dtype in ("uint8", "float32")]
+
+
+@pytest.mark.parametrize("name, dtype, jit", CASES)
+def test_jax_equals_tensorflow(name, dtype, jit):
+    layer, images = LAYERS[name](), BATCHES[dtype]
+    expected = call_on_tensorflow(layer, images)
+    assert not np.array_equal(expected, images)
+    tolerance = 1 if dtype == "uint8" else 1e-3
+    for jit in (False, True) if jit is None else (jit,):
+        got = call_on_jax(layer, images, jit)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_allclose(got.astype(np.float64), expected.astype(np.float64), rtol=0, atol=tolerance)
+
+
+# AugMix is left out: its gamma draws alone take ~20 s to compile; its images are compared above.
+@pytest.mark.parametrize("name", ["AutoAugment", "RandAugment", "TrivialAugmentWide"])
+def test_drawn_ops_equal_tensorflow_bit_for_bit_and_change_per_call(name):
+    layer, images = LAYERS[name](), BATCHES["uint8"]
+
+    def ops_of(seed, x):
+        with backend.computing_with("jax" if isinstance(x, jax.Array) else "tensorflow"):
+            return layer.sample(ImageShape(*x.shape), Draws(seed))["op"]
+
+    expected = ops_of(tf.constant(SEED, "int64"), tf.constant(images)).numpy()
+    got = jax.jit(ops_of)(jnp.asarray(SEED, "int32"), jnp.asarray(images))
+    np.testing.assert_array_equal(np.asarray(got), expected)
+    # Successive calls of the layer draw new ops (its call counter advances).
+    x = jnp.asarray(images)
+    assert len({np.asarray(ops_of(layer.call_seed(), x)).tobytes() for _ in range(3)}) == 3
