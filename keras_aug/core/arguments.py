@@ -15,13 +15,18 @@ def _is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def parse_range(value, name, symmetric=True, minimum=None, maximum=None, default_low=None):
+def parse_range(value, name, symmetric=True, minimum=None, maximum=None, default_low=None,
+                negative_single_is_magnitude=False):
     """Parses a number or a (low, high) pair into a (low, high) float tuple.
 
     A single number `v` means (-v, v) when `symmetric`, else (default_low, v).
+    With `negative_single_is_magnitude` (the Keras layers of the same name read a
+    factor that way), a single negative `v` means (-|v|, |v|) instead of an error.
     """
     if _is_number(value):
         if symmetric:
+            if negative_single_is_magnitude:
+                value = abs(value)
             if value < 0:
                 raise ValueError(
                     f"`{name}` as a single number must be >= 0 (it means the range (-{name}, {name})); got {value}."
@@ -40,11 +45,18 @@ def parse_range(value, name, symmetric=True, minimum=None, maximum=None, default
         raise ValueError(f"`{name}` must be a number or a (low, high) pair of numbers; got {value!r}.")
     if low > high:
         raise ValueError(f"`{name}` must satisfy low <= high; got ({low}, {high}).")
-    if minimum is not None and low < minimum:
-        raise ValueError(f"`{name}` values must be >= {minimum}; got ({low}, {high}).")
-    if maximum is not None and high > maximum:
-        raise ValueError(f"`{name}` values must be <= {maximum}; got ({low}, {high}).")
+    if (minimum is not None and low < minimum) or (maximum is not None and high > maximum):
+        raise ValueError(
+            f"The `{name}` argument should be a number or a (low, high) pair with values "
+            f"{_bounds_text(minimum, maximum)}; got {value!r}, the range ({low}, {high})."
+        )
     return low, high
+
+
+def _bounds_text(minimum, maximum):
+    if minimum is not None and maximum is not None:
+        return f">= {minimum} and <= {maximum}"
+    return f">= {minimum}" if minimum is not None else f"<= {maximum}"
 
 
 def parse_size(value, name):
@@ -73,7 +85,8 @@ def parse_value_range(value_range, name="value_range"):
         or not all(_is_number(v) for v in value_range)
     ):
         raise ValueError(
-            f"`{name}` must be a (low, high) pair of numbers such as (0, 255) or (0, 1); got {value_range!r}."
+            f"The `{name}` argument should be a list of two numbers (low, high) such as (0, 255) or (0, 1); "
+            f"got {value_range!r}."
         )
     low, high = float(value_range[0]), float(value_range[1])
     if not low < high:

@@ -4,7 +4,8 @@ A layer accepts
   * an image tensor, HWC or NHWC (CHW / NCHW with data_format="channels_first"),
   * an `(images, labels)` or `(images, labels, sample_weight)` tuple, as tf.data yields it,
   * a dict with Keras's keys: `images`, `labels`, `bounding_boxes`
-    (`{"boxes": [N, 4] or [B, N, 4], "labels": [N] or [B, N]}`, padded with label -1),
+    (`{"boxes": [N, 4] or [B, N, 4], "labels": [N] or [B, N]}`, padded with label -1;
+    `[1, N]` labels with `[N, 4]` boxes, as Keras's tests give them, come back as `[1, N]`),
     `segmentation_masks` ([H, W], [H, W, 1], [B, H, W] or [B, H, W, 1]),
     `keypoints` ([N, 2|3] or [B, N, 2|3]: x, y and optionally visibility).
     Other keys are passed through unchanged.
@@ -48,6 +49,10 @@ class Batch:
     keypoint_dtype: object = None
     box_dtype: object = None
     box_format: str = None
+    # One [N, 4] box array given with a batch (tiled to [B, N, 4] on unpack): when
+    # no layer touched the boxes, `pack` gives the array back as it came, as Keras does.
+    shared_boxes: object = None  # (boxes, box_labels) as unpacked, or None
+    box_labels_leading_one: bool = False  # labels came as [1, N] with [N, 4] boxes
     data_format: str = "channels_last"
 
     @property
@@ -64,6 +69,16 @@ class Batch:
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
+
+    def _pack_box_arrays(self, boxes, labels):
+        """`{"boxes", "labels"}` in the shapes they came in (see `shared_boxes`)."""
+        untouched = self.shared_boxes is not None and (
+            self.shared_boxes[0] is self.boxes and self.shared_boxes[1] is self.box_labels
+        )
+        if not self.batched or untouched:
+            boxes = boxes[0]
+            labels = labels[:1] if self.box_labels_leading_one else labels[0]
+        return {"boxes": boxes, "labels": labels}
 
     def pack(self):
         """Returns the batch in the structure, layout and formats it came in."""
@@ -84,10 +99,7 @@ class Batch:
             boxes = box_utils.from_xyxy(self.boxes, self.box_format, self.height, self.width)
             valid = self.box_labels >= 0
             boxes = ops.where(valid[..., None], boxes, -ops.ones_like(boxes))
-            out["bounding_boxes"] = {
-                "boxes": unbatch(ops.cast(boxes, self.box_dtype)),
-                "labels": unbatch(self.box_labels),
-            }
+            out["bounding_boxes"] = self._pack_box_arrays(ops.cast(boxes, self.box_dtype), self.box_labels)
         if self.masks is not None:
             masks = self.masks
             if not self.mask_has_channel:
@@ -118,7 +130,7 @@ def _dim(tensor, axis):
 def _check_images(images):
     if len(images.shape) not in (3, 4):
         raise ValueError(
-            "`images` must have rank 3 (HWC) or 4 (NHWC) "
+            "Expected the input image to be rank 3 or 4: `images` must be HWC or NHWC "
             f"(channel order set by `data_format`); got shape {images.shape}."
         )
     dtype = dtypes.name_of(images)
@@ -183,18 +195,7 @@ def unpack(inputs, bounding_box_format=None, data_format="channels_last", comput
     batch = Batch(images=images, labels=labels, kind=kind, batched=batched, extras=extras,
                   tuple_rest=tuple_rest, data_format=data_format)
     if boxes_in is not None:
-        if bounding_box_format is None:
-            raise ValueError(
-                "Inputs carry `bounding_boxes` but the layer's `bounding_box_format` is None; "
-                f"set it to one of {box_utils.BOX_FORMATS}."
-            )
-        if not isinstance(boxes_in, dict) or "boxes" not in boxes_in or "labels" not in boxes_in:
-            raise ValueError('`bounding_boxes` must be a dict with keys "boxes" and "labels".')
-        raw, box_labels = _batched_boxes(boxes_in, batched, batch.batch_size)
-        batch.box_dtype = dtypes.name_of(raw)
-        batch.boxes = box_utils.to_xyxy(raw, bounding_box_format, batch.height, batch.width)
-        batch.box_labels = box_labels
-        batch.box_format = bounding_box_format
+        _add_boxes(batch, boxes_in, bounding_box_format)
     if masks is not None:
         _add_masks(batch, add_batch(_as_tensor(masks)), data_format)
     if keypoints is not None:
@@ -236,28 +237,51 @@ def _as_tensor(value):
     return ops.convert_to_tensor(value)
 
 
-def _batched_boxes(boxes_in, batched, batch_size):
-    """Boxes [B, N, 4] and their labels [B, N].
+def _add_boxes(batch, boxes_in, bounding_box_format):
+    """Sets `batch.boxes` (absolute xyxy, [B, N, 4]) and `batch.box_labels` ([B, N]).
 
     One [N, 4] array given with a batch of images applies to every image, as
-    in Keras; the output then carries [B, N, 4], since each image's boxes move
-    with it.
+    in Keras: it is tiled here, and comes back as given when no layer moved it
+    (else as [B, N, 4], since each image's boxes move with it).
     """
+    if bounding_box_format is None:
+        raise ValueError(
+            "Inputs carry `bounding_boxes` but the layer's `bounding_box_format` is None; "
+            f"set it to one of {box_utils.BOX_FORMATS}."
+        )
+    if not isinstance(boxes_in, dict) or "boxes" not in boxes_in or "labels" not in boxes_in:
+        raise ValueError('`bounding_boxes` must be a dict with keys "boxes" and "labels".')
     raw = _as_tensor(boxes_in["boxes"])
     labels = _as_tensor(boxes_in["labels"])
+    # Keras's tests give one image's box labels as [1, N] beside [N, 4] boxes.
+    batch.box_labels_leading_one = len(raw.shape) == 2 and len(labels.shape) == 2 and labels.shape[0] == 1
+    if batch.box_labels_leading_one:
+        labels = labels[0]
+    _check_box_shapes(raw, labels, batch.batched)
+    # Integer boxes come back float32 (as in Keras): moved coordinates are fractional.
+    batch.box_dtype = "float32" if dtypes.is_integer(raw) else dtypes.name_of(raw)
+    shared = len(raw.shape) == 2 and batch.batched
+    if len(raw.shape) == 2:
+        raw, labels = raw[None], labels[None]
+    if shared:
+        raw = ops.repeat(raw, batch.batch_size, axis=0)
+        labels = ops.repeat(labels, batch.batch_size, axis=0)
+    batch.boxes = box_utils.to_xyxy(raw, bounding_box_format, batch.height, batch.width)
+    batch.box_labels = labels
+    batch.box_format = bounding_box_format
+    if shared:
+        batch.shared_boxes = (batch.boxes, batch.box_labels)
+
+
+def _check_box_shapes(raw, labels, batched):
     if len(raw.shape) not in (2, 3) or raw.shape[-1] != 4:
         raise ValueError(f"`bounding_boxes['boxes']` must have shape [N, 4] or [B, N, 4]; got {raw.shape}.")
     if len(labels.shape) != len(raw.shape) - 1:
         raise ValueError(
-            "`bounding_boxes['labels']` must have one label per box ([N] with [N, 4] boxes, [B, N] with "
-            f"[B, N, 4]); got labels of shape {labels.shape} for boxes of shape {raw.shape}."
+            "`bounding_boxes['labels']` must have one label per box ([N] or [1, N] with [N, 4] boxes, [B, N] "
+            f"with [B, N, 4]); got labels of shape {labels.shape} for boxes of shape {raw.shape}."
         )
     if len(raw.shape) == 3 and not batched:
         raise ValueError(
             f"`bounding_boxes['boxes']` of shape {raw.shape} (batched) came with a single image; give [N, 4]."
         )
-    if len(raw.shape) == 2:
-        if batched:
-            return ops.repeat(raw[None], batch_size, axis=0), ops.repeat(labels[None], batch_size, axis=0)
-        return raw[None], labels[None]
-    return raw, labels

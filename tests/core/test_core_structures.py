@@ -57,8 +57,8 @@ def test_dict_round_trip(fmt):
 
 
 @pytest.mark.parametrize("inputs, kwargs, match", [
-    (np.zeros((6, 8), np.float32), {}, "`images` must have rank 3 .* or 4"),
-    (np.zeros((1, 1, 6, 8, 3), np.float32), {}, "`images` must have rank 3"),
+    (np.zeros((6, 8), np.float32), {}, "rank 3 or 4: `images` must be HWC or NHWC"),
+    (np.zeros((1, 1, 6, 8, 3), np.float32), {}, "Expected the input image to be rank 3 or 4"),
     (np.zeros((6, 8, 3), np.bool_), {}, "`images` dtype must be one of"),
     (np.zeros((6, 8, 3), np.complex64), {}, "`images` dtype must be one of"),
     ({"labels": 1}, {}, "must have an `images` key"),

@@ -109,3 +109,80 @@ def test_box_labels_must_match_the_boxes():
     with pytest.raises(ValueError, match=r"came with a single image"):
         layer({"images": RGB[0], "bounding_boxes": {"boxes": np.zeros((4, 2, 4), np.float32),
                                                     "labels": np.zeros((4, 2), np.int32)}})
+
+
+# ------------------------------------------- arguments as Keras's tests give them
+@pytest.mark.parametrize("negative, positive", [
+    (lambda: keras_aug.RandomRotation(-0.2), lambda: keras_aug.RandomRotation(0.2)),
+    (lambda: keras_aug.RandomZoom(-0.2, -0.3), lambda: keras_aug.RandomZoom(0.2, 0.3)),
+    (lambda: keras_aug.RandomTranslation(-0.1, -0.2), lambda: keras_aug.RandomTranslation(0.1, 0.2)),
+    (lambda: keras_aug.RandomBrightness(-0.3), lambda: keras_aug.RandomBrightness(0.3)),
+])
+def test_a_single_negative_factor_means_its_magnitude(negative, positive):
+    """Keras reads a single factor f of either sign as (-|f|, |f|); the config keeps what was given."""
+    layer = negative()
+    np.testing.assert_array_equal(layer(RGB, training=True, seed=SEED).numpy(),
+                                  positive()(RGB, training=True, seed=SEED).numpy())
+    assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: keras_aug.RandomZoom((-0.4, -0.5)), "`height_factor` must satisfy low <= high"),  # Keras sorts it
+    (lambda: keras_aug.RandomShear(-0.1), "`x_factor` as a single number must be >= 0"),  # Keras refuses it too
+    (lambda: keras_aug.RandomBrightness(-1.1), r"The `factor` argument should be a number .* >= -1.0 and <= 1.0"),
+    (lambda: keras_aug.RandomBrightness(1.1), r"The `factor` argument should be a number .* >= -1.0 and <= 1.0"),
+    (lambda: keras_aug.RandomBrightness(0.1, value_range=[10]), "The `value_range` argument should be a list of two"),
+])
+def test_ranges_keras_refuses_or_we_refuse_on_purpose(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_rank_errors_use_keras_words():
+    with pytest.raises(ValueError, match=r"Expected the input image to be rank 3 or 4: .*got shape \(10, 10\)"):
+        keras_aug.RandomBrightness(0.1)(np.zeros((10, 10), np.float32), training=True)
+
+
+def test_blur_with_sigma_zero_blurs_nothing():
+    """Keras takes `sigma=0` (its kernel is a single tap): the image comes back unchanged."""
+    out = keras_aug.RandomGaussianBlur(factor=(1.0, 1.0), sigma=0)(RGB, training=True, seed=SEED).numpy()
+    np.testing.assert_allclose(out, RGB, atol=1e-4)
+    out = keras_aug.RandomGaussianBlur(factor=(1.0, 1.0), sigma=(0.0, 0.0))(RGB, training=True, seed=SEED).numpy()
+    np.testing.assert_allclose(out, RGB, atol=1e-4)
+
+
+# ---------------------------------------------------- boxes as Keras's tests give them
+BOXES = np.array([[2, 1, 4, 3], [6, 4, 8, 6]])  # int64, xyxy, on a 10 x 8 image
+
+
+def test_integer_boxes_come_back_float32_with_their_fractions():
+    """CenterCrop(20, 20) of a 10 x 8 image: an 8 x 8 centre crop (rows 1-9) scaled by 2.5 (hand-computed)."""
+    image = np.zeros((1, 10, 8, 3), np.float32)
+    out = keras_aug.CenterCrop(20, 20, bounding_box_format="xyxy")(
+        {"images": image, "bounding_boxes": {"boxes": BOXES[None], "labels": np.array([[1, 2]])}})
+    assert out["bounding_boxes"]["boxes"].dtype == tf.float32
+    np.testing.assert_allclose(out["bounding_boxes"]["boxes"].numpy(),
+                               [[[5.0, 0.0, 10.0, 5.0], [15.0, 7.5, 20.0, 12.5]]], atol=1e-4)
+
+
+def test_one_image_with_labels_of_shape_one_by_n():
+    """`[N, 4]` boxes with `[1, N]` labels (Keras's tests): labels come back `[1, N]`, the boxes as with `[N]`."""
+    image = np.zeros((10, 8, 3), np.float32)
+    layer = keras_aug.RandomFlip(bounding_box_format="xyxy")
+    wide = layer({"images": image, "bounding_boxes": {"boxes": BOXES, "labels": np.array([[1, 2]])}}, seed=SEED)
+    flat = layer({"images": image, "bounding_boxes": {"boxes": BOXES, "labels": np.array([1, 2])}}, seed=SEED)
+    assert wide["bounding_boxes"]["labels"].shape == (1, 2) and flat["bounding_boxes"]["labels"].shape == (2,)
+    np.testing.assert_array_equal(wide["bounding_boxes"]["labels"].numpy(), [[1, 2]])
+    np.testing.assert_array_equal(wide["bounding_boxes"]["boxes"].numpy(), flat["bounding_boxes"]["boxes"].numpy())
+
+
+@pytest.mark.parametrize("labels", [np.array([1, 2]), np.array([[1, 2]])])
+def test_one_box_array_that_no_layer_moves_comes_back_as_given(labels):
+    """A colour layer leaves a batch's shared `[N, 4]` array as it came, as Keras does; a warp tiles it."""
+    data = {"images": RGB, "bounding_boxes": {"boxes": BOXES.astype(np.float32), "labels": labels}}
+    out = keras_aug.RandomBrightness(0.3, bounding_box_format="xyxy")(data, training=True)
+    assert out["bounding_boxes"]["boxes"].shape == (2, 4)
+    np.testing.assert_array_equal(out["bounding_boxes"]["boxes"].numpy(), BOXES)
+    np.testing.assert_array_equal(out["bounding_boxes"]["labels"].numpy(), labels)
+    moved = keras_aug.RandomFlip(bounding_box_format="xyxy")(data, training=True)
+    assert moved["bounding_boxes"]["boxes"].shape == (4, 2, 4) and moved["bounding_boxes"]["labels"].shape == (4, 2)

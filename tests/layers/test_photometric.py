@@ -457,7 +457,7 @@ def test_config_round_trip(name):
     (lambda: P.RandomPosterization((6, 2)), ["factor", "low <= high"]),
     (lambda: P.RandomSharpness(3), ["factor", "[0, 1]"]),
     (lambda: P.RandomGaussianBlur(kernel_size=4), ["kernel_size", "odd"]),
-    (lambda: P.RandomGaussianBlur(sigma=0), ["sigma", "> 0"]),
+    (lambda: P.RandomGaussianBlur(sigma=-0.5), ["sigma", ">= 0"]),
     (lambda: P.RandomColorJitter(hue_factor=2), ["factor", "[0, 1]"]),
     (lambda: P.RandomBrightness(0.2, seed="a"), ["seed", "int"]),
 ])

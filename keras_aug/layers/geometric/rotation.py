@@ -20,7 +20,7 @@ class RandomRotation(GeometricAugmentation):
 
     Args:
       factor: fraction of a full turn (2*pi). A number f means the range
-        (-f, f); a pair (low, high) is used as given (low <= high). Positive
+        (-|f|, |f|) (a negative f too, as in Keras); a pair (low, high) is used as given (low <= high). Positive
         values turn the content counter-clockwise. Example: 15 / 360 is +-15 deg.
       fill_mode: "reflect" (default), "constant", "nearest", "wrap", "mirror".
       interpolation: "bilinear" (default) or "nearest".
@@ -40,7 +40,7 @@ class RandomRotation(GeometricAugmentation):
         super().__init__(interpolation=interpolation, fill_mode=fill_mode, fill_value=fill_value,
                          mask_fill_value=mask_fill_value, seed=seed, data_format=data_format, **kwargs)
         self.factor = factor
-        self.lower, self.upper = arguments.parse_range(factor, "factor", symmetric=True)
+        self.lower, self.upper = arguments.parse_range(factor, "factor", negative_single_is_magnitude=True)
 
     def sample(self, shape, draws):
         turns = draws.uniform([shape.batch_size], self.lower, self.upper)

@@ -9,6 +9,11 @@ from keras_aug.core.base import constant_params
 from keras_aug.core.geometric import GeometricAugmentation
 
 
+def _keras_factor(factor, name, maximum=1.0):
+    """A zoom or shift factor read as Keras reads it: a single f (of either sign) is (-|f|, |f|)."""
+    return arguments.parse_range(factor, name, minimum=-1.0, maximum=maximum, negative_single_is_magnitude=True)
+
+
 @keras.saving.register_keras_serializable(package="keras_aug")
 class RandomZoom(GeometricAugmentation):
     """Zooms each sample in or out about its centre, by its own factors.
@@ -17,7 +22,7 @@ class RandomZoom(GeometricAugmentation):
     width factors give aspect stretching.
 
     Args:
-      height_factor: a number f means (-f, f); or a (low, high) pair. The
+      height_factor: a number f means (-|f|, |f|); or a (low, high) pair. The
         vertical zoom is 1 + factor: positive values zoom OUT (content
         shrinks), negative zoom IN. Values must be >= -1.
       width_factor: same for the horizontal axis, drawn independently; None
@@ -37,10 +42,8 @@ class RandomZoom(GeometricAugmentation):
                          mask_fill_value=mask_fill_value, seed=seed, data_format=data_format, **kwargs)
         self.height_factor = height_factor
         self.width_factor = width_factor
-        self.height_range = arguments.parse_range(height_factor, "height_factor", minimum=-1.0)
-        self.width_range = (
-            None if width_factor is None else arguments.parse_range(width_factor, "width_factor", minimum=-1.0)
-        )
+        self.height_range = _keras_factor(height_factor, "height_factor", maximum=None)
+        self.width_range = None if width_factor is None else _keras_factor(width_factor, "width_factor", maximum=None)
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
@@ -73,7 +76,7 @@ class RandomTranslation(GeometricAugmentation):
     Same name and arguments as `keras.layers.RandomTranslation`.
 
     Args:
-      height_factor: fraction of the height, a number f meaning (-f, f) or a
+      height_factor: fraction of the height, a number f meaning (-|f|, |f|) or a
         (low, high) pair, within [-1, 1]. Positive values move content down.
       width_factor: same for the width; positive values move content right.
       fill_mode, interpolation, fill_value, mask_fill_value, seed,
@@ -91,8 +94,8 @@ class RandomTranslation(GeometricAugmentation):
                          mask_fill_value=mask_fill_value, seed=seed, data_format=data_format, **kwargs)
         self.height_factor = height_factor
         self.width_factor = width_factor
-        self.height_range = arguments.parse_range(height_factor, "height_factor", minimum=-1.0, maximum=1.0)
-        self.width_range = arguments.parse_range(width_factor, "width_factor", minimum=-1.0, maximum=1.0)
+        self.height_range = _keras_factor(height_factor, "height_factor")
+        self.width_range = _keras_factor(width_factor, "width_factor")
 
     def sample(self, shape, draws):
         n = [shape.batch_size]

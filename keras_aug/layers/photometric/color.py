@@ -67,7 +67,7 @@ class RandomBrightness(PhotometricAugmentation):
     multiplies, use `RandomBrightnessScale((a, b))`.
 
     Args:
-      factor: a number f in [0, 1] means delta in (-f, f); or a (low, high)
+      factor: a number f in [-1, 1] means delta in (-|f|, |f|); or a (low, high)
         pair within [-1, 1]. -1 makes the image black, 1 white.
       value_range: (low, high), the range the input values span; the output is
         clipped to it. Default (0, 255).
@@ -84,7 +84,8 @@ class RandomBrightness(PhotometricAugmentation):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(value_range=value_range, seed=seed, **kwargs)
         self.factor = factor
-        self.factor_range = arguments.parse_range(factor, "factor", minimum=-1.0, maximum=1.0)
+        self.factor_range = arguments.parse_range(factor, "factor", minimum=-1.0, maximum=1.0,
+                                                  negative_single_is_magnitude=True)
 
     def sample(self, shape, draws):
         return {"delta": draws.uniform([shape.batch_size], *self.factor_range)}

@@ -19,6 +19,8 @@ from keras_aug.layers.photometric.base import per_sample
 
 # PIL's ImageFilter.SMOOTH, the "degenerate" image of ImageEnhance.Sharpness.
 _SMOOTH = ((1.0, 1.0, 1.0), (1.0, 5.0, 1.0), (1.0, 1.0, 1.0))
+# The smallest sigma the blur computes with (Keras adds 1e-6 to every sigma).
+_MIN_SIGMA = 1e-6
 
 
 def smooth(images):
@@ -127,7 +129,8 @@ class RandomGaussianBlur(PhotometricAugmentation):
       factor: blur probability range: a number f in [0, 1] (p in [0, f]) or a
         (low, high) pair within [0, 1]. Default 1.0 (half the images).
       kernel_size: odd positive int. Default 3.
-      sigma: a number s > 0 or a (low, high) pair, 0 < low <= high. Default 1.
+      sigma: a number s >= 0 or a (low, high) pair, 0 <= low <= high; 0 blurs
+        nothing (as in Keras). Default 1.
       value_range: (low, high), the range the input values span. Default (0, 255).
       seed, bounding_box_format, data_format: see `keras_aug.core.Augmentation`.
 
@@ -144,11 +147,11 @@ class RandomGaussianBlur(PhotometricAugmentation):
         self.kernel_size = _parse_kernel_size(kernel_size)
         self.sigma = sigma
         if isinstance(sigma, numbers.Real) and not isinstance(sigma, bool):
-            if not sigma > 0:
-                raise ValueError(f"`sigma` must be > 0 (or a (low, high) pair with 0 < low <= high); got {sigma!r}.")
+            if not sigma >= 0:
+                raise ValueError(f"`sigma` must be >= 0 (or a (low, high) pair with 0 <= low <= high); got {sigma!r}.")
             self.sigma_range = (float(sigma), float(sigma))
         else:
-            self.sigma_range = arguments.parse_range(sigma, "sigma", minimum=1e-6)
+            self.sigma_range = arguments.parse_range(sigma, "sigma", minimum=0.0)
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
@@ -164,7 +167,8 @@ class RandomGaussianBlur(PhotometricAugmentation):
         r = self.kernel_size // 2
         dtype = dtypes.name_of(images)
         offsets = ops.convert_to_tensor([float(i) for i in range(-r, r + 1)], dtype)
-        sigma = ops.cast(params["sigma"], dtype)
+        # Sigma 0 is a kernel of one tap (no blur), as in Keras; the floor keeps 0 / 0 out.
+        sigma = ops.maximum(ops.cast(params["sigma"], dtype), ops.cast(_MIN_SIGMA, dtype))
         weights = ops.exp(-0.5 * (offsets[None, None, :] / sigma[:, :, None]) ** 2)
         weights = weights / ops.sum(weights, axis=-1, keepdims=True)
         blurred = _blur_axis(_blur_axis(images, weights[:, 0], 1), weights[:, 1], 2)
