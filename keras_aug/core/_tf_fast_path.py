@@ -170,3 +170,17 @@ def checked_square(images):
                                       message="RandomRotate90 with odd `turns` needs square images")
     with tf.control_dependencies([check]):
         return tf.identity(images)
+
+
+# ----------------------------------------------------------------- seed words
+def int64_words(seed):
+    """(low, high) uint32 words of an int64 / uint64 seed tensor, with TF's bit ops.
+
+    Under the JAX Keras backend, keras.ops' TF functions promote with JAX's
+    rules (64-bit off), so a right shift by 32 of an int64 would run in int32
+    and lose the high word; TF's own ops keep the dtype.
+    """
+    mask = tf.constant(0xFFFFFFFF, seed.dtype)
+    low = tf.bitwise.bitwise_and(seed, mask)
+    high = tf.bitwise.bitwise_and(tf.bitwise.right_shift(seed, tf.constant(32, seed.dtype)), mask)
+    return tf.cast(low, tf.uint32), tf.cast(high, tf.uint32)

@@ -68,6 +68,10 @@ def _words(seed):
     seed gives the same words, hence the same draws, on every backend.
     """
     dtype = dtype_name(seed)
+    if dtype in ("int64", "uint64") and current() == "tensorflow":
+        from keras_aug.core import _tf_fast_path
+
+        return _tf_fast_path.int64_words(seed)
     if dtype in ("int64", "uint64"):
         lo = ops.cast(ops.bitwise_and(seed, ops.convert_to_tensor(_MASK, dtype)), "uint32")
         hi = ops.cast(ops.bitwise_and(ops.right_shift(seed, ops.convert_to_tensor(32, dtype)),

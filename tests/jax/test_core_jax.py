@@ -44,6 +44,19 @@ def test_int32_seed_sign_extends_like_int64():
     np.testing.assert_array_equal(got, expected)
 
 
+def test_tf_int64_seeds_keep_their_words_under_the_jax_backend():
+    # A word >= 2**31 (fold_in outputs often have one): keras.ops' TF functions
+    # promote with JAX's 32-bit rules here, which once lost the high word.
+    seed = [656761758, 2749901259]
+    with backend.computing_with("tensorflow"):
+        low, high = randomness._words(tf.constant(seed, tf.int64))
+        expected = np.asarray(randomness.Draws(tf.constant(seed, tf.int64)).uniform([6]))
+    np.testing.assert_array_equal(np.asarray(low), seed)
+    np.testing.assert_array_equal(np.asarray(high), [0, 0])
+    got = np.asarray(randomness.Draws(jnp.asarray(seed, jnp.uint32)).uniform([6]))  # zero-extended words
+    np.testing.assert_array_equal(got, expected)
+
+
 class _AddUniform(Augmentation):
     """A test layer: adds one uniform draw per sample (the seed stream made visible)."""
 
