@@ -150,12 +150,24 @@ def parse_fill(fill_mode, fill_value, value_range):
     return fill_mode, fill_value, value_range
 
 
-def parse_mask_fill_value(value):
-    """An int class id (e.g. the ignore value 255) or None."""
-    if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool)):
+def parse_mask_fill_value(value, allow_none=True):
+    """An int class id (e.g. the ignore value 255), or None where `allow_none`."""
+    if value is None and allow_none:
+        return value
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        if not allow_none:
+            raise ValueError(f"`mask_fill_value` must be an int (a class id); got {value!r}.")
         raise ValueError(f"`mask_fill_value` must be an int (a class id, e.g. the ignore value 255) or None "
                          f"(masks stay as they are); got {value!r}.")
     return value
+
+
+def parse_fill_value(value):
+    """The constant a warp fills with, in the images' units, as a python float."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"`fill_value` must be a number; got {value!r}.") from None
 
 
 def parse_visibility(value, name="min_box_visibility"):

@@ -20,6 +20,7 @@ projective when any of its layers is; affine runs skip the divide.
 and calls `transform_batch` once. Written on `keras_aug.core.backend.ops`.
 """
 
+from keras_aug.core import arguments
 from keras_aug.core import boxes as box_utils
 from keras_aug.core import matrices as mat
 from keras_aug.core import warp as warp_lib
@@ -135,13 +136,8 @@ class GeometricAugmentation(Augmentation):
         super().__init__(**kwargs)
         self.interpolation = None if interpolation is None else warp_lib.validate_interpolation(interpolation)
         self.fill_mode = None if fill_mode is None else warp_lib.validate_fill_mode(fill_mode)
-        try:
-            self.fill_value = float(fill_value)
-        except (TypeError, ValueError):
-            raise ValueError(f"`fill_value` must be a number; got {fill_value!r}.") from None
-        if not isinstance(mask_fill_value, int):
-            raise ValueError(f"`mask_fill_value` must be an int (a class id); got {mask_fill_value!r}.")
-        self.mask_fill_value = mask_fill_value
+        self.fill_value = arguments.parse_fill_value(fill_value)
+        self.mask_fill_value = arguments.parse_mask_fill_value(mask_fill_value, allow_none=False)
 
     # ------------------------------------------------ to be defined by layers
     def output_size(self, height, width):

@@ -146,8 +146,23 @@ def derive_seed(layers):
     return int(np.random.SeedSequence(seeds).generate_state(1)[0] % 2**31)
 
 
+class SerializesLayers:
+    """`get_config` / `from_config` of a layer that holds a list `self.layers` of layers."""
+
+    def get_config(self):
+        config = super().get_config()
+        config["layers"] = [keras.saving.serialize_keras_object(layer) for layer in self.layers]
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["layers"] = [keras.saving.deserialize_keras_object(layer) for layer in config["layers"]]
+        return cls(**config)
+
+
 @keras.saving.register_keras_serializable(package="keras_aug")
-class Pipeline(Augmentation):
+class Pipeline(SerializesLayers, Augmentation):
     """Applies `layers` in order; consecutive geometric layers cost ONE resample.
 
     Each geometric layer contributes a per-sample matrix; a run of them is
@@ -272,14 +287,3 @@ class Pipeline(Augmentation):
                     projective=any(layer.projective for layer in acting),
                 )
         return batch
-
-    def get_config(self):
-        config = super().get_config()
-        config["layers"] = [keras.saving.serialize_keras_object(layer) for layer in self.layers]
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["layers"] = [keras.saving.deserialize_keras_object(layer) for layer in config["layers"]]
-        return cls(**config)

@@ -26,6 +26,7 @@ from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import exact_index_move
 from keras_aug.core.geometric import transform_batch
 from keras_aug.layers.compose import agreed_setting
+from keras_aug.layers.compose import SerializesLayers
 from keras_aug.layers.policies.selection import categorical
 from keras_aug.layers.policies.selection import parse_probabilities
 
@@ -87,24 +88,13 @@ def _agreed_settings(layers, bounding_box_format, data_format):
     }
 
 
-class _Container(Augmentation):
+class _Container(SerializesLayers, Augmentation):
     """Shared glue: sublayers, their serialization, sampling each from its own stream."""
 
     def sample_layers(self, shape, draws):
         # One Draws object hands out independent streams in call order, so the
         # layers' parameters and the container's own draws never overlap.
         return [layer.sample(shape, draws) for layer in self.layers]
-
-    def get_config(self):
-        config = super().get_config()
-        config["layers"] = [keras.saving.serialize_keras_object(layer) for layer in self.layers]
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["layers"] = [keras.saving.deserialize_keras_object(layer) for layer in config["layers"]]
-        return cls(**config)
 
 
 class _GeometricContainer(_Container, GeometricAugmentation):

@@ -1,7 +1,5 @@
 """RandomElasticTransform: a smooth random displacement field per sample."""
 
-import numbers
-
 import keras
 
 from keras_aug.core import arguments
@@ -17,14 +15,6 @@ from keras_aug.core.geometric import placed_keypoints
 # Points per box side traced through the field for the moved box (corners
 # included): the box's edges bend, so their extremes can fall between corners.
 BOX_POINTS_PER_SIDE = 16
-
-
-def _parse_value_range(value_range):
-    numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value_range or ())
-    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2 or not numeric \
-            or value_range[0] >= value_range[1]:
-        raise ValueError(f"`value_range` must be a (low, high) pair of numbers with low < high; got {value_range!r}.")
-    return float(value_range[0]), float(value_range[1])
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -90,14 +80,9 @@ class RandomElasticTransform(Augmentation):
         self.scale_range = arguments.parse_range(scale, "scale", symmetric=False, minimum=0.0, maximum=1.0)
         self.interpolation = warp_lib.validate_interpolation(interpolation)
         self.fill_mode = warp_lib.validate_fill_mode(fill_mode)
-        try:
-            self.fill_value = float(fill_value)
-        except (TypeError, ValueError):
-            raise ValueError(f"`fill_value` must be a number; got {fill_value!r}.") from None
-        self.value_range = _parse_value_range(value_range)
-        if not isinstance(mask_fill_value, int):
-            raise ValueError(f"`mask_fill_value` must be an int (a class id); got {mask_fill_value!r}.")
-        self.mask_fill_value = mask_fill_value
+        self.fill_value = arguments.parse_fill_value(fill_value)
+        self.value_range = arguments.parse_value_range(value_range)
+        self.mask_fill_value = arguments.parse_mask_fill_value(mask_fill_value, allow_none=False)
 
     def sample(self, shape, draws):
         n = [shape.batch_size]

@@ -19,6 +19,7 @@ warp, and histogram ops (autocontrast, equalize, contrast's mean) then see
 the whole image rather than the fill of an earlier rotate or shear.
 """
 
+from keras_aug.core import arguments
 from keras_aug.core import dtypes
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.backend import ops
@@ -144,13 +145,8 @@ class PolicyAugmentation(Augmentation):
         self.value_range = parse_value_range(value_range)
         self.interpolation = warp_lib.validate_interpolation(interpolation)
         self.fill_mode = warp_lib.validate_fill_mode(fill_mode)
-        try:
-            self.fill_value = float(fill_value)
-        except (TypeError, ValueError):
-            raise ValueError(f"`fill_value` must be a number; got {fill_value!r}.") from None
-        if not isinstance(mask_fill_value, int):
-            raise ValueError(f"`mask_fill_value` must be an int (a class id); got {mask_fill_value!r}.")
-        self.mask_fill_value = mask_fill_value
+        self.fill_value = arguments.parse_fill_value(fill_value)
+        self.mask_fill_value = arguments.parse_mask_fill_value(mask_fill_value, allow_none=False)
 
     def identity_params(self, shape):
         zeros = ops.zeros([shape.batch_size, self.num_slots], dtype="int32")
