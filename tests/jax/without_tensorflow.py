@@ -39,6 +39,9 @@ ARGS = {
     "RandomChannelShift": (0.1,), "RandomBrightnessScale": ((0.8, 1.2),),
     "RandomColorDegeneration": (0.5,), "JPEG": (50,), "MaxNumBoundingBoxes": (4,),
     "Pipeline": ([keras_aug.RandomFlip(seed=1), keras_aug.RandomRotation(0.1, seed=2), keras_aug.RandomErasing(seed=3)],),
+    "RandomApply": (keras_aug.RandomRotation(0.1), 0.5),
+    "RandomChoice": ([keras_aug.RandomBrightness(0.2), keras_aug.RandomRotation(0.1)],),
+    "RandomOrder": ([keras_aug.RandomBrightness(0.2), keras_aug.RandomInvert(), keras_aug.RandomRotation(0.1)],),
 }
 
 

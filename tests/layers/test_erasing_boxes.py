@@ -16,7 +16,8 @@ def test_each_box_is_dropped_by_its_own_visible_fraction():
     batch = structures.unpack(data, "xyxy")
     # Hide columns 0-7 (rects are top, left, bottom, right): the first box keeps
     # 2 of its 8 columns (a quarter), the second box is untouched.
-    params = {"rects": tf.constant([[[0, 0, 16, 8]]], tf.float32), "active": tf.constant([[True]])}
+    params = {"rects": tf.constant([[[0, 0, 16, 8]]], tf.float32), "used": tf.constant([[True]]),
+              "active": tf.constant([True])}
     out = RandomErasing(fill_value=0.0, min_box_visibility=0.5, bounding_box_format="xyxy").apply(batch, params)
     np.testing.assert_array_equal(out.box_labels.numpy(), [[-1, 2]])
     np.testing.assert_array_equal(out.boxes.numpy()[0, 1], [20, 2, 30, 12])
