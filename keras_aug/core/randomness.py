@@ -120,16 +120,38 @@ def _bits(shape, k0, k1):
     A pure function of the keys and the position in the flattened shape.
     """
     counter = ops.cast(ops.arange(_size(shape), dtype="int32"), "uint32")
+    return ops.reshape(_hash(counter, k0, k1), list(shape))
+
+
+def _hash(counter, k0, k1):
+    """uint32 bits for each uint32 counter value, from stream keys (k0, k1)."""
     x = _mix(counter * _const(_GOLDEN) + k0)
     x = _mix(ops.bitwise_xor(x, k1))
-    x = _mix(x + k0)
-    return ops.reshape(x, list(shape))
+    return _mix(x + k0)
 
 
 def _unit_uniform(shape, keys):
     """Floats in [0, 1) with 24 random bits, from stream keys (k0, k1)."""
     bits = _shift(_bits(shape, *keys), 8)
     return ops.cast(bits, "float32") * (1.0 / (1 << 24))
+
+
+def _turn_cos(angle_bits):
+    """cos(2 pi * angle_bits / 2^16) for uint32 angle_bits < 2^16, without XLA's slow `cos`.
+
+    The top two bits pick the quadrant; the low 14 give x in [0, pi/2), where
+    Taylor polynomials to x^10 / x^11 are within 6e-7 of cos and sin.
+    """
+    quadrant = _shift(angle_bits, 14)
+    x = ops.cast(ops.bitwise_and(angle_bits, _const(0x3FFF)), "float32") * (math.pi / 2 / 16384)
+    x2 = x * x
+    c = 1.0 + x2 * (-1 / 2 + x2 * (1 / 24 + x2 * (-1 / 720 + x2 * (1 / 40320 - x2 / 3628800))))
+    s = x * (1.0 + x2 * (-1 / 6 + x2 * (1 / 120 + x2 * (-1 / 5040 + x2 * (1 / 362880 - x2 / 39916800)))))
+    # cos(q pi/2 + x) for q = 0..3: c, -s, -c, s.
+    odd = ops.equal(ops.bitwise_and(quadrant, _const(1)), _const(1))
+    negative = ops.equal(quadrant, _const(1)) | ops.equal(quadrant, _const(2))
+    value = ops.where(odd, s, c)
+    return ops.where(negative, -value, value)
 
 
 def _as_shape(shape):
@@ -218,6 +240,34 @@ class Draws:
         r = ops.sqrt(-2.0 * ops.log(1.0 - u[0]))
         z = r * ops.cos((2.0 * math.pi) * u[1])
         return ops.cast(mean + stddev * z, dtype)
+
+    def noise_normal(self, shape):
+        """Standard normals (float32) for per-pixel noise, about 13x cheaper than `normal`.
+
+        `normal` spends one hash word per uniform and a `cos` per value, and XLA's
+        `cos` on a CPU costs ten times the hashing (0.60 against 8.1 CPU ms for
+        224 x 224 x 3 values under `jit_compile=True`). Here one 32-bit word gives
+        both uniforms of a Box-Muller pair (16 bits each) and BOTH outputs are
+        kept, the sin as the cos a quarter turn back, each from the angle's quadrant
+        (2 bits) and a polynomial on the quarter turn (14 bits; error under 1e-6). The 16-bit radius uniform, taken
+        at its bins' midpoints, caps |z| at sqrt(2 ln 2^17) = 4.85, a tail a true
+        normal exceeds with probability 1.2e-6 per value: right for image noise, not
+        for tail-sensitive sampling (use `normal` there).
+        """
+        shape = _as_shape(shape)
+        size = _size(shape)
+        pairs = (size + 1) // 2
+        # Element i takes pair i mod `pairs`: cos for the first half, sin for the rest
+        # (as cos of the angle a quarter turn back). One array, no concatenation:
+        # XLA's CPU code for a concatenation of transcendentals is 30x slower.
+        index = ops.cast(ops.arange(size, dtype="int32"), "uint32")
+        pairs = ops.cast(pairs, "uint32")  # a tensor when the batch size is not static
+        second_half = ops.greater_equal(index, pairs)
+        words = _hash(ops.where(second_half, index - pairs, index), *self.next_keys())
+        radius_bits = ops.cast(_shift(words, 16), "float32")
+        r = ops.sqrt(-2.0 * ops.log((radius_bits + 0.5) * (1.0 / 65536.0)))
+        angle = ops.where(second_half, words - _const(0x4000), words)
+        return ops.reshape(r * _turn_cos(ops.bitwise_and(angle, _const(0xFFFF))), shape)
 
     def integers(self, shape, minval, maxval):
         """Integers in [minval, maxval) (int32)."""

@@ -61,7 +61,7 @@ def test_draws_are_identical_eager_graph_and_xla():
     def f(seed):
         d = randomness.Draws(seed)
         return d.uniform([16]), d.normal([16]), d.integers([16], 0, 7), d.bernoulli([16], 0.3), \
-            randomness.fold_in(seed, 5)
+            randomness.fold_in(seed, 5), d.noise_normal([3, 5])
 
     seed = tf.constant([123, 456], tf.int64)
     eager = f(seed)
@@ -71,6 +71,30 @@ def test_draws_are_identical_eager_graph_and_xla():
     ds = tf.data.Dataset.from_tensors(seed).map(f)
     for a, b in zip(eager, next(iter(ds))):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_noise_normal_is_standard_normal_with_independent_pairs():
+    size = 100_001  # odd: the last pair gives one value
+    z = randomness.Draws(11).noise_normal([size]).numpy()
+    assert z.shape == (size,) and z.dtype == np.float32
+    assert scipy.stats.kstest(z, "norm").pvalue > 1e-3
+    assert scipy.stats.normaltest(z).pvalue > 1e-3  # skew and kurtosis
+    assert np.abs(z).max() <= 4.86  # the documented cap, sqrt(2 ln 2^17)
+    # Element i and element i + pairs are one Box-Muller pair: uncorrelated, and their
+    # squared radius is chi-square with 2 degrees of freedom only if the angle is uniform.
+    pairs = (size + 1) // 2
+    first, second = z[: size - pairs], z[pairs:]
+    assert abs(np.corrcoef(first, second)[0, 1]) < 4 / np.sqrt(first.size)
+    assert scipy.stats.kstest(first**2 + second**2, scipy.stats.chi2(2).cdf).pvalue > 1e-3
+    assert scipy.stats.kstest(np.arctan2(second, first), scipy.stats.uniform(-np.pi, 2 * np.pi).cdf).pvalue > 1e-3
+    again = randomness.Draws(11).noise_normal([size]).numpy()
+    np.testing.assert_array_equal(z, again)
+    assert not np.allclose(z, randomness.Draws(12).noise_normal([size]).numpy())
+
+
+def test_turn_cos_matches_numpy_on_every_angle():
+    bits = np.arange(1 << 16, dtype=np.uint32)
+    np.testing.assert_allclose(randomness._turn_cos(tf.constant(bits)), np.cos(2 * np.pi * bits / 65536.0), atol=1e-6)
 
 
 def test_integers_stay_in_range():

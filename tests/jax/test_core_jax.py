@@ -15,7 +15,7 @@ from keras_aug.core import randomness
 def _draws(seed):
     d = randomness.Draws(seed)
     return [d.uniform([7], -2.0, 3.0), d.normal([2, 3]), d.integers([9], -3, 4), d.bernoulli([8], 0.3),
-            d.beta([5], 0.4, 0.7), randomness.fold_in(seed, 11)]
+            d.beta([5], 0.4, 0.7), randomness.fold_in(seed, 11), d.noise_normal([3, 5])]
 
 
 @pytest.mark.parametrize("seed", [7, 2**40 + 3, (123, 456)])
@@ -23,8 +23,9 @@ def test_draws_match_tensorflow_bit_for_bit(seed):
     with backend.computing_with("tensorflow"):
         expected = [np.asarray(v) for v in _draws(seed if not isinstance(seed, tuple) else tf.constant(seed, tf.int64))]
     got = [np.asarray(v) for v in _draws(seed if not isinstance(seed, tuple) else jnp.asarray(seed, jnp.int32))]
-    for name, e, g in zip(["uniform", "normal", "integers", "bernoulli", "beta", "fold_in"], expected, got):
-        if name in ("normal", "beta"):  # log / cos / exp: float round-off only
+    names = ["uniform", "normal", "integers", "bernoulli", "beta", "fold_in", "noise_normal"]
+    for name, e, g in zip(names, expected, got, strict=True):
+        if name in ("normal", "beta", "noise_normal"):  # log / cos / exp: float round-off only
             np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6, err_msg=name)
         else:
             np.testing.assert_array_equal(g, e.astype(g.dtype), err_msg=name)
