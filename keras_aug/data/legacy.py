@@ -79,6 +79,34 @@ def _shift_fraction(name, value, size):
     return float(value) / size
 
 
+def _zoom_bounds(zoom_range):
+    """Legacy `zoom_range` (a float z, or a (low, high) pair) as [low, high] zoom factors."""
+    if isinstance(zoom_range, numbers.Real) and not isinstance(zoom_range, bool):
+        bounds = [1 - zoom_range, 1 + zoom_range]
+    elif (
+        isinstance(zoom_range, (list, tuple))
+        and len(zoom_range) == 2
+        and all(isinstance(v, numbers.Real) for v in zoom_range)
+    ):
+        bounds = [zoom_range[0], zoom_range[1]]
+    else:
+        raise ValueError(
+            f"`zoom_range` must be a float or a (low, high) pair of floats; received zoom_range={zoom_range!r}"
+        )
+    if bounds[0] < 0 or bounds[0] > bounds[1]:
+        raise ValueError(f"`zoom_range` must satisfy 0 <= low <= high; received zoom_range={zoom_range!r}")
+    return bounds
+
+
+def _check_brightness_range(brightness_range):
+    if brightness_range is not None:
+        if not isinstance(brightness_range, (tuple, list)) or len(brightness_range) != 2:
+            raise ValueError(
+                f"`brightness_range` must be a (low, high) pair of floats; received brightness_range={brightness_range!r}"
+            )
+    return brightness_range
+
+
 class ImageDataGenerator:
     """Legacy `ImageDataGenerator` arguments, keras_aug layers and tf.data underneath.
 
@@ -138,79 +166,29 @@ class ImageDataGenerator:
         interpolation_order=1,
         dtype=None,
     ):
+        self._set_normalization(featurewise_center, samplewise_center, featurewise_std_normalization,
+                                samplewise_std_normalization, zca_whitening, zca_epsilon)
+        self._set_geometry(rotation_range, width_shift_range, height_shift_range, shear_range, zoom_range,
+                           fill_mode, cval, horizontal_flip, vertical_flip, interpolation_order)
+        self.channel_shift_range = _check_number("channel_shift_range", channel_shift_range)
+        self.brightness_range = _check_brightness_range(brightness_range)
+        self._set_output(rescale, preprocessing_function, data_format, validation_split, dtype)
+
+    def _set_normalization(self, featurewise_center, samplewise_center, featurewise_std_normalization,
+                           samplewise_std_normalization, zca_whitening, zca_epsilon):
         self.featurewise_center = bool(featurewise_center)
         self.samplewise_center = bool(samplewise_center)
         self.featurewise_std_normalization = bool(featurewise_std_normalization)
         self.samplewise_std_normalization = bool(samplewise_std_normalization)
         self.zca_whitening = bool(zca_whitening)
         self.zca_epsilon = _check_number("zca_epsilon", zca_epsilon)
-        self.rotation_range = _check_number("rotation_range", rotation_range)
-        # Validate shifts now (size 1 is a placeholder; the real size comes at flow time).
-        _shift_fraction("width_shift_range", width_shift_range, 1)
-        _shift_fraction("height_shift_range", height_shift_range, 1)
-        self.width_shift_range = width_shift_range
-        self.height_shift_range = height_shift_range
-        self.shear_range = _check_number("shear_range", shear_range)
-        if self.shear_range >= 90:
-            raise ValueError(f"`shear_range` is in degrees and must be < 90; received shear_range={shear_range!r}")
-        self.channel_shift_range = _check_number("channel_shift_range", channel_shift_range)
-        if fill_mode not in _FILL_MODES:
-            raise ValueError(f"`fill_mode` must be one of {_FILL_MODES}; received fill_mode={fill_mode!r}")
-        self.fill_mode = fill_mode
-        self.cval = float(_check_number("cval", cval, minimum=-np.inf))
-        self.horizontal_flip = bool(horizontal_flip)
-        self.vertical_flip = bool(vertical_flip)
-        if rescale is not None and rescale != 0:
-            _check_number("rescale", rescale, minimum=-np.inf)
-        self.rescale = rescale or None  # legacy: 0 or None means no rescaling
-        if preprocessing_function is not None and not callable(preprocessing_function):
-            raise ValueError(
-                f"`preprocessing_function` must be callable or None; received {preprocessing_function!r}"
-            )
-        self.preprocessing_function = preprocessing_function
-        data_format = data_format or "channels_last"
-        if data_format not in _DATA_FORMATS:
-            raise ValueError(f"`data_format` must be one of {_DATA_FORMATS}; received data_format={data_format!r}")
-        self.data_format = data_format
-        if validation_split and not 0 < validation_split < 1:
-            raise ValueError(
-                f"`validation_split` must be strictly between 0 and 1; received validation_split={validation_split!r}"
-            )
-        self._validation_split = float(validation_split or 0.0)
-        self.validation_split = self._validation_split
-        if interpolation_order not in (0, 1):
-            raise ValueError(
-                "`interpolation_order` must be 0 (nearest) or 1 (bilinear): keras_aug warps "
-                f"without higher-order splines; received interpolation_order={interpolation_order!r}"
-            )
-        self.interpolation_order = interpolation_order
-        self.dtype = dtype or "float32"
-        if not tf.as_dtype(self.dtype).is_floating:
-            raise ValueError(f"`dtype` must be a float dtype; received dtype={dtype!r}")
+        self._apply_implied_normalization()
+        self.mean = None
+        self.std = None
+        self.zca_whitening_matrix = None
 
-        if isinstance(zoom_range, numbers.Real) and not isinstance(zoom_range, bool):
-            self.zoom_range = [1 - zoom_range, 1 + zoom_range]
-        elif (
-            isinstance(zoom_range, (list, tuple))
-            and len(zoom_range) == 2
-            and all(isinstance(v, numbers.Real) for v in zoom_range)
-        ):
-            self.zoom_range = [zoom_range[0], zoom_range[1]]
-        else:
-            raise ValueError(
-                f"`zoom_range` must be a float or a (low, high) pair of floats; received zoom_range={zoom_range!r}"
-            )
-        if self.zoom_range[0] < 0 or self.zoom_range[0] > self.zoom_range[1]:
-            raise ValueError(f"`zoom_range` must satisfy 0 <= low <= high; received zoom_range={zoom_range!r}")
-
-        if brightness_range is not None:
-            if not isinstance(brightness_range, (tuple, list)) or len(brightness_range) != 2:
-                raise ValueError(
-                    f"`brightness_range` must be a (low, high) pair of floats; received brightness_range={brightness_range!r}"
-                )
-        self.brightness_range = brightness_range
-
-        # Legacy: these imply each other (with the same warnings).
+    def _apply_implied_normalization(self):
+        """Legacy: these settings imply each other (with the same warnings)."""
         if self.zca_whitening:
             if not self.featurewise_center:
                 self.featurewise_center = True
@@ -233,9 +211,54 @@ class ImageDataGenerator:
                 "This ImageDataGenerator specifies `samplewise_std_normalization`, which overrides setting of "
                 "`samplewise_center`."
             )
-        self.mean = None
-        self.std = None
-        self.zca_whitening_matrix = None
+
+    def _set_geometry(self, rotation_range, width_shift_range, height_shift_range, shear_range, zoom_range,
+                      fill_mode, cval, horizontal_flip, vertical_flip, interpolation_order):
+        self.rotation_range = _check_number("rotation_range", rotation_range)
+        # Validate shifts now (size 1 is a placeholder; the real size comes at flow time).
+        _shift_fraction("width_shift_range", width_shift_range, 1)
+        _shift_fraction("height_shift_range", height_shift_range, 1)
+        self.width_shift_range = width_shift_range
+        self.height_shift_range = height_shift_range
+        self.shear_range = _check_number("shear_range", shear_range)
+        if self.shear_range >= 90:
+            raise ValueError(f"`shear_range` is in degrees and must be < 90; received shear_range={shear_range!r}")
+        self.zoom_range = _zoom_bounds(zoom_range)
+        if fill_mode not in _FILL_MODES:
+            raise ValueError(f"`fill_mode` must be one of {_FILL_MODES}; received fill_mode={fill_mode!r}")
+        self.fill_mode = fill_mode
+        self.cval = float(_check_number("cval", cval, minimum=-np.inf))
+        self.horizontal_flip = bool(horizontal_flip)
+        self.vertical_flip = bool(vertical_flip)
+        if interpolation_order not in (0, 1):
+            raise ValueError(
+                "`interpolation_order` must be 0 (nearest) or 1 (bilinear): keras_aug warps "
+                f"without higher-order splines; received interpolation_order={interpolation_order!r}"
+            )
+        self.interpolation_order = interpolation_order
+
+    def _set_output(self, rescale, preprocessing_function, data_format, validation_split, dtype):
+        if rescale is not None and rescale != 0:
+            _check_number("rescale", rescale, minimum=-np.inf)
+        self.rescale = rescale or None  # legacy: 0 or None means no rescaling
+        if preprocessing_function is not None and not callable(preprocessing_function):
+            raise ValueError(
+                f"`preprocessing_function` must be callable or None; received {preprocessing_function!r}"
+            )
+        self.preprocessing_function = preprocessing_function
+        data_format = data_format or "channels_last"
+        if data_format not in _DATA_FORMATS:
+            raise ValueError(f"`data_format` must be one of {_DATA_FORMATS}; received data_format={data_format!r}")
+        self.data_format = data_format
+        if validation_split and not 0 < validation_split < 1:
+            raise ValueError(
+                f"`validation_split` must be strictly between 0 and 1; received validation_split={validation_split!r}"
+            )
+        self._validation_split = float(validation_split or 0.0)
+        self.validation_split = self._validation_split
+        self.dtype = dtype or "float32"
+        if not tf.as_dtype(self.dtype).is_floating:
+            raise ValueError(f"`dtype` must be a float dtype; received dtype={dtype!r}")
 
     # ---- the mapping onto layers ---------------------------------------------------------
     def layers(self, height, width):
