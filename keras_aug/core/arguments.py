@@ -111,18 +111,28 @@ def parse_unit_range(value, name, single="zero_to"):
     raise ValueError(f"`{name}` must be a number in [0, 1] or a (low, high) pair within [0, 1]; got {value!r}.")
 
 
+def parse_int_range(value, name, minimum, maximum=None, what="an int"):
+    """An int or a (low, high) pair of ints within [minimum, maximum], as (low, high).
+
+    `what` names the quantity in the error ("an int number of bits", ...).
+    """
+    def ok(v):
+        return (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+                and (maximum is None or v <= maximum))
+
+    if ok(value):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(ok(v) for v in value):
+        if value[0] > value[1]:
+            raise ValueError(f"`{name}` must satisfy low <= high; got {tuple(value)}.")
+        return int(value[0]), int(value[1])
+    bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    raise ValueError(f"`{name}` must be {what} {bounds} or a (low, high) pair of such ints; got {value!r}.")
+
+
 def parse_count(value, name="count"):
     """An int >= 1 or a (low, high) pair of ints: per-sample number of rectangles."""
-    def is_int(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-    if is_int(value):
-        value = (value, value)
-    if (not isinstance(value, (tuple, list)) or len(value) != 2 or not all(is_int(v) for v in value)
-            or not 1 <= value[0] <= value[1]):
-        raise ValueError(f"`{name}` must be an int >= 1 or a (low, high) pair of ints with 1 <= low <= high; "
-                         f"got {value!r}.")
-    return int(value[0]), int(value[1])
+    return parse_int_range(value, name, minimum=1)
 
 
 def parse_fill(fill_mode, fill_value, value_range):

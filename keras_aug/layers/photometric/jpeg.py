@@ -11,10 +11,9 @@ through unchanged. See `keras_aug.layers.photometric.base` for the dtype and
 channel conventions shared by every layer.
 """
 
-import numbers
-
 import keras
 
+from keras_aug.core import arguments
 from keras_aug.core import backend
 from keras_aug.core.backend import ops
 from keras_aug.layers.photometric.base import PhotometricAugmentation
@@ -23,19 +22,6 @@ NEEDS_TENSORFLOW = (
     "JPEG encodes with TensorFlow (`tf.image.adjust_jpeg_quality`; no Keras backend op encodes JPEG): "
     "use it in a tf.data `map` or a `tf.function` without `jit_compile`, under any Keras backend."
 )
-
-
-def _parse_quality(quality):
-    def ok(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, bool) and 1 <= v <= 100
-
-    if ok(quality):
-        return int(quality), int(quality)
-    if isinstance(quality, (tuple, list)) and len(quality) == 2 and all(ok(v) for v in quality):
-        if quality[0] > quality[1]:
-            raise ValueError(f"`quality` must satisfy low <= high; got {tuple(quality)}.")
-        return int(quality[0]), int(quality[1])
-    raise ValueError(f"`quality` must be an int in [1, 100] or a (low, high) pair of such ints; got {quality!r}.")
 
 
 def jpeg_round_trip(images, quality, active):
@@ -90,7 +76,7 @@ class JPEG(PhotometricAugmentation):
     def __init__(self, quality, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(value_range=value_range, seed=seed, **kwargs)
         self.quality = quality
-        self.quality_range = _parse_quality(quality)
+        self.quality_range = arguments.parse_int_range(quality, "quality", 1, 100)
         self.supports_jit = False
 
     def needs_color(self):

@@ -5,10 +5,9 @@ keypoints pass through unchanged. See `keras_aug.layers.photometric.base` for
 the dtype, clipping and channel conventions shared by every layer.
 """
 
-import numbers
-
 import keras
 
+from keras_aug.core import arguments
 from keras_aug.core.backend import ops
 from keras_aug.core.base import constant_params
 from keras_aug.layers.photometric.base import PhotometricAugmentation
@@ -119,21 +118,6 @@ class Solarization(PhotometricAugmentation):
         return config
 
 
-def _parse_bits(factor):
-    def ok(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, bool) and 1 <= v <= 8
-
-    if ok(factor):
-        return int(factor), int(factor)
-    if isinstance(factor, (tuple, list)) and len(factor) == 2 and all(ok(v) for v in factor):
-        if factor[0] > factor[1]:
-            raise ValueError(f"`factor` must satisfy low <= high; got {tuple(factor)}.")
-        return int(factor[0]), int(factor[1])
-    raise ValueError(
-        f"`factor` must be an int number of bits in [1, 8] or a (low, high) pair of such ints; got {factor!r}."
-    )
-
-
 @keras.saving.register_keras_serializable(package="keras_aug")
 class RandomPosterization(PhotometricAugmentation):
     """Keeps a random per-sample number of bits of each 8-bit channel value.
@@ -161,7 +145,7 @@ class RandomPosterization(PhotometricAugmentation):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(value_range=value_range, seed=seed, **kwargs)
         self.factor = factor
-        self.bits_range = _parse_bits(factor)
+        self.bits_range = arguments.parse_int_range(factor, "factor", 1, 8, what="an int number of bits")
 
     def sample(self, shape, draws):
         return {"bits": draws.integers([shape.batch_size], self.bits_range[0], self.bits_range[1] + 1)}
