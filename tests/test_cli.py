@@ -99,16 +99,29 @@ def _own_stderr(text):
 PREVIEW = ["--seed", "5", "--n", "2", "--images", "3", "--size", "32"]
 
 
-def test_preview_each_spec_kind_writes_the_same_png_in_separate_processes(tree, specs, tmp_path):
+def test_preview_each_spec_kind_writes_the_same_png_in_separate_processes(tree, specs, tmp_path, monkeypatch,
+                                                                          capsys):
     outputs = {}
-    for kind, spec in [("json", str(specs / "layers.json")), ("keras", str(specs / "model.keras")),
-                       ("module", "my_augment:make")]:
+    # The two kinds that rebuild layers from their configs run as a user types them, each in a
+    # fresh process (nothing registered or imported beforehand); the module kind runs in this
+    # process, importing from the working directory as `python -m` does (a fresh process
+    # each costs ~8 s of CPU; this process is another process for the comparison below).
+    for kind, spec in [("json", str(specs / "layers.json")), ("keras", str(specs / "model.keras"))]:
         out = tmp_path / f"{kind}.png"
         proc = _run(["preview", str(tree), "--pipeline", spec, "-o", str(out)] + PREVIEW, cwd=specs)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert f"wrote {out}: 3 images x (original + 2 augmented)" in proc.stdout
         outputs[kind] = out.read_bytes()
-    # The same pipeline and seed: byte-identical PNGs from three processes and three spec kinds.
+    out = tmp_path / "module.png"
+    monkeypatch.chdir(specs)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(specs))])
+    monkeypatch.delitem(sys.modules, "my_augment", raising=False)
+    assert main(["preview", str(tree), "--pipeline", "my_augment:make", "-o", str(out)] + PREVIEW) == 0
+    assert f"wrote {out}: 3 images x (original + 2 augmented)" in capsys.readouterr().out
+    outputs["module"] = out.read_bytes()
+    sys.modules.pop("my_augment", None)
+    # The same pipeline and seed: byte-identical PNGs from three processes (two fresh ones and
+    # this one) and three spec kinds.
     assert outputs["json"] == outputs["keras"] == outputs["module"]
     picture = np.asarray(Image.open(tmp_path / "json.png"))
     assert picture.shape == (4 + 3 * (32 + draw.text_height() + 4), 4 + 3 * (32 + 4), 3)
