@@ -1,7 +1,9 @@
 """`python -m keras_aug preview` and `scan`, end to end on a generated class-per-folder tree.
 
 Some runs are subprocesses (what a user types, byte-identical PNGs across processes, one
-line on stderr); the rest call `main` in-process to keep the suite fast.
+line on stderr), started in the background when this module is collected so that they
+overlap the main suite (tests/backend_runs.py); the rest call `main` in-process to keep the
+suite fast.
 """
 
 import json
