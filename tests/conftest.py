@@ -22,9 +22,7 @@ def batch():
 
 
 def pytest_collection_finish(session):
-    """Starts the JAX-backend runs in the background when their test is collected."""
-    if any(item.nodeid.startswith("tests/test_backends.py") for item in session.items):
-        import backend_runs
+    """Starts the fresh-process runs (JAX backend, the example) in the background when a test needs them."""
+    import backend_runs
 
-        for name in backend_runs.COMMANDS:
-            backend_runs.start(name)
+    backend_runs.start_for([item.nodeid for item in session.items])

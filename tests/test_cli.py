@@ -1,14 +1,16 @@
 """`python -m keras_aug preview` and `scan`, end to end on a generated class-per-folder tree.
 
 Some runs are subprocesses (what a user types, byte-identical PNGs across processes, one
-line on stderr); the rest call `main` in-process to keep the suite fast.
+line on stderr), started in the background when this module is collected so that they
+overlap the main suite (tests/backend_runs.py); the rest call `main` in-process to keep the
+suite fast.
 """
 
 import json
 import os
+import pathlib
 import re
 import shutil
-import subprocess
 import sys
 
 import keras
@@ -19,6 +21,8 @@ from PIL import Image
 import keras_aug
 from keras_aug.__main__ import main
 from keras_aug.visualize import draw
+
+import backend_runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # TensorFlow's native start-up log, which no Python code can silence (absl prints it
@@ -39,14 +43,18 @@ PLANTED_DUPLICATES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory):
-    """cats: 4 PNGs 40x48 (+ a duplicate, an empty file, a text file named .png);
-    dogs: 4 JPEGs 30x20 (+ duplicates, a truncated JPEG, a .txt); labels.csv at the root."""
-    root = tmp_path_factory.mktemp("tree")
+def write_tree_and_specs(folder):
+    """Writes `folder/tree` and `folder/specs` (see the fixtures); tests/backend_runs.py calls it too."""
+    root = os.path.join(folder, "tree")
+    _write_tree(pathlib.Path(root))
+    os.makedirs(os.path.join(folder, "specs"))
+    _write_specs(pathlib.Path(folder) / "specs")
+
+
+def _write_tree(root):
     rng = np.random.default_rng(0)
     for name in ("cats", "dogs"):
-        (root / name).mkdir()
+        (root / name).mkdir(parents=True)
     for i in range(4):
         Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(root / "cats" / f"a{i}.png")
         Image.fromarray(rng.integers(0, 255, (30, 20, 3), dtype=np.uint8)).save(root / "dogs" / f"b{i}.jpg")
@@ -58,17 +66,13 @@ def tree(tmp_path_factory):
     (root / "dogs" / "truncated.jpg").write_bytes(data[:-100])  # the header is whole, the end is missing
     (root / "dogs" / "readme.txt").write_text("about the dogs")
     (root / "labels.csv").write_text("file,label\n")
-    return root
 
 
 def _layers():
     return [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.1), keras_aug.RandomZoom(0.2)]
 
 
-@pytest.fixture(scope="module")
-def specs(tmp_path_factory):
-    """The same pipeline as each spec kind: JSON configs, a .keras model, module:attribute."""
-    folder = tmp_path_factory.mktemp("specs")
+def _write_specs(folder):
     with open(folder / "layers.json", "w") as f:
         json.dump([keras.saving.serialize_keras_object(layer) for layer in _layers()], f)
     model = keras.Sequential([keras.Input((32, 32, 3)), keras_aug.Pipeline(_layers()),
@@ -82,35 +86,57 @@ def specs(tmp_path_factory):
         "    return keras_aug.Pipeline([keras_aug.RandomFlip('horizontal'), keras_aug.RandomRotation(0.1),\n"
         "                               keras_aug.RandomZoom(0.2)])\n"
     )
-    return folder
+    (folder / "unknown2.json").write_text('{"class_name": "Rotate", "config": {}}')
 
 
-def _run(args, cwd):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="tensorflow")
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "keras_aug"] + args, cwd=str(cwd), env=env, capture_output=True,
-                          text=True, timeout=180)
+@pytest.fixture(scope="module")
+def tree():
+    """cats: 4 PNGs 40x48 (+ a duplicate, an empty file, a text file named .png);
+    dogs: 4 JPEGs 30x20 (+ duplicates, a truncated JPEG, a .txt); labels.csv at the root.
+
+    The folder the command-line runs in fresh processes use (tests/backend_runs.py): they
+    start, in the background, when this module's tests are collected."""
+    return pathlib.Path(backend_runs.workdir("cli_scan_json")) / "tree"
+
+
+@pytest.fixture(scope="module")
+def specs():
+    """The same pipeline as each spec kind: JSON configs, a .keras model, module:attribute;
+    a plain model, and a JSON naming an unknown layer."""
+    return pathlib.Path(backend_runs.workdir("cli_scan_json")) / "specs"
 
 
 def _own_stderr(text):
     return [line for line in text.splitlines() if line.strip() and not TF_NATIVE_LOG.match(line)]
 
 
-PREVIEW = ["--seed", "5", "--n", "2", "--images", "3", "--size", "32"]
+PREVIEW = backend_runs.CLI_PREVIEW[2:]  # ["--seed", "5", "--n", "2", "--images", "3", "--size", "32"]
 
 
-def test_preview_each_spec_kind_writes_the_same_png_in_separate_processes(tree, specs, tmp_path):
+def test_preview_each_spec_kind_writes_the_same_png_in_separate_processes(tree, specs, tmp_path, monkeypatch,
+                                                                          capsys):
     outputs = {}
-    for kind, spec in [("json", str(specs / "layers.json")), ("keras", str(specs / "model.keras")),
-                       ("module", "my_augment:make")]:
-        out = tmp_path / f"{kind}.png"
-        proc = _run(["preview", str(tree), "--pipeline", spec, "-o", str(out)] + PREVIEW, cwd=specs)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert f"wrote {out}: 3 images x (original + 2 augmented)" in proc.stdout
-        outputs[kind] = out.read_bytes()
-    # The same pipeline and seed: byte-identical PNGs from three processes and three spec kinds.
+    # The two kinds that rebuild layers from their configs run as a user types them, each in a
+    # fresh process (nothing registered or imported beforehand; started in the background:
+    # tests/backend_runs.py); the module kind runs in this process, importing from the working
+    # directory as `python -m` does (this process is another process for the comparison below).
+    for kind in ("json", "keras"):
+        code, out, err, folder = backend_runs.result(f"cli_preview_{kind}", timeout=180)
+        assert code == 0, err[-2000:]
+        assert f"wrote {kind}.png: 3 images x (original + 2 augmented)" in out
+        outputs[kind] = (pathlib.Path(folder) / f"{kind}.png").read_bytes()
+    out = tmp_path / "module.png"
+    monkeypatch.chdir(specs)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(specs))])
+    monkeypatch.delitem(sys.modules, "my_augment", raising=False)
+    assert main(["preview", str(tree), "--pipeline", "my_augment:make", "-o", str(out)] + PREVIEW) == 0
+    assert f"wrote {out}: 3 images x (original + 2 augmented)" in capsys.readouterr().out
+    outputs["module"] = out.read_bytes()
+    sys.modules.pop("my_augment", None)
+    # The same pipeline and seed: byte-identical PNGs from three processes (two fresh ones and
+    # this one) and three spec kinds.
     assert outputs["json"] == outputs["keras"] == outputs["module"]
-    picture = np.asarray(Image.open(tmp_path / "json.png"))
+    picture = np.asarray(Image.open(pathlib.Path(folder) / "json.png"))
     assert picture.shape == (4 + 3 * (32 + draw.text_height() + 4), 4 + 3 * (32 + 4), 3)
     # In this process too, from a file path spec; another seed draws another picture.
     same, other = tmp_path / "same.png", tmp_path / "other.png"
@@ -190,20 +216,21 @@ def test_bad_input_is_one_line_on_stderr_with_status_2(args, message, tree, spec
     assert not (tmp_path / "x.png").exists()
 
 
-def test_bad_input_in_a_subprocess_has_no_traceback(tree, specs):
-    (specs / "unknown2.json").write_text('{"class_name": "Rotate", "config": {}}')
-    proc = _run(["preview", str(tree), "--pipeline", str(specs / "unknown2.json")], cwd=specs)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    own = _own_stderr(proc.stderr)
+def test_bad_input_in_a_subprocess_has_no_traceback():
+    # `python -m keras_aug preview tree --pipeline specs/unknown2.json` (tests/backend_runs.py).
+    code, _, err, _ = backend_runs.result("cli_bad_input", timeout=180)
+    assert code == 2
+    assert "Traceback" not in err
+    own = _own_stderr(err)
     assert len(own) == 1 and own[0].startswith("error: --pipeline") and "unknown layer name 'Rotate'" in own[0], own
 
 
-def test_scan_json_finds_every_planted_file(tree, tmp_path):
-    proc = _run(["scan", str(tree), "--json"], cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(proc.stdout)  # stdout holds only the JSON; the progress bar is on stderr
-    assert "13/13" in proc.stderr
+def test_scan_json_finds_every_planted_file():
+    # `python -m keras_aug scan tree --json` (tests/backend_runs.py).
+    code, out, err, _ = backend_runs.result("cli_scan_json", timeout=180)
+    assert code == 0, err[-2000:]
+    report = json.loads(out)  # stdout holds only the JSON; the progress bar is on stderr
+    assert "13/13" in err
     assert {s["path"]: s["reason"] for s in report["skipped"]}.keys() == PLANTED_BAD.keys()
     for item in report["skipped"] + report["not_listed"]:
         expected = {**PLANTED_BAD, **PLANTED_NOT_LISTED}[item["path"]]

@@ -1,21 +1,17 @@
-"""The examples run end to end (tiny settings, in a subprocess)."""
+"""The examples run end to end (tiny settings, in a subprocess).
+
+The training example's run starts in the background when this test is collected
+(tests/backend_runs.py: `example_binary_cnn`, with `EXAMPLE_ARGS`), so that it
+overlaps the main suite; the test checks what it printed and wrote.
+"""
 
 import os
 import re
-import subprocess
 import sys
 
+import backend_runs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _run(args, tmp_path, timeout=240):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="tensorflow")
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [sys.executable] + args, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=timeout
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout, proc.stderr
 
 
 # What a user would take for a bug in the main job's output (issue 13).
@@ -24,15 +20,11 @@ UNKNOWN_STEPS = re.compile(r"\d+/Unknown")
 RAN_OUT_OF_DATA = "Your input ran out of data"
 
 
-def test_train_binary_cnn_tiny(tmp_path):
-    out, err = _run(
-        [
-            os.path.join(ROOT, "examples", "train_binary_cnn.py"),
-            "--epochs", "2", "--images-per-class", "8", "--size", "48", "--batch-size", "8",
-            "--out", str(tmp_path / "run"), "--verbose", "1",
-        ],
-        tmp_path,
-    )
+def test_train_binary_cnn_tiny():
+    code, out, err, workdir = backend_runs.result("example_binary_cnn", timeout=240)
+    assert code == 0, out[-3000:] + err[-3000:]
+    # backend_runs.EXAMPLE_ARGS: 2 epochs, 8 images per class, 48x48, batches of 8.
+    run = os.path.join(workdir, "run")
     everything = out + err
     assert SHUFFLE_WARNING not in everything, everything[-3000:]
     assert "Found 16 images belonging to 2 classes." in out
@@ -46,11 +38,11 @@ def test_train_binary_cnn_tiny(tmp_path):
         assert match, out
     match = re.search(r"reloaded in a fresh process: max \|served - predict\| = (\S+) \(OK\)", out)
     assert match and float(match.group(1)) <= 1e-5, out
-    assert os.path.exists(tmp_path / "run" / "serving" / "saved_model.pb")
+    assert os.path.exists(os.path.join(run, "serving", "saved_model.pb"))
     # The built-in data set: two classes, training and validation splits.
     for split in ("train", "validation"):
         for name in ("discs", "rings"):
-            assert os.listdir(tmp_path / "run" / "rings_vs_discs" / split / name)
+            assert os.listdir(os.path.join(run, "rings_vs_discs", split, name))
     # Datasets of known length (keras_aug.data, issue 11): every epoch shows 2/2 steps
     # from its first step, and Keras never runs out of data.
     assert not UNKNOWN_STEPS.search(everything), UNKNOWN_STEPS.search(everything).group(0)
