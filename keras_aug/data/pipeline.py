@@ -108,7 +108,8 @@ class HeadSampler:
     example's four layers.
 
     With `in_graph=True` (the graph-only route, where no Python may run) the same
-    function is called as a graph function instead.
+    function is called as a graph function instead (traced with the dataset, not run
+    at set-up; tf.data optimizes it with the dataset's functions, per iterator).
     """
 
     def __init__(self, head, target_size, channels, in_graph=False):
