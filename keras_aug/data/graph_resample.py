@@ -21,6 +21,8 @@ graph-only route may not call Python, so it does the same with the library's own
   an axis is first area-averaged to twice that size (`tf.image.resize(method="area")`):
   bilinear sampling alone would skip most of its pixels. JPEGs rarely need it (they are
   decoded at a reduced DCT scale); it also keeps every image within `capacity`.
+* The buffer grows with the target: 16 x 150 x 150 x 3 bytes (1 MB) per image here,
+  50 MB at 1024 x 1024, written once per image (the padding's cost grows with it).
 * `keep_aspect_ratio` crops the image to the target aspect first (so fill modes reflect
   at the crop's edges, as the graph routes' resize-then-augment does).
 * uint8 in, uint8 out (rounded): the batch is cast to float after batching, as on the

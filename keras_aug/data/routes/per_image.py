@@ -28,7 +28,8 @@ def elements(plan, process, sentinel_safe=False):
     Args:
         plan: a `base.Plan`.
         process: `(image, head_matrix or None) -> image` of `plan.out_shape` and
-            `plan.dtype` (a graph function; it may call OpenCV through numpy_function).
+            `plan.dtype`, or uint8 (cast after batching) where `sentinel_safe` (a graph
+            function; it may call OpenCV through numpy_function).
         sentinel_safe: `process` cannot fail and takes the sentinel's 1x1 zero image
             as it is (a plain resize, or the graph-only route's fused resample): no
             per-element `tf.cond` around it, and it runs in the decode's map.
@@ -83,9 +84,9 @@ def elements(plan, process, sentinel_safe=False):
         ds = ds.filter(plain(lambda position, index, key, *extras: index >= 0))
         return ds.map(plain(load_array), **parallel)
     if sentinel_safe:
-        # A plain resize (or the fused resample) of a decoded image does not fail, so it
-        # shares the decode's map (one parallel stage less per element: 5-10% of the CPU per image in paired
-        # runs). A resize error would show as bad files, each named, and as the
+        # A plain resize (or the fused resample) of a decoded image does not fail, so
+        # it shares the decode's map (one parallel stage less per element: 5-10% of the
+        # CPU per image in paired runs). A resize error would show as bad files, each named, and as the
         # every-file-failed error: loud, never silent.
         ds = ds.map(plain(lambda *element: process_one(*decode_one(*element))), **parallel)
         return standins.fill_gaps(ds.ignore_errors(), plan)
