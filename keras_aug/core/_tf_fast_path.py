@@ -184,3 +184,24 @@ def int64_words(seed):
     low = tf.bitwise.bitwise_and(seed, mask)
     high = tf.bitwise.bitwise_and(tf.bitwise.right_shift(seed, tf.constant(32, seed.dtype)), mask)
     return tf.cast(low, tf.uint32), tf.cast(high, tf.uint32)
+
+
+# ------------------------------------------------------------ graph constants
+_GRAPH_CONSTANTS = weakref.WeakKeyDictionary()
+
+
+def graph_constant(value):
+    """A constant in the graph being traced, made once per graph and value.
+
+    `value`: a numpy scalar. The random draws use a few dozen distinct constants
+    hundreds of times each; one op each instead of one per use shortens the traces
+    (and tf.data's per-iterator optimization) of every graph that draws. Made
+    outside any control-dependency scope, so sharing them orders nothing.
+    """
+    graph = tf.compat.v1.get_default_graph()
+    table = _GRAPH_CONSTANTS.setdefault(graph, {})
+    key = (value.dtype.str, value.item())
+    if key not in table:
+        with tf.control_dependencies(None):
+            table[key] = tf.constant(value)
+    return table[key]

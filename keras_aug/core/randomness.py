@@ -18,8 +18,11 @@ the current call.
 
 import math
 
+import numpy as np
+
 from keras_aug.core.backend import current
 from keras_aug.core.backend import dtype_name
+from keras_aug.core.backend import in_tf_graph
 from keras_aug.core.backend import ops
 
 _MASK = 0xFFFFFFFF
@@ -28,7 +31,15 @@ _SALT = 0x632BE5AB
 
 
 def _const(value):
-    return ops.convert_to_tensor(value & _MASK, "uint32")
+    # Tracing time is per op: a uint32 scalar converts to one constant (a python int
+    # with dtype="uint32" to an int constant and a cast, Keras's TF conversion), and
+    # in a TF graph each constant is made once (`_tf_fast_path.graph_constant`).
+    value = np.uint32(value & _MASK)
+    if current() == "tensorflow" and in_tf_graph():
+        from keras_aug.core import _tf_fast_path
+
+        return _tf_fast_path.graph_constant(value)
+    return ops.convert_to_tensor(value)
 
 
 def _shift(x, bits):

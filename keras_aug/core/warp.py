@@ -230,10 +230,31 @@ def _resample(images, x, y, interpolation, fill_mode, fill_value):
     batch = ops.shape(images)[0]
     height = _dim(images, 1)
     width = _dim(images, 2)
-    channels = _dim(images, 3)
-    flat = ops.reshape(images, [-1, channels])
+    flat = ops.reshape(images, [-1, _dim(images, 3)])
     offsets = (ops.arange(batch, dtype="int32") * (height * width))[:, None, None]
-    dtype = dtypes.name_of(images)
+    return resample_flat(flat, offsets, height, width, x, y, interpolation, fill_mode, fill_value)
+
+
+def resample_flat(flat, offsets, height, width, x, y, interpolation="bilinear", fill_mode="constant",
+                  fill_value=0.0):
+    """Reads images stored as rows of `flat` at continuous input points `x`, `y`.
+
+    The kernel behind `warp`. Image b is the `height * width` rows of `flat` [N, C]
+    from row `offsets[b]`, row-major; `height` and `width` may be scalar tensors (an
+    image of any size in a buffer of a static size N, as XLA needs: the data path's
+    fused resample, `keras_aug.data.graph_resample`).
+
+    Args:
+      flat: [N, C] pixels, any real dtype (the output's).
+      offsets: int32 first row of each image, broadcastable to `x` (e.g. [B, 1, 1] or 0).
+      height, width: the images' size (python ints or int32 scalar tensors).
+      x, y: float32 [..., Ho, Wo] input points in continuous pixel coordinates.
+      interpolation, fill_mode, fill_value: as in `warp`.
+
+    Returns:
+      [..., Ho, Wo, C] values of `flat`'s dtype.
+    """
+    dtype = dtypes.name_of(flat)
 
     if interpolation == "nearest":
         xi, x_in = _map_index(ops.floor(x), width, fill_mode)

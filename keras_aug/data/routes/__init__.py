@@ -37,7 +37,12 @@ def choose(*, files, head, same_interpolation, opencv_covers, fuse_resize, distr
         distributable: the user's `distributable`.
     """
     if distributable:
-        return graph_only, "distributable=True: every stage is a TF op (no Python callbacks)"
+        why = "distributable=True: every stage is a TF op (no Python callbacks)"
+        if graph_only.fuses(files=files, head=head, same_interpolation=same_interpolation):
+            return graph_only, why + "; leading geometric layers fused with the resize: one resample per image (XLA)"
+        if head:
+            return graph_only, why + "; resize, then the whole augmentation per batch (arrays, or another resize filter)"
+        return graph_only, why
     if not head:
         return graph, "no `augment`, or it does not start with geometric layers: nothing to fuse with the resize"
     if not fuse_resize:

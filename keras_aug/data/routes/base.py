@@ -72,7 +72,8 @@ class Plan:
         on_bad_file: the `BadFileLog`'s mode ("warn", "raise", "ignore").
         labelled: `(image, index, key) -> (image, y, w, key)` in the graph.
         resize: `image -> image` at the target size (`tf.image.resize`), cast to dtype.
-        resampler: the fused OpenCV `resample.Resampler`, or None.
+        resampler: the fused OpenCV `resample.Resampler` (the OpenCV routes), the
+            fused `graph_resample.GraphResampler` (the graph-only route), or None.
         resize_first: with a resampler, resize with `tf.image.resize` before it.
         sample_head: `(count, seed) -> [count, 3, 3]` head matrices, or None.
         num_parallel_calls: parallelism of the per-element maps.

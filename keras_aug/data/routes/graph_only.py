@@ -16,8 +16,12 @@ tf.data service workers in other processes or machines
   by the process that runs the pipeline (`tf.print` of its path to that process's
   stderr; with `on_bad_file="raise"` an error naming the file) and is not counted in
   the client's `bad_files`;
-* the geometric augmentation runs per batch after the resize (two resamples, as with
-  `fuse_resize=False`), which costs more CPU than the OpenCV routes.
+* the leading run of geometric layers is fused with the resize, as on the OpenCV
+  routes (ONE resample per image, with the same per-image matrices), but by the
+  library's warp compiled with XLA (`keras_aug.data.graph_resample`), compiled once per
+  process when the first image is read. Where the run cannot fuse (a resize
+  `interpolation` other than the run's, in-memory arrays), the resize comes first and
+  the whole augmentation runs per batch (two resamples, as with `fuse_resize=False`).
 """
 
 from keras_aug.data.routes import graph
@@ -26,7 +30,19 @@ from keras_aug.data.routes import per_image
 NAME = "graph_only"
 
 
+def fuses(*, files, head, same_interpolation):
+    """Whether the leading geometric run fuses with the resize (one resample per image).
+
+    Files (uint8 images) with a leading run of geometric layers whose interpolation
+    the resize uses; otherwise the resize comes first and the run runs per batch.
+    """
+    return bool(files and head and same_interpolation)
+
+
 def elements(plan):
     """The epoch's labelled elements; see `per_image.elements`."""
     assert plan.report_dropped is None, "the graph-only route reports bad files in the graph"
-    return per_image.elements(plan, graph.process(plan), sentinel_safe=True)
+    if plan.resampler is None:
+        return per_image.elements(plan, graph.process(plan), sentinel_safe=True)
+    # The fused resample takes the sentinel's 1x1 image like any other, and cannot fail.
+    return per_image.elements(plan, plan.resampler, sentinel_safe=True)

@@ -28,10 +28,11 @@ def elements(plan, process, sentinel_safe=False):
     Args:
         plan: a `base.Plan`.
         process: `(image, head_matrix or None) -> image` of `plan.out_shape` and
-            `plan.dtype` (a graph function; it may call OpenCV through numpy_function).
-        sentinel_safe: `process` is a plain resize (no head matrix): it takes the
-            sentinel's 1x1 zero image as it is (no per-element `tf.cond` around it) and
-            runs in the decode's map.
+            `plan.dtype`, or uint8 (cast after batching) where `sentinel_safe` (a graph
+            function; it may call OpenCV through numpy_function).
+        sentinel_safe: `process` cannot fail and takes the sentinel's 1x1 zero image
+            as it is (a plain resize, or the graph-only route's fused resample): no
+            per-element `tf.cond` around it, and it runs in the decode's map.
     """
     parallel = dict(num_parallel_calls=plan.num_parallel_calls, deterministic=True)
     ds = epochs.elements(plan.seed, plan.n, plan.shuffle)
@@ -63,11 +64,12 @@ def elements(plan, process, sentinel_safe=False):
         return (position, index, key, plan.load(index, facts)) + ((matrix,) if head else ())
 
     def process_one(position, index, key, image, *matrix):
+        matrix = matrix[0] if matrix else None
         if sentinel_safe:  # the sentinel's 1x1 zero image resizes like any other
-            return position, index, key, tf.ensure_shape(process(image, None), plan.out_shape)
+            return position, index, key, tf.ensure_shape(process(image, matrix), plan.out_shape)
         image = tf.cond(
             index >= 0,
-            lambda: tf.ensure_shape(process(image, matrix[0] if matrix else None), plan.out_shape),
+            lambda: tf.ensure_shape(process(image, matrix), plan.out_shape),
             lambda: tf.zeros(plan.out_shape, plan.dtype),
         )
         return position, index, key, image
@@ -82,9 +84,9 @@ def elements(plan, process, sentinel_safe=False):
         ds = ds.filter(plain(lambda position, index, key, *extras: index >= 0))
         return ds.map(plain(load_array), **parallel)
     if sentinel_safe:
-        # A plain resize of a decoded image does not fail, so it shares the decode's
-        # map (one parallel stage less per element: 5-10% of the CPU per image in paired
-        # runs). A resize error would show as bad files, each named, and as the
+        # A plain resize (or the fused resample) of a decoded image does not fail, so
+        # it shares the decode's map (one parallel stage less per element: 5-10% of the
+        # CPU per image in paired runs). A resize error would show as bad files, each named, and as the
         # every-file-failed error: loud, never silent.
         ds = ds.map(plain(lambda *element: process_one(*decode_one(*element))), **parallel)
         return standins.fill_gaps(ds.ignore_errors(), plan)

@@ -29,8 +29,8 @@ ALL_BAD = "keras_aug: every file of the epoch failed to decode; there is no stan
 def fill_gaps(ds, plan):
     """`(position, index, key, image)` with gaps -> labelled `(image, y, w, key)`, n per epoch.
 
-    `image` must have a static shape (processed images); the sentinel (index -1) must
-    come last in every epoch with position n.
+    `image` must have a static shape (processed images, of any dtype); the sentinel
+    (index -1) must come last in every epoch with position n.
 
     Almost every element is the common case: it follows its predecessor (no gap), is not
     the sentinel, and the epoch's first good element is already kept. That case is one
@@ -61,7 +61,7 @@ def fill_gaps(ds, plan):
         tf.constant(-1, tf.int64),
         tf.constant(-1, tf.int64),
         tf.constant(0, tf.int64),
-        tf.zeros(image_shape, plan.dtype),
+        tf.zeros(image_shape, ds.element_spec[3].dtype),
     )
     return ds.scan(init, plain(step)).unbatch()
 
