@@ -164,7 +164,8 @@ def slots_matrix(op, magnitude, height, width):
 
 
 # ------------------------------------------------------------------- colour
-def _gray(v):
+def gray(v):
+    """The gray level (ITU-R 601-2 luma) of `[..., 3]` images, `[..., 1]`; one channel is its own gray."""
     weights = ops.convert_to_tensor(GRAY_WEIGHTS, dtypes.name_of(v))
     return ops.sum(v * weights, axis=-1, keepdims=True) if v.shape[-1] == 3 else v
 
@@ -204,11 +205,11 @@ def colour_slot(v, op, magnitude, names):
     if enhance:
         # Every enhance op is the blend v * f + degenerate * (1 - f), f = 1 + d.
         degenerate = ops.zeros_like(v)
-        gray = _gray(v) if ("color" in names or "contrast" in names) else None
+        gray_image = gray(v) if ("color" in names or "contrast" in names) else None
         if "color" in names:
-            degenerate = ops.where(chosen("color"), gray + degenerate, degenerate)
+            degenerate = ops.where(chosen("color"), gray_image + degenerate, degenerate)
         if "contrast" in names:
-            mean = ops.mean(gray, axis=(1, 2, 3), keepdims=True)
+            mean = ops.mean(gray_image, axis=(1, 2, 3), keepdims=True)
             degenerate = ops.where(chosen("contrast"), mean + degenerate, degenerate)
         if "sharpness" in names:
             degenerate = ops.where(chosen("sharpness"), smooth(v), degenerate)
