@@ -8,6 +8,7 @@ from keras_aug.core import dtypes
 from keras_aug.core.backend import ops
 from keras_aug.core.structures import Batch
 from keras_aug.layers.photometric.base import parse_unit_range
+from keras_aug.layers.photometric.base import work_dtype
 from keras_aug.layers.policies import ops as op_table
 from keras_aug.layers.policies import selection
 
@@ -127,11 +128,15 @@ class AugMix(selection.PolicyAugmentation):
         stacked = ops.concatenate([batch.images] * k, axis=0)
         op = ops.reshape(ops.transpose(params["op"], [1, 0, 2]), [-1, self.chain_depth])
         magnitude = ops.reshape(ops.transpose(params["magnitude"], [1, 0, 2]), [-1, self.chain_depth])
-        chains = selection.apply_slots(self, Batch(images=stacked), op, magnitude, float_images=True).images
+        # uint8 chains stay uint8 from op to op (PIL's AugMix: every op returns
+        # a uint8 image; here the colour ops together, then the one warp),
+        # and only the mix is float; other dtypes run in float throughout.
+        levels = dtypes.name_of(batch.images) == "uint8"
+        chains = selection.apply_slots(self, Batch(images=stacked), op, magnitude, float_images=not levels).images
         chains = ops.reshape(chains, [k, n] + list(ops.shape(chains)[1:]))
-        dtype = dtypes.name_of(chains)
+        dtype = work_dtype(dtypes.name_of(batch.images))
         weights = ops.cast(ops.transpose(params["weights"]), dtype)[:, :, None, None, None]
-        mixed = ops.sum(weights * chains, axis=0)
+        mixed = ops.sum(weights * ops.cast(chains, dtype), axis=0)
         m = ops.cast(params["mix"], dtype)[:, None, None, None]
         original = ops.cast(batch.images, dtype)
         out = ops.clip(m * original + (1.0 - m) * mixed, self.value_range[0], self.value_range[1])
