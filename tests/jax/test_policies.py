@@ -90,7 +90,7 @@ def test_uint8_colour_tables_with_gathered_rows_equal_tensorflow_under_jit(monke
     from keras_aug.layers.policies import level_tables
     from keras_aug.layers.policies import ops as op_table
 
-    monkeypatch.setattr(level_tables, "capacity", lambda batch_size, probability: 12)
+    monkeypatch.setattr(level_tables, "capacity", lambda batch_size, probability: (4, 12))
     rng = np.random.default_rng(3)
     op = rng.integers(0, len(op_table.OPS), (40, 2)).astype(np.int32)
     magnitude = np.where(op == op_table.OP_INDEX["posterize"], 3.0, rng.uniform(-0.6, 0.6, op.shape)).astype(np.float32)

@@ -122,25 +122,34 @@ class AugMix(selection.PolicyAugmentation):
                 "AugMix takes images (and labels) only: its output blends copies moved by different warps, so "
                 "bounding boxes, segmentation masks and keypoints cannot follow it. Apply it to the images alone."
             )
-        # The chains run as one batch of num_chains x B samples (chain-major):
-        # one colour pass and one warp for all of them.
-        n, k = ops.shape(batch.images)[0], self.num_chains
-        stacked = ops.concatenate([batch.images] * k, axis=0)
-        op = ops.reshape(ops.transpose(params["op"], [1, 0, 2]), [-1, self.chain_depth])
-        magnitude = ops.reshape(ops.transpose(params["magnitude"], [1, 0, 2]), [-1, self.chain_depth])
-        # uint8 chains stay uint8 from op to op (PIL's AugMix: every op returns
-        # a uint8 image; here the colour ops together, then the one warp),
-        # and only the mix is float; other dtypes run in float throughout.
-        levels = dtypes.name_of(batch.images) == "uint8"
-        chains = selection.apply_slots(self, Batch(images=stacked), op, magnitude, float_images=not levels).images
-        chains = ops.reshape(chains, [k, n] + list(ops.shape(chains)[1:]))
         dtype = work_dtype(dtypes.name_of(batch.images))
-        weights = ops.cast(ops.transpose(params["weights"]), dtype)[:, :, None, None, None]
-        mixed = ops.sum(weights * ops.cast(chains, dtype), axis=0)
+        weights = ops.cast(params["weights"], dtype)
+        mixed = 0.0
+        for k, chain in enumerate(self._chains(batch.images, params)):
+            mixed = mixed + weights[:, k, None, None, None] * ops.cast(chain, dtype)
         m = ops.cast(params["mix"], dtype)[:, None, None, None]
         original = ops.cast(batch.images, dtype)
         out = ops.clip(m * original + (1.0 - m) * mixed, self.value_range[0], self.value_range[1])
         return batch.replace(images=dtypes.cast_like(out, dtypes.name_of(batch.images)))
+
+    def _chains(self, images, params):
+        """The `num_chains` augmented copies of `images`.
+
+        uint8 chains stay uint8 from op to op (PIL's AugMix: every op returns
+        a uint8 image) and run as ONE batch of num_chains x B samples: one
+        colour pass on lookup tables and one warp. Other dtypes run in float,
+        chain by chain (a float batch three times as large costs more than
+        three: its buffers no longer fit the allocator's reuse).
+        """
+        if dtypes.name_of(images) != "uint8":
+            return [selection.apply_slots(self, Batch(images=images), params["op"][:, k], params["magnitude"][:, k],
+                                          float_images=True).images for k in range(self.num_chains)]
+        n, k = ops.shape(images)[0], self.num_chains
+        op = ops.reshape(ops.transpose(params["op"], [1, 0, 2]), [-1, self.chain_depth])
+        magnitude = ops.reshape(ops.transpose(params["magnitude"], [1, 0, 2]), [-1, self.chain_depth])
+        stacked = Batch(images=ops.concatenate([images] * k, axis=0))
+        chains = selection.apply_slots(self, stacked, op, magnitude).images
+        return [chains[i * n:(i + 1) * n] for i in range(k)]
 
     def get_config(self):
         config = super().get_config()

@@ -26,8 +26,10 @@ number, its magnitude, in the op's own units:
 
 Colour ops compute on the 0-255 scale of `value_range` (so a (0, 1) image
 is scaled by 255 first and back afterwards) and clip to it after each op, as
-torchvision does; unlike torchvision on uint8 tensors, values are not rounded
-between ops (only the layer's output is).
+torchvision does. Float images are not rounded between ops (only the
+layer's output is); uint8 images are rounded after color and sharpness
+(see `keras_aug.layers.policies.level_tables`), as PIL and torchvision
+round after every op.
 
 A `Space` maps a magnitude LEVEL in [0, 1] (a fraction of the strongest
 setting; torchvision's bin b of n is level b / (n - 1)) to each op's

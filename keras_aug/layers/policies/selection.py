@@ -8,9 +8,13 @@ from call to call, eagerly, in tf.data, under `jit_compile=True` and under
 `jax.jit` alike (nothing is chosen at trace time).
 
 `apply_slots` then runs all slots in one pass:
-  * colour: slot by slot, every colour op the policy can draw is computed
-    once for the batch and each sample keeps its own op's result (samples
-    that drew a geometric op or the identity keep their pixels);
+  * colour: on uint8 images, slot by slot on per-sample lookup tables
+    (`level_tables`: pointwise and histogram ops cost next to nothing per
+    slot, statistics and blends are computed only for the samples that drew
+    them, and the image is read through its tables once); on other dtypes,
+    every colour op the policy can draw is computed for the batch and each
+    sample keeps its own op's result (samples that drew a geometric op or
+    the identity keep their pixels);
   * geometry: each slot's matrix is the chosen geometric op's, or the
     identity; the slots' matrices are multiplied into ONE matrix per sample
     and the batch is warped once (boxes, masks and keypoints follow it).
