@@ -82,3 +82,29 @@ def test_drawn_ops_equal_tensorflow_bit_for_bit_and_change_per_call(name):
     # Successive calls of the layer draw new ops (its call counter advances).
     x = jnp.asarray(images)
     assert len({np.asarray(ops_of(layer.call_seed(), x)).tobytes() for _ in range(3)}) == 3
+
+
+def test_uint8_colour_tables_with_gathered_rows_equal_tensorflow_under_jit(monkeypatch):
+    # The gathered-rows path (a cond with a whole-batch fallback) needs batches
+    # larger than the layer cases above: the kernel is called directly.
+    from keras_aug.layers.policies import level_tables
+    from keras_aug.layers.policies import ops as op_table
+
+    monkeypatch.setattr(level_tables, "capacity", lambda batch_size, probability: (4, 12))
+    rng = np.random.default_rng(3)
+    op = rng.integers(0, len(op_table.OPS), (40, 2)).astype(np.int32)
+    magnitude = np.where(op == op_table.OP_INDEX["posterize"], 3.0, rng.uniform(-0.6, 0.6, op.shape)).astype(np.float32)
+    images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 20) for i in range(40)]).astype(np.uint8)
+
+    def colour(x, o, m):
+        return level_tables.colour_values(x, o, m, op_table.OPS, lambda name: 0.1)
+
+    with backend.computing_with("tensorflow"):
+        expected = colour(tf.constant(images), tf.constant(op), tf.constant(magnitude)).numpy()
+
+    def on_jax(x, o, m):
+        with backend.computing_with("jax"):
+            return colour(x, o, m)
+
+    got = jax.jit(on_jax)(jnp.asarray(images), jnp.asarray(op), jnp.asarray(magnitude))
+    np.testing.assert_allclose(np.asarray(got), expected, rtol=0, atol=1e-3)

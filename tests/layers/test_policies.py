@@ -282,15 +282,18 @@ def test_aug_mix_refuses_annotations_and_mixes_identity_chains_to_the_input():
     np.testing.assert_array_equal(out, np.stack([IMAGE] * 2))
 
 
-def test_aug_mix_blends_chains_with_the_drawn_weights():
+@pytest.mark.parametrize("dtype", ["float32", "uint8"])
+def test_aug_mix_blends_chains_with_the_drawn_weights(dtype):
     layer = keras_aug.AugMix(num_chains=2, chain_depth=1)
-    images = np.stack([IMAGE]).astype(np.float32)
+    images = np.stack([IMAGE]).astype(dtype)
     params = {"op": tf.constant([[[op_table.OP_INDEX["solarize"]], [0]]], "int32"),
               "magnitude": tf.constant([[[0.0], [0.0]]]), "weights": tf.constant([[0.25, 0.75]]),
               "mix": tf.constant([0.4])}
     out = layer.apply(Batch(images=tf.constant(images)), params).images.numpy()
-    expected = 0.4 * images + 0.6 * (0.25 * (255.0 - images) + 0.75 * images)
-    np.testing.assert_allclose(out, expected, atol=1e-3)
+    x = images.astype(np.float64)
+    expected = 0.4 * x + 0.6 * (0.25 * (255.0 - x) + 0.75 * x)
+    assert out.dtype == images.dtype
+    np.testing.assert_allclose(out, expected, atol=0.5 + 1e-3 if dtype == "uint8" else 1e-3)
 
 
 # --------------------------------------------------------- config and errors
@@ -326,6 +329,58 @@ def test_inference_is_the_identity_and_num_ops_0_too():
     x = np.stack([IMAGE] * 2)
     np.testing.assert_array_equal(keras_aug.RandAugment()(x, training=False), x)
     np.testing.assert_array_equal(keras_aug.RandAugment(num_ops=0)(x, training=True), x)
+
+
+# ------------------------------------------------ uint8 colour slots as tables
+def every_pair_then_random(seed=0):
+    """Three slots: every ordered pair of the table's ops in the first two, a random op in the third,
+    magnitudes at random in each op's units."""
+    rng = np.random.default_rng(seed)
+    count = len(op_table.OPS)
+    pairs = np.stack(np.meshgrid(np.arange(count), np.arange(count), indexing="ij"), axis=-1).reshape(-1, 2)
+    op = np.concatenate([pairs, rng.integers(0, count, (len(pairs), 1))], axis=1).astype(np.int32)
+    batch_size = len(op)
+    magnitude = rng.uniform(-0.6, 0.6, op.shape).astype(np.float32)
+    magnitude[op == op_table.OP_INDEX["posterize"]] = rng.integers(1, 9, (op == op_table.OP_INDEX["posterize"]).sum())
+    magnitude[op == op_table.OP_INDEX["solarize"]] = rng.uniform(0, 255, (op == op_table.OP_INDEX["solarize"]).sum())
+    # Mostly unsaturated (an op's change of levels shows in the ops after it), and over
+    # 2 x 256 pixels (PIL's equalize leaves smaller images alone).
+    images = np.stack([np.round(textured_image(24, 32, seed=i) * rng.uniform(0.2, 0.6) + rng.uniform(0, 60))
+                       for i in range(batch_size)]).astype(np.uint8)
+    return images, op, magnitude
+
+
+def op_by_op(images, op, magnitude):
+    """The float kernels slot by slot, rounding the samples that drew color or sharpness (as the tables do)."""
+    v = tf.constant(images.astype(np.float32))
+    blends = np.isin(op, [op_table.OP_INDEX["color"], op_table.OP_INDEX["sharpness"]])
+    for s in range(op.shape[1]):
+        v = op_table.colour_slot(v, tf.constant(op[:, s]), tf.constant(magnitude[:, s]), op_table.OPS)
+        v = tf.where(blends[:, s, None, None, None], tf.round(v), v)
+    return v.numpy()
+
+
+@pytest.mark.parametrize("rows", [None, (40, 60), (10, 40), (1, 2)],
+                         ids=["whole batch", "gathered rows", "second tier", "more than the capacity"])
+def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, rows):
+    from keras_aug.layers.policies import level_tables
+
+    # 225 samples: the histogram, range and blend ops of a slot fall on 15-30 of them.
+    monkeypatch.setattr(level_tables, "capacity", lambda batch_size, probability: rows)
+    images, op, magnitude = every_pair_then_random()
+    got = level_tables.colour_values(tf.constant(images), tf.constant(op), tf.constant(magnitude), op_table.OPS,
+                                     lambda name: 1.0 / len(op_table.OPS)).numpy()
+    np.testing.assert_allclose(got, op_by_op(images, op, magnitude), atol=2e-3)
+
+
+def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
+    from keras_aug.layers.policies import level_tables
+
+    for batch_size, p in [(32, 1 / 14), (32, 2 / 14), (96, 0.05), (256, 0.3)]:
+        first, last = level_tables.capacity(batch_size, p)
+        assert first < last < batch_size
+        assert stats.binom.sf(first, batch_size, p) < 0.25 and stats.binom.sf(last, batch_size, p) < 2e-3
+    assert level_tables.capacity(8, 2 / 14) is None and level_tables.capacity(None, 0.1) is None
 
 
 def test_fast_smooth_equals_the_photometric_smooth_filter():

@@ -6,6 +6,7 @@ import keras
 
 from keras_aug.core import dtypes
 from keras_aug.core.backend import ops
+from keras_aug.core.structures import Batch
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import work_dtype
 from keras_aug.layers.policies import ops as op_table
@@ -36,8 +37,9 @@ class AugMix(selection.PolicyAugmentation):
     random sign); chain weights w ~ Dirichlet(alpha, ..., alpha) and a mixing
     weight m ~ Beta(alpha, alpha). Output:
     m * image + (1 - m) * sum_k w_k * chain_k(image), clipped to `value_range`.
-    Each chain costs one warp for all its geometric steps and one colour
-    pass per step.
+    The chains run as one batch of `num_chains` x B samples: one colour
+    pass (see `keras_aug.layers.policies.level_tables` for uint8 images) and
+    one warp for all of them.
 
     Magnitude semantics at level L (as RandAugment's, but translate up to a
     third of the image as in the AugMix paper): rotate +-30 L degrees,
@@ -88,6 +90,12 @@ class AugMix(selection.PolicyAugmentation):
     def num_slots(self):
         return self.chain_depth
 
+    def op_frequency(self, name):
+        # Each step draws one of the ops except the identity; a chain fills (depth + 1) / 2 of its slots on average.
+        if name not in self.op_names[1:]:
+            return 0.0
+        return (self.chain_depth + 1) / (2.0 * self.chain_depth) / (len(self.op_names) - 1)
+
     def identity_params(self, shape):
         n = shape.batch_size
         zeros = ops.zeros([n, self.num_chains, self.chain_depth], dtype="int32")
@@ -114,16 +122,34 @@ class AugMix(selection.PolicyAugmentation):
                 "AugMix takes images (and labels) only: its output blends copies moved by different warps, so "
                 "bounding boxes, segmentation masks and keypoints cannot follow it. Apply it to the images alone."
             )
-        dtype = dtypes.name_of(batch.images)
-        original = ops.cast(batch.images, work_dtype(dtype))
-        floats = batch.replace(images=original)
-        mixed = ops.zeros_like(original)
-        for k in range(self.num_chains):
-            chain = selection.apply_slots(self, floats, params["op"][:, k], params["magnitude"][:, k]).images
-            mixed = mixed + ops.cast(params["weights"][:, k], dtypes.name_of(original))[:, None, None, None] * chain
-        m = ops.cast(params["mix"], dtypes.name_of(original))[:, None, None, None]
+        dtype = work_dtype(dtypes.name_of(batch.images))
+        weights = ops.cast(params["weights"], dtype)
+        mixed = 0.0
+        for k, chain in enumerate(self._chains(batch.images, params)):
+            mixed = mixed + weights[:, k, None, None, None] * ops.cast(chain, dtype)
+        m = ops.cast(params["mix"], dtype)[:, None, None, None]
+        original = ops.cast(batch.images, dtype)
         out = ops.clip(m * original + (1.0 - m) * mixed, self.value_range[0], self.value_range[1])
-        return batch.replace(images=dtypes.cast_like(out, dtype))
+        return batch.replace(images=dtypes.cast_like(out, dtypes.name_of(batch.images)))
+
+    def _chains(self, images, params):
+        """The `num_chains` augmented copies of `images`.
+
+        uint8 chains stay uint8 from op to op (PIL's AugMix: every op returns
+        a uint8 image) and run as ONE batch of num_chains x B samples: one
+        colour pass on lookup tables and one warp. Other dtypes run in float,
+        chain by chain (a float batch three times as large costs more than
+        three: its buffers no longer fit the allocator's reuse).
+        """
+        if dtypes.name_of(images) != "uint8":
+            return [selection.apply_slots(self, Batch(images=images), params["op"][:, k], params["magnitude"][:, k],
+                                          float_images=True).images for k in range(self.num_chains)]
+        n, k = ops.shape(images)[0], self.num_chains
+        op = ops.reshape(ops.transpose(params["op"], [1, 0, 2]), [-1, self.chain_depth])
+        magnitude = ops.reshape(ops.transpose(params["magnitude"], [1, 0, 2]), [-1, self.chain_depth])
+        stacked = Batch(images=ops.concatenate([images] * k, axis=0))
+        chains = selection.apply_slots(self, stacked, op, magnitude).images
+        return [chains[i * n:(i + 1) * n] for i in range(k)]
 
     def get_config(self):
         config = super().get_config()

@@ -95,6 +95,11 @@ class AutoAugment(selection.PolicyAugmentation):
     def num_slots(self):
         return 2
 
+    def op_frequency(self, name):
+        # The larger of the two steps' chances to apply `name` (sizes work only).
+        table = POLICIES[self.policy]
+        return max(sum(p for op, p, _ in (sub[step] for sub in table) if op == name) / len(table) for step in (0, 1))
+
     def _table(self, column):
         return [[step[column] for step in sub_policy] for sub_policy in POLICIES[self.policy]]
 

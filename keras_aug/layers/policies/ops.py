@@ -26,8 +26,10 @@ number, its magnitude, in the op's own units:
 
 Colour ops compute on the 0-255 scale of `value_range` (so a (0, 1) image
 is scaled by 255 first and back afterwards) and clip to it after each op, as
-torchvision does; unlike torchvision on uint8 tensors, values are not rounded
-between ops (only the layer's output is).
+torchvision does. Float images are not rounded between ops (only the
+layer's output is); uint8 images are rounded after color and sharpness
+(see `keras_aug.layers.policies.level_tables`), as PIL and torchvision
+round after every op.
 
 A `Space` maps a magnitude LEVEL in [0, 1] (a fraction of the strongest
 setting; torchvision's bin b of n is level b / (n - 1)) to each op's
@@ -164,7 +166,8 @@ def slots_matrix(op, magnitude, height, width):
 
 
 # ------------------------------------------------------------------- colour
-def _gray(v):
+def gray(v):
+    """The gray level (ITU-R 601-2 luma) of `[..., 3]` images, `[..., 1]`; one channel is its own gray."""
     weights = ops.convert_to_tensor(GRAY_WEIGHTS, dtypes.name_of(v))
     return ops.sum(v * weights, axis=-1, keepdims=True) if v.shape[-1] == 3 else v
 
@@ -204,11 +207,11 @@ def colour_slot(v, op, magnitude, names):
     if enhance:
         # Every enhance op is the blend v * f + degenerate * (1 - f), f = 1 + d.
         degenerate = ops.zeros_like(v)
-        gray = _gray(v) if ("color" in names or "contrast" in names) else None
+        gray_image = gray(v) if ("color" in names or "contrast" in names) else None
         if "color" in names:
-            degenerate = ops.where(chosen("color"), gray + degenerate, degenerate)
+            degenerate = ops.where(chosen("color"), gray_image + degenerate, degenerate)
         if "contrast" in names:
-            mean = ops.mean(gray, axis=(1, 2, 3), keepdims=True)
+            mean = ops.mean(gray_image, axis=(1, 2, 3), keepdims=True)
             degenerate = ops.where(chosen("contrast"), mean + degenerate, degenerate)
         if "sharpness" in names:
             degenerate = ops.where(chosen("sharpness"), smooth(v), degenerate)

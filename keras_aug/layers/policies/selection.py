@@ -8,9 +8,13 @@ from call to call, eagerly, in tf.data, under `jit_compile=True` and under
 `jax.jit` alike (nothing is chosen at trace time).
 
 `apply_slots` then runs all slots in one pass:
-  * colour: slot by slot, every colour op the policy can draw is computed
-    once for the batch and each sample keeps its own op's result (samples
-    that drew a geometric op or the identity keep their pixels);
+  * colour: on uint8 images, slot by slot on per-sample lookup tables
+    (`level_tables`: pointwise and histogram ops cost next to nothing per
+    slot, statistics and blends are computed only for the samples that drew
+    them, and the image is read through its tables once); on other dtypes,
+    every colour op the policy can draw is computed for the batch and each
+    sample keeps its own op's result (samples that drew a geometric op or
+    the identity keep their pixels);
   * geometry: each slot's matrix is the chosen geometric op's, or the
     identity; the slots' matrices are multiplied into ONE matrix per sample
     and the batch is warped once (boxes, masks and keypoints follow it).
@@ -28,6 +32,7 @@ from keras_aug.core.geometric import DEFAULT_MASK_FILL_VALUE
 from keras_aug.core.geometric import transform_batch
 from keras_aug.layers.photometric.base import parse_value_range
 from keras_aug.layers.photometric.base import work_dtype
+from keras_aug.layers.policies import level_tables
 from keras_aug.layers.policies import ops as op_table
 
 
@@ -78,11 +83,18 @@ def _from_levels(v, value_range):
     return v if (low, high) == (0.0, 255.0) else v * ((high - low) / 255.0) + low
 
 
-def colour_pass(images, op, magnitude, names, value_range):
-    """Runs the colour op of every slot ([B, S] `op`) per sample; returns `images`' dtype.
+def _uses_level_tables(images, value_range):
+    """uint8 images on the 0-255 scale: the colour slots run as lookup tables (`level_tables`)."""
+    return dtypes.name_of(images) == "uint8" and tuple(value_range) == op_table.FULL_SCALE
+
+
+def colour_values(images, op, magnitude, names, value_range, frequency):
+    """Runs the colour op of every slot ([B, S] `op`) per sample; float values in `value_range`, clipped.
 
     A 4th (alpha) channel passes unchanged; a single channel is gray (color
-    is then the identity).
+    is then the identity). uint8 images on (0, 255) run as lookup tables
+    (`level_tables`, `frequency` sizes its gathered rows); others op by op
+    on float values (`op_table.colour_slot`).
     """
     channels = images.shape[-1]
     if channels not in (1, 3, 4):
@@ -90,27 +102,37 @@ def colour_pass(images, op, magnitude, names, value_range):
             "The colour ops of the automatic policies read channels as colours: images must have 1, 3 or 4 "
             f"(RGBA) channels, known statically; got {channels}."
         )
-    v = _to_levels(images, value_range)
     alpha = None
-    if channels == 4:
-        v, alpha = v[..., :3], v[..., 3:]
-    for s in range(op.shape[1]):
-        v = op_table.colour_slot(v, op[:, s], magnitude[:, s], names)
-    y = ops.clip(_from_levels(v, value_range), value_range[0], value_range[1])
-    if alpha is not None:
-        y = ops.concatenate([y, _from_levels(alpha, value_range)], axis=-1)
-    return dtypes.cast_like(y, dtypes.name_of(images))
+    if _uses_level_tables(images, value_range):
+        colours = images[..., :3] if channels == 4 else images
+        y = level_tables.colour_values(colours, op, magnitude, names, frequency)
+        if channels == 4:
+            alpha = ops.cast(images[..., 3:], "float32")
+    else:
+        v = _to_levels(images, value_range)
+        if channels == 4:
+            v, alpha = v[..., :3], _from_levels(v[..., 3:], value_range)
+        for s in range(op.shape[1]):
+            v = op_table.colour_slot(v, op[:, s], magnitude[:, s], names)
+        y = ops.clip(_from_levels(v, value_range), value_range[0], value_range[1])
+    return y if alpha is None else ops.concatenate([y, alpha], axis=-1)
 
 
-def apply_slots(layer, batch, op, magnitude):
+def apply_slots(layer, batch, op, magnitude, float_images=False):
     """Applies [B, S] op slots to every target of `batch`: colour per slot, then one warp.
 
-    `layer` is the policy: its `op_names`, `value_range`, `interpolation`,
-    `fill_mode`, `fill_value` and `mask_fill_value` are used.
+    `layer` is the policy: its `op_names`, `op_frequency`, `value_range`,
+    `interpolation`, `fill_mode`, `fill_value` and `mask_fill_value` are used.
+    With `float_images` the images come back as float values (not cast back
+    to their dtype, so not rounded).
     """
     names = layer.op_names
+    dtype = dtypes.name_of(batch.images)
     if any(n in op_table.COLOUR_OPS for n in names):
-        batch = batch.replace(images=colour_pass(batch.images, op, magnitude, names, layer.value_range))
+        values = colour_values(batch.images, op, magnitude, names, layer.value_range, layer.op_frequency)
+        batch = batch.replace(images=values if float_images else dtypes.cast_like(values, dtype))
+    elif float_images:
+        batch = batch.replace(images=ops.cast(batch.images, work_dtype(dtype)))
     if any(n in op_table.GEOMETRIC_OPS for n in names):
         matrix = op_table.slots_matrix(op, magnitude, batch.height, batch.width)
         batch = transform_batch(batch, matrix, (batch.height, batch.width), interpolation=layer.interpolation,
@@ -155,6 +177,13 @@ class PolicyAugmentation(Augmentation):
     @property
     def num_slots(self):
         raise NotImplementedError
+
+    def op_frequency(self, name):
+        """The expected fraction of slots holding op `name` (uniform over `op_names`).
+
+        Only sizes work (see `level_tables.capacity`); results do not depend on it.
+        """
+        return 1.0 / len(self.op_names) if name in self.op_names else 0.0
 
     def apply(self, batch, params):
         return apply_slots(self, batch, params["op"], params["magnitude"])
