@@ -10,6 +10,9 @@ function shows up as a different flip. Tiny images keep each compile well
 under a second.
 """
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -101,3 +104,15 @@ def test_inputs_with_other_leaves_run_op_by_op(monkeypatch, compiles):
     out = layer({"images": IMAGES, "note": object()}, training=True)
     assert compiles == []
     assert out["images"].shape == IMAGES.shape
+
+
+def test_compiled_functions_die_with_their_layer(monkeypatch, compiles):
+    monkeypatch.setattr(eager, "COMPILE_AFTER_CALLS", 0)
+    layer = keras_aug.RandomFlip(seed=2)
+    _outputs(layer, 1)
+    assert len(compiles) == 1
+    layer_ref = weakref.ref(layer)
+    del layer
+    compiles.clear()
+    gc.collect()
+    assert layer_ref() is None

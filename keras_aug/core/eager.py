@@ -100,16 +100,21 @@ def _keep(signatures, signature, entry):
 
 
 def _compiled(layer, seed_given):
-    """The layer's augment function of (inputs, seed or call index), compiled for the current backend."""
+    """The layer's augment function of (inputs, seed or call index), compiled for the current backend.
+
+    It refers to the layer weakly: the cache holds it by the layer, and a strong
+    reference would keep the layer alive for good.
+    """
+    layer_ref = weakref.ref(layer)
     if seed_given:
         def augment(inputs, seed):
-            return layer._augment_inputs(inputs, randomness.as_seed(seed))
+            return layer_ref()._augment_inputs(inputs, randomness.as_seed(seed))
     else:
         # The stream seed is part of the signature: after `use_seed` a new function.
         stream_seed = layer._stream_seed
 
         def augment(inputs, index):
-            return layer._augment_inputs(inputs, randomness.fold_in(stream_seed, index))
+            return layer_ref()._augment_inputs(inputs, randomness.fold_in(stream_seed, index))
     if backend.current() == "tensorflow":
         from keras_aug.core import _tf_fast_path
 
