@@ -93,7 +93,7 @@ def test_each_layer_keeps_a_bounded_number_of_signatures(monkeypatch):
     layer = keras_aug.RandomFlip(seed=2)
     for batch in (1, 2, 3, 2):
         layer(IMAGES[:batch], training=True)
-    kept = [signature[0][0][0] for signature in eager._SIGNATURES[layer]]
+    kept = [signature[3][0][0] for signature in eager._SIGNATURES[layer]]
     assert kept == [3, 2]  # batch 1 went out first; batch 2, used last, is newest
     assert list(eager._SIGNATURES[layer].values()) == [1, 2]
 
@@ -116,3 +116,21 @@ def test_compiled_functions_die_with_their_layer(monkeypatch, compiles):
     compiles.clear()
     gc.collect()
     assert layer_ref() is None
+
+
+class _BranchesOnValues(keras_aug.RandomFlip):
+    """A flip that reads a value into Python: fine op by op, impossible to trace."""
+
+    def _augment_inputs(self, inputs, seed):
+        if float(np.asarray(seed).sum()) < -1:
+            raise AssertionError("unreachable")
+        return super()._augment_inputs(inputs, seed)
+
+
+def test_a_layer_that_does_not_compile_warns_and_runs_op_by_op():
+    layer = _BranchesOnValues("horizontal_and_vertical", seed=4)
+    reference = _outputs(keras_aug.RandomFlip("horizontal_and_vertical", seed=4), 4)
+    with pytest.warns(UserWarning, match="_BranchesOnValues does not compile"):
+        outputs = _outputs(layer, 4)
+    for got, want in zip(outputs, reference):  # the call index was not spent twice
+        np.testing.assert_array_equal(got, want)

@@ -25,6 +25,9 @@ last bit (XLA fuses a multiply and an add into one rounding): images within
 of a small signature and the later ones may differ that much for the same
 seed; within each route a seed always gives the same output.
 
+A layer that fails to compile (an op without an XLA kernel that does not say
+so with `supports_jit = False`) warns once per signature and runs op by op.
+
 The cache. Each layer keeps at most `MAX_SIGNATURES` signatures (call counts
 and compiled functions), least recently used first out, so a loop over ever
 new shapes holds a bounded number of programs; they die with their layer.
@@ -32,6 +35,7 @@ new shapes holds a bounded number of programs; they die with their layer.
 
 import collections
 import math
+import warnings
 import weakref
 
 from keras_aug.core import backend
@@ -49,7 +53,8 @@ EAGER_COMPILE_MIN_PIXELS = 1 << 20
 # a smaller last batch).
 MAX_SIGNATURES = 8
 
-_SIGNATURES = weakref.WeakKeyDictionary()  # layer -> OrderedDict(signature -> call count or compiled function)
+_SIGNATURES = weakref.WeakKeyDictionary()  # layer -> OrderedDict(signature -> call count, compiled function or _OP_BY_OP)
+_OP_BY_OP = object()  # a signature whose compile failed: op by op for good
 
 
 class _NotCompilable(Exception):
@@ -79,18 +84,30 @@ def call(layer, inputs, images, seed):
     if seed is not None and not backend.is_tensor(seed):
         seed = randomness.as_seed(seed)  # python ints: checked here, one signature for every value
     try:
-        signature = (_signature(inputs), _signature(seed), layer._stream_seed)
+        signature = (backend.current(), layer.compute_dtype, layer._stream_seed, _signature(inputs), _signature(seed))
     except _NotCompilable:
         return layer._augment_inputs(inputs, layer.call_seed(seed))
     signatures = _SIGNATURES.setdefault(layer, collections.OrderedDict())
     entry = signatures.pop(signature, 0)
-    if isinstance(entry, int) and entry < COMPILE_AFTER_CALLS and math.prod(images.shape[:-1]) < EAGER_COMPILE_MIN_PIXELS:
-        _keep(signatures, signature, entry + 1)
+    small = math.prod(images.shape[:-1]) < EAGER_COMPILE_MIN_PIXELS
+    if entry is _OP_BY_OP or (isinstance(entry, int) and entry < COMPILE_AFTER_CALLS and small):
+        _keep(signatures, signature, entry if entry is _OP_BY_OP else entry + 1)
         return layer._augment_inputs(inputs, layer.call_seed(seed))
-    if isinstance(entry, int):
-        entry = _compiled(layer, seed_given=seed is not None)
-    _keep(signatures, signature, entry)
-    return entry(inputs, layer._next_call_index() if seed is None else seed)
+    argument = layer._next_call_index() if seed is None else seed
+    if not isinstance(entry, int):
+        _keep(signatures, signature, entry)
+        return entry(inputs, argument)
+    function = _compiled(layer, seed_given=seed is not None)
+    try:
+        outputs = function(inputs, argument)
+    except Exception as error:  # noqa: BLE001 - an op without an XLA kernel, or Python branching on values
+        warnings.warn(f"keras_aug: {type(layer).__name__} does not compile ({type(error).__name__}: "
+                      f"{str(error)[:200]}); its eager calls on these inputs run op by op.", stacklevel=3)
+        _keep(signatures, signature, _OP_BY_OP)
+        seed = seed if seed is not None else randomness.fold_in(layer._stream_seed, argument)
+        return layer._augment_inputs(inputs, seed)
+    _keep(signatures, signature, function)
+    return outputs
 
 
 def _keep(signatures, signature, entry):
