@@ -32,6 +32,7 @@ without TensorFlow); `CUDA_VISIBLE_DEVICES` is left alone there.
     python benchmarks/layers.py --quick                  # smoke run
     python benchmarks/layers.py --only 'chain|Rotation'  # some cases
     python benchmarks/layers.py --backend jax --eager --only 'chain|Flip'
+    python benchmarks/layers.py --eager-only --batch 1      # eager calls only
 """
 
 import argparse
@@ -68,6 +69,7 @@ import numpy as np  # noqa: E402
 
 import keras  # noqa: E402
 import keras_aug  # noqa: E402
+from keras_aug.core import eager  # noqa: E402
 from _runners import modes as run_modes  # noqa: E402
 from _runners import runner  # noqa: E402
 from _common import Measurement  # noqa: E402
@@ -188,8 +190,31 @@ def build_cases(size):
                           lambda name=name, kw=keras_kwargs: getattr(k, name)(**kw), labels=True,
                           note="" if cls else f"keras_aug.{name} not available yet"))
     cases.extend(colour_cases())
+    cases.extend(keras_named_cases(size))
     cases.extend(policy_cases())
     return cases
+
+
+def keras_named_cases(size):
+    """The other layers named as Keras's, same arguments on both sides (the eager comparison of issue 10)."""
+    value_range = {"value_range": (0, 255)}
+    arguments = {
+        "CenterCrop": {"height": size * 7 // 8, "width": size * 7 // 8},
+        "RandomBrightness": {"factor": 0.2, **value_range},
+        "RandomContrast": {"factor": 0.2, **value_range},
+        "RandomSaturation": {"factor": (0.2, 0.8), **value_range},
+        "RandomHue": {"factor": 0.2, **value_range},
+        "RandomGrayscale": {"factor": 0.5},
+        "RandomColorJitter": {"brightness_factor": 0.2, "contrast_factor": 0.2, "saturation_factor": (0.3, 0.7),
+                              "hue_factor": 0.1, **value_range},
+        "RandomInvert": {"factor": 0.5, **value_range},
+        "Solarization": {"addition_factor": 0.0, "threshold_factor": 0.5, **value_range},
+        "RandomPosterization": {"factor": (1, 8), **value_range},
+        "RandomSharpness": {"factor": 0.5, **value_range},
+        "RandomGaussianBlur": {"factor": 1.0, "sigma": 1.0, **value_range},
+    }
+    return [Case(name, lambda name=name, kw=kw: getattr(keras_aug, name)(**kw),
+                 lambda name=name, kw=kw: getattr(keras.layers, name)(**kw)) for name, kw in arguments.items()]
 
 
 def colour_cases():
@@ -252,6 +277,7 @@ def main(argv=None):
     parser.add_argument("--backend", choices=BACKENDS, default="tensorflow",
                         help="Keras backend (read before Keras is imported)")
     parser.add_argument("--eager", action="store_true", help="also time eager calls (ours and Keras's)")
+    parser.add_argument("--eager-only", action="store_true", help="time eager calls only")
     args = parser.parse_args(argv)
     if args.quick:
         args.batch, args.size, args.repeats, args.min_repeat_s = 8, 64, 1, 0.05
@@ -267,7 +293,7 @@ def main(argv=None):
     to_tensor = keras.ops.convert_to_tensor
     inputs = {"uint8": to_tensor(images_u8), "float32": to_tensor(images_u8.astype(np.float32))}
     labels = to_tensor(np.eye(10, dtype=np.float32)[rng.integers(0, 10, args.batch)])
-    modes = run_modes(BACKEND, args.eager)
+    modes = ("eager",) if args.eager_only else run_modes(BACKEND, args.eager)
     pattern = re.compile(args.only) if args.only else None
 
     rows, skipped = [], []
@@ -292,6 +318,9 @@ def main(argv=None):
         def timed_run(layer, x, mode):
             """(run-as label, measurement) of `layer` on `x`: mode "eager", False (graph) or True (XLA)."""
             label, run = runner(BACKEND, layer, x, mode)
+            if mode == "eager":  # ours: past the op-by-op calls of a new signature (keras_aug.core.eager)
+                for _ in range(eager.COMPILE_AFTER_CALLS):
+                    run()
             return label, timed(run)
 
         keras_bytes = args.batch * args.size * args.size * 3 * case.keras_bytes_per_value
@@ -314,7 +343,7 @@ def main(argv=None):
         for dtype in ("uint8", "float32"):
             for mode in modes:
                 record(label, dtype, *timed_run(case.ours(), feed(dtype), mode))
-        if case.unfused is not None:
+        if case.unfused is not None and not args.eager_only:
             for mode in run_modes(BACKEND, eager=False):
                 record("keras_aug layers in keras.Sequential (unfused)", "uint8",
                        *timed_run(case.unfused(), feed("uint8"), mode))

@@ -18,8 +18,6 @@ import weakref
 import tensorflow as tf
 from tensorflow.python.ops import gen_stateful_random_ops
 
-from keras_aug.core.backend import EAGER_COMPILE_MIN_PIXELS
-
 try:  # Tells whether a graph is being compiled by XLA already.
     from tensorflow.python.ops.control_flow_util import GraphOrParentsInXlaContext as _graph_in_xla
 except ImportError:  # pragma: no cover - only if TF moves it
@@ -48,20 +46,20 @@ _COMPILED_LAYERS = weakref.WeakKeyDictionary()
 
 
 def compile_layer_call(images):
-    """Whether a layer call on `images` should run as its own XLA function.
+    """Whether a layer call on `images`, traced into a graph, should run as its own XLA function.
 
-    In graphs XLA does not compile, and eagerly for large batches; only with
-    static image sizes (XLA compiles once per shape).
+    In graphs XLA does not compile, only with static image sizes (XLA
+    compiles once per shape). Eager calls: `keras_aug.core.eager`.
     """
     shape = getattr(images, "shape", None)
-    if not COMPILE_IN_GRAPHS or shape is None or len(shape) not in (3, 4):
+    if not _needs_nested_compile() or shape is None or len(shape) not in (3, 4):
         return False
-    shape = tf.TensorShape(shape)
-    if not shape[-3:].is_fully_defined():  # the batch size may be unknown in a graph
-        return False
-    if tf.executing_eagerly():
-        return shape[:-1].num_elements() >= EAGER_COMPILE_MIN_PIXELS
-    return not in_xla_context()
+    return tf.TensorShape(shape)[-3:].is_fully_defined()  # the batch size may be unknown in a graph
+
+
+def xla_function(fn):
+    """`fn` as one XLA-compiled tf.function (traced once per input signature)."""
+    return tf.function(fn, jit_compile=True, autograph=False)  # the layers branch on Python values only
 
 
 def compiled_layer_call(layer):

@@ -31,12 +31,6 @@ except ImportError:  # pragma: no cover - only if Keras moves its internals
     _global_state = None
 
 SUPPORTED = ("tensorflow", "jax")
-# Eager calls on batches of at least this many pixels (B x H x W) run through one
-# compiled function on either backend (_tf_fast_path / _jax_fast_path): op by op,
-# a warp of 64 x 224 x 224 images costs ~10x more than compiled, while a compile
-# (~0.5 s, once per input signature) would dominate small calls. The choice depends
-# on the shape only, so a given call always takes the same path.
-EAGER_COMPILE_MIN_PIXELS = 1 << 20
 # keras.ops names are spread over these backend modules; earlier ones win a clash.
 _NAMESPACES = ("core", "numpy", "math", "nn", "image", "linalg")
 
@@ -125,7 +119,8 @@ def in_tf_graph():
     return not tf.executing_eagerly()
 
 
-def _is_jax_tracer(x):
+def is_jax_tracer(x):
+    """Whether `x` is a JAX tracer (a value inside `jax.jit` / `jax.eval_shape`)."""
     if "jax" not in sys.modules:
         return False
     import jax
@@ -136,7 +131,7 @@ def _is_jax_tracer(x):
 def backend_for(sample):
     """The backend a call on `sample` (an image tensor or array) computes with."""
     name = keras_backend()
-    if name == "tensorflow" or isinstance(sample, keras.KerasTensor) or _is_jax_tracer(sample):
+    if name == "tensorflow" or isinstance(sample, keras.KerasTensor) or is_jax_tracer(sample):
         return name
     if is_tf_tensor(sample) or in_tf_graph():
         return "tensorflow"

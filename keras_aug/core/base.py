@@ -42,7 +42,8 @@ independent of `num_parallel_calls`.
 
 Backends. Each call computes with the backend `backend.backend_for` picks for
 its images: TensorFlow in tf.data and on TF tensors, else the Keras backend
-(see `keras_aug.core.backend`).
+(see `keras_aug.core.backend`). Eager calls run op by op until their input
+signature repeats, then as one compiled function (`keras_aug.core.eager`).
 """
 
 import dataclasses
@@ -52,6 +53,7 @@ import keras
 
 from keras_aug.core import backend
 from keras_aug.core import boxes as box_utils
+from keras_aug.core import eager
 from keras_aug.core import randomness
 from keras_aug.core import structures
 from keras_aug.core.backend import dtype_name
@@ -81,15 +83,17 @@ def standardize_data_format(data_format):
     return data_format
 
 
-def _fast_path():
-    """The speed devices of the backend this call computes with."""
-    if backend.current() == "tensorflow":
-        from keras_aug.core import _tf_fast_path
+def _compiles_in_graph(images):
+    """Whether a call traced into a TF graph XLA does not compile runs as its own XLA function.
 
-        return _tf_fast_path
-    from keras_aug.core import _jax_fast_path
+    Eager calls are `keras_aug.core.eager`'s; under `jax.jit` XLA compiles the
+    whole step already.
+    """
+    if backend.current() != "tensorflow":
+        return False
+    from keras_aug.core import _tf_fast_path
 
-    return _jax_fast_path
+    return _tf_fast_path.compile_layer_call(images)
 
 
 def _first_image(inputs):
@@ -169,12 +173,15 @@ class Augmentation(keras.layers.Layer):
         images = _first_image(inputs)
         with backend.computing_with(backend.backend_for(images)):
             if self.should_augment(training):
+                if eager.handles(self, images):
+                    return eager.call(self, inputs, images, seed)
                 seed = self.call_seed(seed)
-                fast_path = _fast_path()
                 # `supports_jit` is Keras's own flag: a layer without an XLA
                 # kernel (JPEG) runs op by op here too.
-                if self.supports_jit and fast_path.compile_layer_call(images):
-                    return fast_path.compiled_layer_call(self)(inputs, seed)
+                if self.supports_jit and _compiles_in_graph(images):
+                    from keras_aug.core import _tf_fast_path
+
+                    return _tf_fast_path.compiled_layer_call(self)(inputs, seed)
                 return self._augment_inputs(inputs, seed)
             batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
             return self.inference(batch).pack()
