@@ -270,7 +270,9 @@ def changed_lines(work, name):
     """The lines mutant `name` changes, read from the generated module (faster than `mutmut show`)."""
     module, function = name.rsplit(".", 1)
     base = function.rsplit("__mutmut_", 1)[0]
-    with open(os.path.join(work, "mutants", *module.split(".")) + ".py") as f:
+    path = os.path.join(work, "mutants", *module.split("."))
+    # A package's own functions live in its __init__.py.
+    with open(path + ".py" if os.path.exists(path + ".py") else os.path.join(path, "__init__.py")) as f:
         source = f.read()
     lines = source.splitlines()
     bodies = {node.name: lines[node.lineno - 1:node.end_lineno] for node in ast.walk(ast.parse(source))
