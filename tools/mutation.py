@@ -87,6 +87,17 @@ EQUIVALENT = {
         "no stand-in is searched: the failing file raised first)",
     "keras_aug.data.decoding.xǁBadFileLogǁreport__mutmut_15":
         "warnings.warn with category None warns a UserWarning, the category it replaced",
+    "keras_aug.data.graph_header.x_jpeg_orientation__mutmut_66":
+        "reads 9 bytes of the TIFF header for 8: only bytes 0-7 are used (byte order, IFD offset), and "
+        "`_bytes` pads past the file's end with zeros (checked at 49cdd20)",
+    "keras_aug.data.routes.graph.x_elements__mutmut_6":
+        "the graph route without `sentinel_safe`: the sentinel goes through a tf.cond and the resize through a "
+        "second map after ignore_errors; a plain resize of a decoded image does not fail, so the elements and "
+        "their order are the same, only the stage layout (speed) differs (checked at 49cdd20)",
+    "keras_aug.data.routes.standins.x__report_gap__mutmut_31":
+        "numpy_function(stateful=None) marks the report stateless; its result feeds each element's copy count "
+        "and its input (the dropped positions) is known only at run time, so the op is neither pruned, folded "
+        "nor merged: it runs once per gap, as when stateful (checked at 49cdd20)",
 }
 
 _GENERATE = """

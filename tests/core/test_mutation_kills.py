@@ -4,7 +4,11 @@ Each checks a documented behaviour no other test pinned down, against hand-compu
 """
 
 import numpy as np
+import pytest
+import tensorflow as tf
 
+from keras_aug.core import _tf_fast_path
+from keras_aug.core import dtypes
 from keras_aug.core import matrices as mat
 
 
@@ -15,3 +19,47 @@ def test_a_point_exactly_on_the_horizon_goes_to_plus_far():
     moved = np.asarray(mat.transform_points(m, np.float32([[[2, 3], [1, 3]]]), projective=True))
     np.testing.assert_array_equal(moved[0, 0], [mat.FAR, mat.FAR])
     np.testing.assert_allclose(moved[0, 1], [-9 / 0.5, -3 / 0.5], rtol=1e-6)  # w = 0.5 in front
+
+
+def test_name_of_takes_dtypes_dtype_names_and_tensors():
+    # A NumPy dtype has a `shape` (its sub-array shape) but no `dtype`: it is a dtype.
+    assert dtypes.name_of(np.dtype("float64")) == "float64"
+    assert dtypes.name_of(tf.float16) == "float16"
+    assert dtypes.name_of("uint8") == "uint8"
+    assert dtypes.name_of(np.zeros(2, np.int16)) == "int16"
+    assert dtypes.name_of(tf.zeros([2], tf.bfloat16)) == "bfloat16"
+
+
+def test_layer_calls_compile_as_their_own_xla_function_as_documented():
+    # In a graph XLA does not compile (a plain tf.function), a call with static image
+    # sizes runs as its own XLA function; eagerly only a large batch does; never with
+    # a run-time height or width, nor inside an XLA function already.
+    decide = _tf_fast_path.compile_layer_call
+    small = tf.zeros([2, 8, 8, 3])
+    large = tf.zeros([4, 512, 512, 3])  # 2**20 pixels
+    assert _tf_fast_path.EAGER_COMPILE_MIN_PIXELS == 4 * 512 * 512
+    assert not decide(small) and decide(large)
+    in_graph = tf.function(lambda x: tf.constant(decide(x)), autograph=False)
+    assert bool(in_graph(small))
+    assert not bool(in_graph.get_concrete_function(tf.TensorSpec([2, None, 8, 3]))(small))
+    assert not bool(tf.function(lambda x: tf.constant(decide(x)), jit_compile=True, autograph=False)(small))
+
+
+def test_run_time_square_check_says_exactly_which_layer_and_argument_need_square_images():
+    check = tf.function(_tf_fast_path.checked_square, input_signature=[tf.TensorSpec([None, None, None, 3])])
+    np.testing.assert_array_equal(check(np.ones((1, 5, 5, 3), np.float32)), np.ones((1, 5, 5, 3)))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[RandomRotate90 with odd `turns` needs square images\]"):
+        check(np.zeros((2, 12, 16, 3), np.float32))
+
+
+def test_shared_boxes_with_one_row_of_labels_come_back_as_given_from_a_batch():
+    # Keras's convention: one image's [N, 4] boxes with [1, N] labels beside a batch of
+    # images apply to every image; a layer that moves no box returns them as given.
+    import keras_aug
+
+    images = np.zeros((3, 8, 8, 3), np.float32)
+    boxes = {"boxes": np.float32([[1, 1, 4, 4], [2, 2, 6, 7]]), "labels": np.int32([[5, 9]])}
+    out = keras_aug.RandomInvert(bounding_box_format="xyxy")({"images": images, "bounding_boxes": boxes},
+                                                             training=True)
+    np.testing.assert_array_equal(np.asarray(out["bounding_boxes"]["labels"]), [[5, 9]])
+    np.testing.assert_array_equal(np.asarray(out["bounding_boxes"]["boxes"]), boxes["boxes"])

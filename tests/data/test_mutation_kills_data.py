@@ -5,11 +5,14 @@ Each checks a documented behaviour no other test pinned down, against hand-compu
 
 import warnings
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 import keras_aug.data as kd
 from keras_aug.data import decoding
+from keras_aug.data import resample
+from keras_aug.data import routes
 
 from data_helpers import noise, save
 
@@ -48,3 +51,31 @@ def test_short_error_keeps_the_human_part_of_any_exception():
     assert decoding.decode_failure(OSError("broken data stream")) == "cannot decode (OSError: broken data stream)"
     tf_error = tf.errors.InvalidArgumentError(None, None, "{{function_node __inference_f_7}} Invalid JPEG data [Op:X]")
     assert decoding.short_error(tf_error) == "Invalid JPEG data"
+
+
+@pytest.mark.parametrize("axis", [0, 1], ids=["rows", "columns"])
+def test_large_shrinks_are_area_averaged_along_each_axis(axis):
+    # One-pixel stripes shrunk 7x along one axis: bilinear sampling alone lands on
+    # whole pixels (7i + 3) and reads pure black or white; an area average mixes
+    # 3-4 stripes of each colour, so no pixel is near 0 or 255.
+    stripes = (np.indices((140, 140))[axis] % 2 * 255).astype(np.uint8)[..., None]
+    got = resample.Resampler((20, 20), (20, 20), fill_mode="reflect")(stripes, np.eye(3, dtype=np.float32))
+    assert got.shape == (20, 20, 1)
+    assert 60 < got.min() and got.max() < 195
+
+
+@pytest.mark.parametrize("changes, route, words", [
+    ({"distributable": True}, "graph_only", "distributable=True"),
+    ({"head": []}, "graph", "nothing to fuse with the resize"),
+    ({"fuse_resize": False}, "graph", "fuse_resize=False"),
+    ({"opencv_covers": False}, "graph", "the OpenCV resample does not cover these settings"),
+    ({"files": False}, "opencv_per_image", "arrays with leading geometric layers"),
+    ({"same_interpolation": False}, "opencv_per_image", "the resize filter differs"),
+    ({}, "opencv_groups", "fused with the resize"),
+])
+def test_each_route_choice_gives_its_own_reason(changes, route, words):
+    settings = dict(files=True, head=["a geometric layer"], same_interpolation=True, opencv_covers=True,
+                    fuse_resize=True, distributable=False)
+    module, reason = routes.choose(**dict(settings, **changes))
+    assert module.NAME == route
+    assert words in reason
