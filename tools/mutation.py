@@ -14,7 +14,7 @@ never modified), one area at a time, and prints the score per module and per are
 and every surviving mutant as a diff. Before the first mutant, mutmut runs the area's
 whole test selection (recording which tests reach which function), then the chosen
 mutants' tests unmutated, so even a small sample costs about two runs of the area's
-tests. A full run is many hours (over 13,000 mutants),
+tests. A full run is many hours (over 20,000 mutants),
 so by default it checks a fixed seeded sample of `--sample` mutants per area (the same
 names for the same seed and source). Survivors judged equivalent (no behaviour can
 tell them apart) are listed in `EQUIVALENT` with the reason, and reported apart.

@@ -63,3 +63,53 @@ def test_shared_boxes_with_one_row_of_labels_come_back_as_given_from_a_batch():
                                                              training=True)
     np.testing.assert_array_equal(np.asarray(out["bounding_boxes"]["labels"]), [[5, 9]])
     np.testing.assert_array_equal(np.asarray(out["bounding_boxes"]["boxes"]), boxes["boxes"])
+
+
+def test_draws_and_box_conversions_are_float32_whatever_keras_floatx():
+    # The core computes in float32 on purpose (XLA-friendly, same draws everywhere);
+    # a Keras model built with floatx "float64" must not change a draw or a box.
+    import keras
+
+    from keras_aug.core import Draws
+    from keras_aug.core import boxes as box_utils
+
+    seed = tf.constant([1, 2], tf.int64)
+    rel = np.float32([[0.1, 0.2, 0.5, 0.75]])
+
+    def compute():
+        return (Draws(seed).log_gamma([50], 0.4), Draws(seed).beta([50], 0.4, 0.4),
+                box_utils.to_xyxy(rel, "rel_xyxy", 20, 40))
+
+    expected = compute()
+    keras.config.set_floatx("float64")
+    try:
+        got = compute()
+    finally:
+        keras.config.set_floatx("float32")
+    for e, g in zip(expected, got):
+        assert g.dtype == tf.float32
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(e))
+    np.testing.assert_allclose(np.asarray(expected[2]), [[4.0, 4.0, 20.0, 15.0]], rtol=1e-6)
+
+
+def test_clipping_invalidates_boxes_at_or_under_the_minimum_area():
+    from keras_aug.core import boxes as box_utils
+
+    # Areas after clipping to 40 x 20: 1 (far from the origin), 4 (2 x 2 left inside), 6.
+    xyxy = np.float32([[[30, 5, 31, 6], [38, 18, 45, 30], [10, 10, 13, 12]]])
+    boxes, labels = box_utils.clip_and_invalidate(xyxy, np.int32([[1, 2, 3]]), 20, 40, min_area=4.0)
+    np.testing.assert_array_equal(np.asarray(labels), [[-1, -1, 3]])
+    np.testing.assert_array_equal(np.asarray(boxes), [[[-1, -1, -1, -1], [-1, -1, -1, -1], [10, 10, 13, 12]]])
+    boxes, labels = box_utils.clip_and_invalidate(xyxy, np.int32([[1, 2, 3]]), 20, 40, min_area=0.5)
+    np.testing.assert_array_equal(np.asarray(labels), [[1, 2, 3]])
+    np.testing.assert_array_equal(np.asarray(boxes)[0, 1], [38, 18, 40, 20])
+
+
+def test_box_labels_of_the_wrong_rank_are_refused_in_words_that_say_the_shapes():
+    import keras_aug
+
+    inputs = {"images": np.zeros((2, 8, 8, 3), np.float32),
+              "bounding_boxes": {"boxes": np.zeros((2, 3, 4), np.float32), "labels": np.zeros((2, 3, 1), np.int32)}}
+    with pytest.raises(ValueError, match=r"`bounding_boxes\['labels'\]` must have one label per box \(\[N\] or "
+                                         r"\[1, N\] with \[N, 4\] boxes, \[B, N\] with \[B, N, 4\]\)"):
+        keras_aug.RandomInvert(bounding_box_format="xyxy")(inputs, training=True)
