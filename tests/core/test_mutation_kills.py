@@ -30,15 +30,12 @@ def test_name_of_takes_dtypes_dtype_names_and_tensors():
     assert dtypes.name_of(tf.zeros([2], tf.bfloat16)) == "bfloat16"
 
 
-def test_layer_calls_compile_as_their_own_xla_function_as_documented():
+def test_layer_calls_traced_into_a_graph_compile_as_their_own_xla_function_as_documented():
     # In a graph XLA does not compile (a plain tf.function), a call with static image
-    # sizes runs as its own XLA function; eagerly only a large batch does; never with
-    # a run-time height or width, nor inside an XLA function already.
+    # sizes runs as its own XLA function; never with a run-time height or width, nor
+    # inside an XLA function already.
     decide = _tf_fast_path.compile_layer_call
     small = tf.zeros([2, 8, 8, 3])
-    large = tf.zeros([4, 512, 512, 3])  # 2**20 pixels
-    assert _tf_fast_path.EAGER_COMPILE_MIN_PIXELS == 4 * 512 * 512
-    assert not decide(small) and decide(large)
     in_graph = tf.function(lambda x: tf.constant(decide(x)), autograph=False)
     assert bool(in_graph(small))
     assert not bool(in_graph.get_concrete_function(tf.TensorSpec([2, None, 8, 3]))(small))
