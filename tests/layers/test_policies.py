@@ -383,8 +383,18 @@ def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
     assert level_tables.capacity(8, 2 / 14) is None and level_tables.capacity(None, 0.1) is None
 
 
-def test_fast_smooth_equals_the_photometric_smooth_filter():
-    from keras_aug.layers.photometric.filters import smooth as reference
+@pytest.mark.parametrize("height, width", [(9, 13), (2, 5), (1, 1)])
+def test_smooth_is_pils_smooth_filter_inside_and_keeps_the_border(height, width):
+    """filters.smooth (the policies' and RandomSharpness's) against scipy with PIL's SMOOTH kernel."""
+    from scipy import ndimage
 
-    images = tf.constant(np.stack([textured_image(9, 13, seed=s) for s in range(2)]))
-    np.testing.assert_allclose(op_table.smooth(images).numpy(), reference(images).numpy(), atol=1e-3)
+    from keras_aug.layers.photometric.filters import smooth
+
+    images = np.stack([textured_image(height, width, seed=s) for s in range(2)]).astype(np.float32)
+    kernel = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float64)[None, :, :, None] / 13.0
+    expected = ndimage.correlate(images.astype(np.float64), kernel, mode="constant")
+    expected[:, [0, -1]] = images[:, [0, -1]]
+    expected[:, :, [0, -1]] = images[:, :, [0, -1]]
+    out = smooth(tf.constant(images)).numpy()
+    assert out.shape == images.shape
+    np.testing.assert_allclose(out, expected, atol=1e-3)

@@ -33,17 +33,24 @@ def rgb_to_hcv(images):
     v = ops.where(red, r, ops.where(green, g, b))
     chroma = v - ops.minimum(ops.minimum(r, g), b)
     safe = ops.where(chroma > 0, chroma, ops.ones_like(chroma))
-    hue = ops.where(red, (g - b) / safe, ops.where(green, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
-    hue = ops.where(chroma > 0, ops.mod(hue, 6.0), ops.zeros_like(hue))
+    # One division per pixel: the sector's numerator and offset are selected first.
+    numerator = ops.where(red, g - b, ops.where(green, b - r, r - g))
+    offset = ops.cast(ops.where(red, 0.0, ops.where(green, 2.0, 4.0)), dtypes.name_of(images))
+    hue = numerator / safe + offset
+    # The hue above lies in [-1, 5): one conditional add is its modulo 6. (XLA on a CPU
+    # computes `mod` with a scalar fmod per element, several times this.)
+    hue = ops.where(chroma > 0, ops.where(hue < 0.0, hue + 6.0, hue), ops.zeros_like(hue))
     return hue, chroma, v
 
 
 def hcv_to_rgb(hue, chroma, v):
     """Inverse of `rgb_to_hcv`: channel n is v - chroma * clip(min(k, 4 - k), 0, 1),
     k = (n + hue) mod 6 with n = 5, 3, 1 for R, G, B."""
+    hue = hue - 6.0 * ops.floor(hue * (1.0 / 6.0))  # any hue into [0, 6], by one floor, not three fmods
     channels = []
     for n in (5.0, 3.0, 1.0):
-        k = ops.mod(n + hue, 6.0)
+        k = n + hue
+        k = ops.where(k >= 6.0, k - 6.0, k)  # k < 12: one conditional subtract is its modulo 6
         channels.append(v - chroma * ops.clip(ops.minimum(k, 4.0 - k), 0.0, 1.0))
     return ops.stack(channels, axis=-1)
 
