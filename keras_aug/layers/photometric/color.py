@@ -13,6 +13,7 @@ from keras_aug.core.backend import ops
 from keras_aug.core.base import constant_params
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import _is_number
+from keras_aug.layers.photometric.base import materialized
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import per_sample
 
@@ -504,7 +505,8 @@ class RandomColorJitter(PhotometricAugmentation):
                 continue
             prefix = name + "_"
             own = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-            images = ops.clip(layer.transform(images, own), *self.value_range)
+            # Stored between steps: fused, each step recomputed the previous one per channel.
+            images = materialized(ops.clip(layer.transform(images, own), *self.value_range))
         return images
 
     def get_config(self):

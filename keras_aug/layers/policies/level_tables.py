@@ -39,6 +39,7 @@ import math
 
 from keras_aug.core.backend import ops
 from keras_aug.layers.photometric import histogram
+from keras_aug.layers.photometric.base import materialized
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.policies import ops as op_table
 
@@ -101,21 +102,6 @@ def put_rows(values, rows, updates):
 
 
 # ---------------------------------------------------------------- tables
-def materialized(tables):
-    """`tables` (or any float tensor), computed once into memory before the image is read through them.
-
-    Left alone, XLA fuses the table formulas into the gather and evaluates
-    them again for every pixel (0.8 instead of 0.3 CPU ms per 224 x 224 x 3
-    image for two slots of pointwise ops). A scatter-max is not fusible on
-    XLA:CPU (a scatter of one element becomes a fusible slice update, so two):
-    two of -inf into the first entry changes nothing and costs a copy of the
-    (small) tables, as `_tf_fast_path.fence` does for warps on TensorFlow.
-    """
-    rank = len(tables.shape)
-    lowest = ops.full([2], -float("inf"), dtype="float32")
-    return ops.scatter_update(tables, ops.zeros([2, rank], dtype="int32"), lowest, reduction="max")
-
-
 def identity_tables(batch_size, channels):
     """[B, C, 256] float32 tables mapping each level to itself."""
     return ops.broadcast_to(ops.arange(LEVELS, dtype="float32")[None, None, :], [batch_size, channels, LEVELS])
