@@ -276,28 +276,9 @@ def build(
                  image_dtype=image_dtype, target_size=target_size, method=method,
                  keep_aspect_ratio=keep_aspect_ratio, color_mode=color_mode, bad_files=bad_files,
                  num_parallel_calls=num_parallel_calls)
-    if route in (routes.opencv_groups, routes.opencv_per_image):
-        run_interpolation, fill_mode, fill_value = head_settings(head)
-        plan.resize_first = not same_interpolation
-        plan.resampler = resample.Resampler(
-            target_size if target_size is not None else tuple(source.array.shape[1:3]),
-            out_shape[:2],
-            keep_aspect_ratio=keep_aspect_ratio and same_interpolation,
-            interpolation=run_interpolation,
-            fill_mode=fill_mode,
-            fill_value=fill_value,
-        )
-        resample.use_one_opencv_thread()
-        plan.sample_head = HeadSampler(head, plan.resampler.target_size, channels)
-        augment = tail
-    elif route is routes.graph_only and routes.graph_only.fuses(
-            files=files, head=head, same_interpolation=same_interpolation):
-        run_interpolation, fill_mode, fill_value = head_settings(head)
-        plan.resampler = graph_resample.GraphResampler(
-            target_size, out_shape[:2], channels, keep_aspect_ratio=keep_aspect_ratio,
-            interpolation=run_interpolation, fill_mode=fill_mode, fill_value=fill_value,
-        )
-        plan.sample_head = HeadSampler(head, target_size, channels, in_graph=True)
+    if _resamples_head(plan, route, head, source=source, target_size=target_size, out_shape=out_shape,
+                       channels=channels, same_interpolation=same_interpolation,
+                       keep_aspect_ratio=keep_aspect_ratio, files=files):
         augment = tail
     ds = route.elements(plan)
     ds = _batches(ds, targets, batch_size, augment, batch_fn, dtype, num_parallel_calls)
@@ -312,6 +293,37 @@ def build(
         options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
         ds = ds.with_options(options)
     return with_route(ds, info)
+
+
+def _resamples_head(plan, route, head, *, source, target_size, out_shape, channels, same_interpolation,
+                    keep_aspect_ratio, files):
+    """Gives `plan` the per-image resampler and matrix sampler of the leading geometric run
+    `head`, on the routes that resample it per image; returns whether it did (the rest of
+    `augment` then runs per batch)."""
+    if route in (routes.opencv_groups, routes.opencv_per_image):
+        run_interpolation, fill_mode, fill_value = head_settings(head)
+        plan.resize_first = not same_interpolation
+        plan.resampler = resample.Resampler(
+            target_size if target_size is not None else tuple(source.array.shape[1:3]),
+            out_shape[:2],
+            keep_aspect_ratio=keep_aspect_ratio and same_interpolation,
+            interpolation=run_interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+        )
+        resample.use_one_opencv_thread()
+        plan.sample_head = HeadSampler(head, plan.resampler.target_size, channels)
+        return True
+    if route is routes.graph_only and routes.graph_only.fuses(
+            files=files, head=head, same_interpolation=same_interpolation):
+        run_interpolation, fill_mode, fill_value = head_settings(head)
+        plan.resampler = graph_resample.GraphResampler(
+            target_size, out_shape[:2], channels, keep_aspect_ratio=keep_aspect_ratio,
+            interpolation=run_interpolation, fill_mode=fill_mode, fill_value=fill_value,
+        )
+        plan.sample_head = HeadSampler(head, target_size, channels, in_graph=True)
+        return True
+    return False
 
 
 def _plan(source, targets, route, *, seed, shuffle, dtype, out_shape, image_dtype, target_size, method,

@@ -242,6 +242,23 @@ def _combine(*fns):
     return combined
 
 
+def _dataframe_rows(dataframe, base, x_col, y_col, class_mode, classes, validate_filenames, bounds):
+    """The rows `from_dataframe` keeps, with the legacy rules, and the class names (or None)."""
+    df = dataframe.copy()
+    _check_dataframe_columns(df, x_col, y_col, class_mode)
+    if validate_filenames:
+        df = _valid_filename_rows(df, x_col, base)
+    class_names = None
+    if class_mode in ("categorical", "binary", "sparse"):
+        df, class_names = _filter_classes(df, y_col, classes)
+        if class_mode == "binary" and len(class_names) != 2:
+            raise ValueError(f'If class_mode="binary" there must be 2 classes. Found {len(class_names)} classes.')
+    if bounds is not None:
+        n = len(df)
+        df = df.iloc[int(bounds[0] * n) : int(bounds[1] * n)]
+    return df, class_names
+
+
 def from_dataframe(
     dataframe,
     directory=None,
@@ -302,19 +319,8 @@ def from_dataframe(
     _check_choice("class_mode", class_mode, DATAFRAME_CLASS_MODES)
     target_size = (int(target_size[0]), int(target_size[1]))
     bounds = listing.split_bounds(validation_split, subset)
-    df = dataframe.copy()
-    _check_dataframe_columns(df, x_col, y_col, class_mode)
     base = os.fspath(directory) if directory is not None else ""
-    if validate_filenames:
-        df = _valid_filename_rows(df, x_col, base)
-    class_names = None
-    if class_mode in ("categorical", "binary", "sparse"):
-        df, class_names = _filter_classes(df, y_col, classes)
-        if class_mode == "binary" and len(class_names) != 2:
-            raise ValueError(f'If class_mode="binary" there must be 2 classes. Found {len(class_names)} classes.')
-    if bounds is not None:
-        n = len(df)
-        df = df.iloc[int(bounds[0] * n) : int(bounds[1] * n)]
+    df, class_names = _dataframe_rows(dataframe, base, x_col, y_col, class_mode, classes, validate_filenames, bounds)
     bad_files = decoding.BadFileLog(on_bad_file)
     filepaths = [os.path.join(base, f) for f in df[x_col]]
     probes = lazy_probes.LazyProbes(filepaths, max_pixels, target_size, keep_aspect_ratio)
