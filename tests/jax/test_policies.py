@@ -18,6 +18,8 @@ from keras_aug.core import Draws
 from keras_aug.core import ImageShape
 from keras_aug.core import backend
 from sample_images import textured_image
+from test_photometric import call_on_jax  # the same SEED, (1, 2)
+from test_photometric import call_on_tensorflow
 
 SEED = (1, 2)
 FLOATS = np.stack([textured_image(12, 14, 3, seed=i) for i in range(6)])
@@ -33,19 +35,6 @@ LAYERS = {
         [keras_aug.RandomColorDegeneration(0.8), keras_aug.RandomFlip(), keras_aug.RandomRotation(0.2)]),
     "RandomOrder": lambda: keras_aug.RandomOrder([keras_aug.RandomShear(0.3), keras_aug.RandomRotation(0.2)]),
 }
-
-
-def call_on_tensorflow(layer, images):
-    out = layer(tf.constant(images), training=True, seed=SEED)
-    assert isinstance(out, tf.Tensor)
-    return out.numpy()
-
-
-def call_on_jax(layer, images, jit):
-    call = lambda x: layer(x, training=True, seed=SEED)  # noqa: E731
-    out = (jax.jit(call) if jit else call)(jnp.asarray(images))
-    assert isinstance(out, jax.Array)
-    return np.asarray(out)
 
 
 # A policy's graph takes 5-20 s to compile with XLA on 2 cores, and as long
