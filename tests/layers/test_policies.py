@@ -23,6 +23,7 @@ from keras_aug.core import Draws
 from keras_aug.core import ImageShape
 from keras_aug.core.structures import Batch
 from keras_aug.layers.policies import ops as op_table
+from keras_aug.layers.policies import rows as row_lib
 from keras_aug.layers.policies.auto_augment import POLICIES
 from keras_aug.layers.policies.rand_augment import RAND_AUGMENT_OPS
 from sample_images import textured_image
@@ -366,7 +367,7 @@ def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, rows):
     from keras_aug.layers.policies import level_tables
 
     # 225 samples: the histogram, range and blend ops of a slot fall on 15-30 of them.
-    monkeypatch.setattr(level_tables, "capacity", lambda batch_size, probability: rows)
+    monkeypatch.setattr(row_lib, "capacity", lambda batch_size, probability, max_fraction=0.6: rows)
     images, op, magnitude = every_pair_then_random()
     got = level_tables.colour_values(tf.constant(images), tf.constant(op), tf.constant(magnitude), op_table.OPS,
                                      lambda name: 1.0 / len(op_table.OPS)).numpy()
@@ -374,13 +375,11 @@ def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, rows):
 
 
 def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
-    from keras_aug.layers.policies import level_tables
-
     for batch_size, p in [(32, 1 / 14), (32, 2 / 14), (96, 0.05), (256, 0.3)]:
-        first, last = level_tables.capacity(batch_size, p)
+        first, last = row_lib.capacity(batch_size, p)
         assert first < last < batch_size
         assert stats.binom.sf(first, batch_size, p) < 0.25 and stats.binom.sf(last, batch_size, p) < 2e-3
-    assert level_tables.capacity(8, 2 / 14) is None and level_tables.capacity(None, 0.1) is None
+    assert row_lib.capacity(8, 2 / 14) is None and row_lib.capacity(None, 0.1) is None
 
 
 @pytest.mark.parametrize("height, width", [(9, 13), (2, 5), (1, 1)])

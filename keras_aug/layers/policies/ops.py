@@ -142,6 +142,14 @@ def op_magnitudes(space, names, op, level, height, width, sign):
     return result
 
 
+def drew(op, names):
+    """[...] bool: whether `op` (int32 indices into `OPS`) is one of `names`."""
+    hit = ops.zeros_like(op, dtype="bool")
+    for name in names:
+        hit = hit | (op == OP_INDEX[name])
+    return hit
+
+
 # ------------------------------------------------------------------ geometry
 def slot_matrix(op, magnitude, height, width):
     """Output->input [B, 3, 3] matrices of one slot: the chosen geometric op, else identity.

@@ -30,6 +30,7 @@ from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
 from keras_aug.core.geometric import DEFAULT_MASK_FILL_VALUE
 from keras_aug.core.geometric import transform_batch
+from keras_aug.layers.photometric.base import materialized
 from keras_aug.layers.photometric.base import parse_value_range
 from keras_aug.layers.photometric.base import work_dtype
 from keras_aug.layers.policies import level_tables
@@ -113,7 +114,9 @@ def colour_values(images, op, magnitude, names, value_range, frequency):
         if channels == 4:
             v, alpha = v[..., :3], _from_levels(v[..., 3:], value_range)
         for s in range(op.shape[1]):
-            v = op_table.colour_slot(v, op[:, s], magnitude[:, s], names)
+            # Each slot stored before the next reads it (several times: gray, statistics, 9 smoothing taps):
+            # XLA would otherwise fuse a slot into every read of the next and recompute it there.
+            v = materialized(op_table.colour_slot(v, op[:, s], magnitude[:, s], names))
         y = ops.clip(_from_levels(v, value_range), value_range[0], value_range[1])
     return y if alpha is None else ops.concatenate([y, alpha], axis=-1)
 
@@ -181,7 +184,7 @@ class PolicyAugmentation(Augmentation):
     def op_frequency(self, name):
         """The expected fraction of slots holding op `name` (uniform over `op_names`).
 
-        Only sizes work (see `level_tables.capacity`); results do not depend on it.
+        Only sizes work (see `rows.capacity`); results do not depend on it.
         """
         return 1.0 / len(self.op_names) if name in self.op_names else 0.0
 
