@@ -397,3 +397,15 @@ def test_smooth_is_pils_smooth_filter_inside_and_keeps_the_border(height, width)
     out = smooth(tf.constant(images)).numpy()
     assert out.shape == images.shape
     np.testing.assert_allclose(out, expected, atol=1e-3)
+
+@pytest.mark.parametrize("rows", [None, (4, 6), (1, 2)], ids=["whole batch", "gathered rows", "more than the capacity"])
+def test_float_equalize_counts_only_the_rows_that_drew_it_and_matches_pil(rows):
+    """op_table.colour_slot on float images: equalize's histograms on gathered rows, the others untouched."""
+    images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 30 + 3 * i) for i in range(20)])
+    drew = np.isin(np.arange(20), [2, 7, 11, 19])
+    op = np.where(drew, op_table.OP_INDEX["equalize"], op_table.OP_INDEX["rotate"]).astype(np.int32)
+    out = op_table.colour_slot(tf.constant(images.astype(np.float32)), tf.constant(op), tf.zeros([20]),
+                               op_table.OPS, equalize_capacity=rows).numpy()
+    for i in range(20):
+        expected = np.asarray(ImageOps.equalize(Image.fromarray(images[i].astype(np.uint8)))) if drew[i] else images[i]
+        np.testing.assert_array_equal(out[i], expected)

@@ -45,8 +45,9 @@ from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.photometric.filters import smooth
+from keras_aug.layers.photometric import histogram
 from keras_aug.layers.photometric.histogram import autocontrast
-from keras_aug.layers.photometric.histogram import equalize
+from keras_aug.layers.policies import rows as row_lib
 
 GEOMETRIC_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate")
 ENHANCE_OPS = ("brightness", "color", "contrast", "sharpness")
@@ -58,6 +59,7 @@ SIGNED_OPS = GEOMETRIC_OPS + ENHANCE_OPS
 WITHOUT_MAGNITUDE = ("identity", "autocontrast", "equalize", "invert")
 # Colour ops compute on this scale (see the module docstring).
 FULL_SCALE = (0.0, 255.0)
+LEVELS = 256  # histogram bins of equalize: one per uint8 level
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,12 +183,43 @@ def gray(v):
     return ops.sum(v * weights, axis=-1, keepdims=True) if v.shape[-1] == 3 else v
 
 
-def colour_slot(v, op, magnitude, names):
+def equalized(v, drew, rows_capacity=None):
+    """Each channel of 0-255 float images `v` [B, H, W, C] equalized (`histogram.equalize`) where `drew` ([B] bool).
+
+    The histograms (a scatter: the costly part) are counted only on the rows
+    of the samples that drew it (`rows.on_rows` with `rows_capacity`; None:
+    the whole batch). Samples that did not draw it come back unchanged or
+    equalized: callers select with `drew`.
+    """
+    if rows_capacity is None:
+        return histogram.equalize(v, FULL_SCALE, LEVELS)
+    batch_size, _, _, channels = ops.shape(v)
+    levels = histogram.to_levels(v, FULL_SCALE, LEVELS)
+
+    def compute(rows):
+        count = ops.shape(rows)[0]
+        groups = histogram.channel_groups(count, channels)
+        counts = histogram.histograms(ops.take(levels, rows, axis=0), groups, count * channels, LEVELS)
+        tables, flat = histogram.equalization_tables(counts)
+        every_table = ops.zeros([batch_size, channels, LEVELS], dtype="int32")
+        every_flat = ops.ones([batch_size, channels], dtype="int32")  # rows not counted stay unchanged
+        return (row_lib.put_rows(every_table, rows, ops.reshape(tables, [count, channels, LEVELS])),
+                row_lib.put_rows(every_flat, rows, ops.reshape(ops.cast(flat, "int32"), [count, channels])))
+
+    tables, flat = row_lib.on_rows(drew, rows_capacity, compute)
+    mapped = histogram.lookup(tables, levels, histogram.channel_groups(batch_size, channels), LEVELS)
+    mapped = histogram.from_levels(ops.cast(mapped, dtypes.name_of(v)), FULL_SCALE, LEVELS)
+    return ops.where(ops.reshape(flat > 0, [-1, 1, 1, channels]), v, mapped)
+
+
+def colour_slot(v, op, magnitude, names, equalize_capacity=None):
     """Applies one slot's colour op per sample to 0-255 float images `v`.
 
     `op` and `magnitude` are [B]; samples whose op is not a colour op pass
     unchanged. Only ops in `names` (static) are computed, each once for the
-    batch, and each sample keeps the result of its own op.
+    batch, and each sample keeps the result of its own op; equalize's
+    histograms are counted only for the samples that drew it, gathered into
+    `equalize_capacity` rows (see `rows.capacity`; None: the whole batch).
     """
     def chosen(name):
         return ops.reshape(op == OP_INDEX[name], [-1, 1, 1, 1])
@@ -221,5 +254,5 @@ def colour_slot(v, op, magnitude, names):
         step = ops.cast(ops.left_shift(ops.ones_like(bits), 8 - bits), dtypes.name_of(v))
         out = ops.where(chosen("posterize"), ops.floor(ops.floor(v) / step) * step, out)
     if "equalize" in names:
-        out = ops.where(chosen("equalize"), equalize(v, FULL_SCALE, 256), out)
+        out = ops.where(chosen("equalize"), equalized(v, op == OP_INDEX["equalize"], equalize_capacity), out)
     return ops.clip(out, 0.0, 255.0)
