@@ -367,7 +367,7 @@ def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, rows):
     from keras_aug.layers.policies import level_tables
 
     # 225 samples: the histogram, range and blend ops of a slot fall on 15-30 of them.
-    monkeypatch.setattr(row_lib, "capacity", lambda batch_size, probability, max_fraction=0.6: rows)
+    monkeypatch.setattr(row_lib, "capacity", lambda batch_size, probability: rows)
     images, op, magnitude = every_pair_then_random()
     got = level_tables.colour_values(tf.constant(images), tf.constant(op), tf.constant(magnitude), op_table.OPS,
                                      lambda name: 1.0 / len(op_table.OPS)).numpy()

@@ -12,29 +12,28 @@ import math
 
 from keras_aug.core.backend import ops
 
-# Compacting rows costs gathers and conditionals (and compile time: each
-# tier is compiled): by default not worth it above this fraction of the batch,
-# nor for batches this small.
+# Compacting rows costs gathers, scatters and conditionals (and compile time:
+# each tier is compiled): not worth it above this fraction of the batch, nor
+# for batches this small.
 MAX_COMPACT_FRACTION = 0.6
 MIN_COMPACT_BATCH = 16
 
 
-def capacity(batch_size, probability, max_fraction=MAX_COMPACT_FRACTION):
+def capacity(batch_size, probability):
     """Row counts to try gathering for samples that each need work with `probability`; None: whole batch.
 
     Two tiers: the expected count plus one standard deviation (and one),
     enough in about 5 calls of 6, then plus three (about 999 calls in
     1000); a batch beyond both takes the whole-batch path. Tiers above
-    `max_fraction` of the batch are dropped (a step that costs much more per
-    row than a gather, such as a warp, pays off up to a higher fraction);
-    batches under `MIN_COMPACT_BATCH` always take the whole-batch path.
+    `MAX_COMPACT_FRACTION` of the batch are dropped; batches under
+    `MIN_COMPACT_BATCH` always take the whole-batch path.
     """
     if not isinstance(batch_size, int) or batch_size < MIN_COMPACT_BATCH or probability <= 0:
         return None
     mean = batch_size * probability
     spread = math.sqrt(mean * (1.0 - min(probability, 1.0)))
     tiers = sorted({math.ceil(mean + k * spread + 1.0) for k in (1.0, 3.0)})
-    tiers = tuple(t for t in tiers if t <= max_fraction * batch_size)
+    tiers = tuple(t for t in tiers if t <= MAX_COMPACT_FRACTION * batch_size)
     return tiers or None
 
 
