@@ -26,8 +26,8 @@ carried through the ops after it).
 Pay for what samples draw: histograms (1.2 CPU ms per 224 x 224 x 3 image on
 XLA:CPU, a scatter), the range statistics and the blends are computed only
 for the rows of the samples that drew them, gathered into a fixed number of
-rows sized to the expected count (`capacity`); a batch where more samples
-drew them takes the whole-batch path (`on_rows`; the same result).
+rows sized to the expected count (`rows.capacity`); a batch where more samples
+drew them takes the whole-batch path (`rows.on_rows`; the same result).
 
 Measured (benchmarks/layers.py, batch 32 x 224 x 224 x 3, XLA:CPU): a slot
 costs about 0.3 CPU ms per image for histograms, 0.1 for contrast and
@@ -35,70 +35,15 @@ autocontrast, 0.1-0.2 for blends, next to nothing for the pointwise ops;
 the final read, 0.25.
 """
 
-import math
-
 from keras_aug.core.backend import ops
 from keras_aug.layers.photometric import histogram
 from keras_aug.layers.photometric.base import materialized
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.policies import ops as op_table
+from keras_aug.layers.policies import rows as row_lib
 
 LEVELS = 256
 BLEND_OPS = ("color", "sharpness")
-# Compacting rows costs gathers and conditionals (and compile time: each is
-# compiled for every tier): not worth it above this fraction of the batch, nor
-# for batches this small.
-MAX_COMPACT_FRACTION = 0.6
-MIN_COMPACT_BATCH = 16
-
-
-# ------------------------------------------------------------------ rows
-def capacity(batch_size, probability):
-    """Row counts to try gathering for samples that each need work with `probability`; None: whole batch.
-
-    Two tiers: the expected count plus one standard deviation (and one),
-    enough in about 5 calls of 6, then plus three (about 999 calls in
-    1000); a batch beyond both takes the whole-batch path. Tiers above
-    `MAX_COMPACT_FRACTION` of the batch are dropped; batches under
-    `MIN_COMPACT_BATCH` always take the whole-batch path.
-    """
-    if not isinstance(batch_size, int) or batch_size < MIN_COMPACT_BATCH or probability <= 0:
-        return None
-    mean = batch_size * probability
-    spread = math.sqrt(mean * (1.0 - min(probability, 1.0)))
-    tiers = sorted({math.ceil(mean + k * spread + 1.0) for k in (1.0, 3.0)})
-    tiers = tuple(t for t in tiers if t <= MAX_COMPACT_FRACTION * batch_size)
-    return tiers or None
-
-
-def on_rows(flags, rows_capacity, compute):
-    """`compute(rows)` on the flagged rows of the batch only, where they fit in `rows_capacity`.
-
-    `flags`: [B] bool; `rows_capacity`: ascending row counts to try (or one
-    int, or None). `compute(rows)` gets int32 row indices (distinct; the
-    flagged ones first, then unflagged ones as padding, which `compute` must
-    leave unchanged) and returns whole-batch results: rows for the smallest
-    count the flagged rows fit in, every row when they fit in none.
-    """
-    batch_size = flags.shape[0]
-    if rows_capacity is None or not isinstance(batch_size, int):
-        return compute(ops.arange(ops.shape(flags)[0], dtype="int32"))
-    tiers = (rows_capacity,) if isinstance(rows_capacity, int) else tuple(rows_capacity)
-    every = ops.arange(batch_size, dtype="int32")
-    order = ops.cast(ops.argsort(ops.where(flags, 0, batch_size) + every), "int32")  # flagged rows first
-    count = ops.sum(ops.cast(flags, "int32"))
-
-    def tier(i):
-        if i == len(tiers):
-            return compute(every)
-        return ops.cond(count <= tiers[i], lambda: compute(order[:tiers[i]]), lambda: tier(i + 1))
-
-    return tier(0)
-
-
-def put_rows(values, rows, updates):
-    """`values` with rows `rows` ([K] int32, distinct) replaced by `updates` ([K, ...])."""
-    return ops.scatter_update(values, ops.reshape(rows, [-1, 1]), updates)
 
 
 # ---------------------------------------------------------------- tables
@@ -172,14 +117,6 @@ def _pointwise_tables(tables, op, magnitude, names):
     return out
 
 
-def _drew(op, names):
-    """[...] bool: whether `op` is one of `names`."""
-    hit = ops.zeros_like(op, dtype="bool")
-    for name in names:
-        hit = hit | (op == op_table.OP_INDEX[name])
-    return hit
-
-
 def _range_slot(levels, tables, op, magnitude, names, rows_capacity):
     """Applies the slot's contrast and autocontrast (reading only the rows that drew one)."""
     def compute(rows):
@@ -194,9 +131,10 @@ def _range_slot(levels, tables, op, magnitude, names, rows_capacity):
             low = ops.expand_dims(ops.min(v, axis=(1, 2)), -1)
             high = ops.expand_dims(ops.max(v, axis=(1, 2)), -1)
             out = ops.where(_chosen(own_op, "autocontrast", 3), _autocontrast(own_tables, low, high), out)
-        return put_rows(tables, rows, out)
+        return row_lib.put_rows(tables, rows, out)
 
-    return on_rows(_drew(op, [n for n in ("contrast", "autocontrast") if n in names]), rows_capacity, compute)
+    ranges = [n for n in ("contrast", "autocontrast") if n in names]
+    return row_lib.on_rows(op_table.drew(op, ranges), rows_capacity, compute)
 
 
 def _equalize_slot(levels, tables, op, rows_capacity):
@@ -205,9 +143,9 @@ def _equalize_slot(levels, tables, op, rows_capacity):
         own_tables = ops.take(tables, rows, axis=0)
         counts = level_histograms(ops.take(levels, rows, axis=0))
         out = ops.where(_chosen(ops.take(op, rows, axis=0), "equalize", 3), _equalized(own_tables, counts), own_tables)
-        return put_rows(tables, rows, out)
+        return row_lib.put_rows(tables, rows, out)
 
-    return on_rows(op == op_table.OP_INDEX["equalize"], rows_capacity, compute)
+    return row_lib.on_rows(op == op_table.OP_INDEX["equalize"], rows_capacity, compute)
 
 
 def _blend_slot(levels, tables, op, magnitude, names, rows_capacity):
@@ -228,13 +166,13 @@ def _blend_slot(levels, tables, op, magnitude, names, rows_capacity):
             degenerate = op_table.gray(v) if "color" in names else op_table.smooth(v)
         factor = 1.0 + ops.reshape(ops.take(magnitude, rows, axis=0), [-1, 1, 1, 1])
         blended = ops.round(ops.clip(degenerate + factor * (v - degenerate), 0.0, 255.0))
-        drew_blend = _drew(own_op, BLEND_OPS)
+        drew_blend = op_table.drew(own_op, BLEND_OPS)
         new_levels = ops.where(ops.reshape(drew_blend, [-1, 1, 1, 1]), ops.cast(blended, "uint8"), own_levels)
         new_tables = ops.where(ops.reshape(drew_blend, [-1, 1, 1]), identity_tables(*ops.shape(own_tables)[:2]),
                                own_tables)
-        return put_rows(levels, rows, new_levels), put_rows(tables, rows, new_tables)
+        return row_lib.put_rows(levels, rows, new_levels), row_lib.put_rows(tables, rows, new_tables)
 
-    return on_rows(_drew(op, [n for n in BLEND_OPS if n in names]), rows_capacity, compute)
+    return row_lib.on_rows(op_table.drew(op, [n for n in BLEND_OPS if n in names]), rows_capacity, compute)
 
 
 def colour_values(levels, op, magnitude, names, frequency):
@@ -260,12 +198,12 @@ def colour_values(levels, op, magnitude, names, frequency):
     for s in range(op.shape[1]):
         o, m = op[:, s], ops.cast(magnitude[:, s], "float32")
         if ranges:
-            rows_capacity = capacity(static_batch, sum(frequency(n) for n in ranges))
+            rows_capacity = row_lib.capacity(static_batch, sum(frequency(n) for n in ranges))
             tables = _range_slot(levels, tables, o, m, names, rows_capacity)
         if "equalize" in names:
-            tables = _equalize_slot(levels, tables, o, capacity(static_batch, frequency("equalize")))
+            tables = _equalize_slot(levels, tables, o, row_lib.capacity(static_batch, frequency("equalize")))
         tables = materialized(ops.clip(_pointwise_tables(tables, o, ops.reshape(m, [-1, 1, 1]), names), 0.0, 255.0))
         if blends:
-            rows_capacity = capacity(static_batch, sum(frequency(n) for n in blends))
+            rows_capacity = row_lib.capacity(static_batch, sum(frequency(n) for n in blends))
             levels, tables = _blend_slot(levels, tables, o, m, names, rows_capacity)
     return read(tables, levels)
