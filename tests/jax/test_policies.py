@@ -78,8 +78,9 @@ def test_uint8_colour_tables_with_gathered_rows_equal_tensorflow_under_jit(monke
     # larger than the layer cases above: the kernel is called directly.
     from keras_aug.layers.policies import level_tables
     from keras_aug.layers.policies import ops as op_table
+    from keras_aug.layers.policies import rows
 
-    monkeypatch.setattr(level_tables, "capacity", lambda batch_size, probability: (4, 12))
+    monkeypatch.setattr(rows, "capacity", lambda batch_size, probability: (4, 12))
     rng = np.random.default_rng(3)
     op = rng.integers(0, len(op_table.OPS), (40, 2)).astype(np.int32)
     magnitude = np.where(op == op_table.OP_INDEX["posterize"], 3.0, rng.uniform(-0.6, 0.6, op.shape)).astype(np.float32)
@@ -97,3 +98,29 @@ def test_uint8_colour_tables_with_gathered_rows_equal_tensorflow_under_jit(monke
 
     got = jax.jit(on_jax)(jnp.asarray(images), jnp.asarray(op), jnp.asarray(magnitude))
     np.testing.assert_allclose(np.asarray(got), expected, rtol=0, atol=1e-3)
+
+
+def test_float_equalize_on_gathered_rows_equals_tensorflow_under_jit():
+    # Float slots count equalize's histograms only on the rows that drew it (a cond with a whole-batch fallback).
+    from keras_aug.layers.policies import ops as op_table
+
+    rng = np.random.default_rng(4)
+    images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 20) for i in range(40)]).astype(np.float32)
+    for share in (0.15, 0.6):  # within the first tier; more than every tier (the whole-batch path)
+        op = np.where(rng.uniform(size=40) < share, op_table.OP_INDEX["equalize"], 0).astype(np.int32)
+
+        magnitude = np.zeros(40, np.float32)
+
+        def slot(x, o, m):
+            return op_table.colour_slot(x, o, m, op_table.OPS, equalize_capacity=(8, 12))
+
+        with backend.computing_with("tensorflow"):
+            expected = slot(tf.constant(images), tf.constant(op), tf.constant(magnitude)).numpy()
+
+        def on_jax(x, o, m):
+            with backend.computing_with("jax"):
+                return slot(x, o, m)
+
+        got = jax.jit(on_jax)(jnp.asarray(images), jnp.asarray(op), jnp.asarray(magnitude))
+        np.testing.assert_allclose(np.asarray(got), expected, rtol=0, atol=1e-3)
+        assert np.abs(expected - images).max() > 1.0  # equalize changed some samples
