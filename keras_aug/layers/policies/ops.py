@@ -43,9 +43,9 @@ import math
 from keras_aug.core import dtypes
 from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
+from keras_aug.layers.photometric import histogram
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.photometric.filters import smooth
-from keras_aug.layers.photometric import histogram
 from keras_aug.layers.photometric.histogram import autocontrast
 from keras_aug.layers.policies import rows as row_lib
 
@@ -183,13 +183,13 @@ def gray(v):
     return ops.sum(v * weights, axis=-1, keepdims=True) if v.shape[-1] == 3 else v
 
 
-def equalized(v, drew, rows_capacity=None):
-    """Each channel of 0-255 float images `v` [B, H, W, C] equalized (`histogram.equalize`) where `drew` ([B] bool).
+def equalized(v, selected, rows_capacity=None):
+    """Each channel of 0-255 float images `v` [B, H, W, C] equalized (`histogram.equalize`) where `selected` ([B] bool).
 
     The histograms (a scatter: the costly part) are counted only on the rows
     of the samples that drew it (`rows.on_rows` with `rows_capacity`; None:
     the whole batch). Samples that did not draw it come back unchanged or
-    equalized: callers select with `drew`.
+    equalized: callers select with `selected`.
     """
     if rows_capacity is None:
         return histogram.equalize(v, FULL_SCALE, LEVELS)
@@ -206,7 +206,7 @@ def equalized(v, drew, rows_capacity=None):
         return (row_lib.put_rows(every_table, rows, ops.reshape(tables, [count, channels, LEVELS])),
                 row_lib.put_rows(every_flat, rows, ops.reshape(ops.cast(flat, "int32"), [count, channels])))
 
-    tables, flat = row_lib.on_rows(drew, rows_capacity, compute)
+    tables, flat = row_lib.on_rows(selected, rows_capacity, compute)
     mapped = histogram.lookup(tables, levels, histogram.channel_groups(batch_size, channels), LEVELS)
     mapped = histogram.from_levels(ops.cast(mapped, dtypes.name_of(v)), FULL_SCALE, LEVELS)
     return ops.where(ops.reshape(flat > 0, [-1, 1, 1, channels]), v, mapped)
