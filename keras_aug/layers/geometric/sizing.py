@@ -26,6 +26,7 @@ from keras_aug.core.base import constant_params
 from keras_aug.core.base import shape_of
 from keras_aug.core.geometric import GeometricAugmentation
 from keras_aug.core.geometric import move_annotations
+from keras_aug.layers._gathers import take_per_sample
 
 
 _f = mat.as_float
@@ -65,6 +66,21 @@ def aspect_pad(height, width, target_h, target_w):
     pad_h = ops.maximum(h, ops.cast(_f(w) * target_h / target_w, "int32"))
     pad_w = ops.maximum(w, ops.cast(_f(h) * target_w / target_h, "int32"))
     return (pad_h - h) // 2, (pad_w - w) // 2, pad_h, pad_w
+
+
+def windows(images, x0, y0, height, width):
+    """Per-sample windows of [B, H, W, C] images (static H, W): [B, height, width, C].
+
+    Window b starts at column x0[b] and row y0[b] (int32 [B], inside the
+    image). One gather of pixel rows: 2-4x cheaper than the warp's nearest
+    read, whose coordinates are computed in float per pixel.
+    """
+    image_w = images.shape[2]
+    rows = y0[:, None, None] + ops.arange(height, dtype="int32")[None, :, None]
+    columns = x0[:, None, None] + ops.arange(width, dtype="int32")[None, None, :]
+    index = ops.reshape(rows * image_w + columns, [-1, height * width])
+    pixels = ops.reshape(images, [-1, images.shape[1] * image_w, ops.shape(images)[3]])
+    return ops.reshape(take_per_sample(pixels, index), [-1, height, width, ops.shape(images)[3]])
 
 
 class _SizedLayer(GeometricAugmentation):
@@ -159,6 +175,11 @@ class _SizedLayer(GeometricAugmentation):
                 t = ops.pad(t, pads, constant_values=ops.cast(value, dtypes.name_of(t)))
             return t
 
+        if (region_h, region_w) == size:  # the region is the output: a slice (or pad), no resample
+            changes = {"images": cut(batch.images, self.fill_value)}
+            if batch.masks is not None:
+                changes["masks"] = cut(batch.masks, self.mask_fill_value)
+            return move_annotations(batch, matrices, size).replace(**changes)
         interpolation = self.interpolation or "bilinear"
         changes = {"images": warp_lib.warp(cut(batch.images, self.fill_value), local, size, interpolation, "nearest")}
         if batch.masks is not None:
@@ -286,7 +307,7 @@ class CenterCrop(_FixedLayer):
 
     def static_region(self, height, width, training):
         if height >= self.height and width >= self.width:
-            return None  # an exact slice through the matrix
+            return (height - self.height) // 2, (width - self.width) // 2, self.height, self.width  # a slice
         return aspect_crop(height, width, self.height, self.width)
 
     def fixed_matrix(self, shape):
@@ -333,8 +354,21 @@ class RandomCrop(_SizedLayer):
 
     def static_region(self, height, width, training):
         if training and height >= self.height and width >= self.width:
-            return None  # a random exact slice through the matrix
+            return None  # a random window per sample: `apply` moves its pixels by index
         return aspect_crop(height, width, self.height, self.width)
+
+    def apply(self, batch, params):
+        static = isinstance(batch.height, int) and isinstance(batch.width, int)
+        if not (static and batch.height >= self.height and batch.width >= self.width):
+            return super().apply(batch, params)
+        # Whole-pixel windows: copied by index, the values the bilinear warp
+        # reads (its weights are 1 and 0) at a third of its cost or less.
+        matrices = params["matrix"]
+        x0, y0 = (ops.cast(ops.round(matrices[:, row, 2]), "int32") for row in (0, 1))
+        changes = {"images": windows(batch.images, x0, y0, self.height, self.width)}
+        if batch.masks is not None:
+            changes["masks"] = windows(batch.masks, x0, y0, self.height, self.width)
+        return move_annotations(batch, matrices, (self.height, self.width)).replace(**changes)
 
     def sample(self, shape, draws):
         n = [shape.batch_size]
