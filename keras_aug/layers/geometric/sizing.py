@@ -150,24 +150,23 @@ class _SizedLayer(GeometricAugmentation):
         region = self._region_of(batch, training=True)
         if region is None:
             return super().apply(batch, params)
-        return self._resize_region(batch, region, self.matrix(params, batch.height, batch.width))
+        return self._resize_region(batch, region, lambda: self.matrix(params, batch.height, batch.width))
 
     def inference(self, batch):
         region = self._region_of(batch, training=False)
         if region is None:
             return super().inference(batch)
-        return self._resize_region(batch, region, self.inference_matrix(shape_of(batch)))
+        return self._resize_region(batch, region, lambda: self.inference_matrix(shape_of(batch)))
 
     def _resize_region(self, batch, region, matrices):
         """Slices (or pads, with the fill values) a static region, then resizes it to the output size.
 
-        `matrices` are the equivalent whole-image matrices; boxes and keypoints move by them.
+        `matrices()` gives the equivalent whole-image matrices; boxes and keypoints move
+        by them (computed only when there are some).
         """
         y0, x0, region_h, region_w = region
         height, width = batch.height, batch.width
         size = (self.height, self.width)
-        local = ops.tile(region_matrix(ops.zeros([1]), 0.0, region_w, region_h, self.width, self.height),
-                         [batch.batch_size, 1, 1])
 
         def cut(t, value):
             t = t[:, max(y0, 0): min(y0 + region_h, height), max(x0, 0): min(x0 + region_w, width)]
@@ -181,12 +180,18 @@ class _SizedLayer(GeometricAugmentation):
             changes = {"images": cut(batch.images, self.fill_value)}
             if batch.masks is not None:
                 changes["masks"] = cut(batch.masks, self.mask_fill_value)
-            return move_annotations(batch, matrices, size).replace(**changes)
-        interpolation = self.interpolation or "bilinear"
-        changes = {"images": warp_lib.warp(cut(batch.images, self.fill_value), local, size, interpolation, "nearest")}
-        if batch.masks is not None:
-            changes["masks"] = warp_lib.warp(cut(batch.masks, self.mask_fill_value), local, size, "nearest", "nearest")
-        return move_annotations(batch, matrices, size).replace(**changes)
+        else:
+            local = ops.tile(region_matrix(ops.zeros([1]), 0.0, region_w, region_h, self.width, self.height),
+                             [batch.batch_size, 1, 1])
+            interpolation = self.interpolation or "bilinear"
+            changes = {"images": warp_lib.warp(cut(batch.images, self.fill_value), local, size, interpolation,
+                                               "nearest")}
+            if batch.masks is not None:
+                changes["masks"] = warp_lib.warp(cut(batch.masks, self.mask_fill_value), local, size, "nearest",
+                                                 "nearest")
+        if batch.boxes is not None or batch.keypoints is not None:
+            batch = move_annotations(batch, matrices(), size)
+        return batch.replace(**changes)
 
     def compute_output_shape(self, input_shape):
         return structures.resized_shape(input_shape, self.data_format, self.height, self.width)
@@ -213,6 +218,20 @@ class _FixedLayer(_SizedLayer):
 
     def inference_matrix(self, shape):
         return self.fixed_matrix(shape)
+
+    def augment(self, batch, seed):
+        # Nothing is drawn, so `seed` is unused (None from the eager route), and
+        # a static region needs its matrices only to move boxes and keypoints.
+        region = self._region_of(batch, training=True)
+        if region is None:
+            return self.apply(batch, self.sample(shape_of(batch), None))
+        return self._resize_region(batch, region, lambda: self.fixed_matrix(shape_of(batch)))
+
+    def only_moves_memory(self, images):
+        """Whether a call on `images` (static sizes) is a slice or pad of a region of the output size."""
+        height, width = images.shape[-3:-1] if self.data_format == "channels_last" else images.shape[-2:]
+        region = self.static_region(height, width, training=True)
+        return region is not None and (region[2], region[3]) == (self.height, self.width)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
