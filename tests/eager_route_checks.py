@@ -134,3 +134,27 @@ def test_a_layer_that_does_not_compile_warns_and_runs_op_by_op():
         outputs = _outputs(layer, 4)
     for got, want in zip(outputs, reference):  # the call index was not spent twice
         np.testing.assert_array_equal(got, want)
+
+
+
+def test_random_crop_windows_are_the_same_in_both_routes(compiles):
+    # Whole-pixel windows copied by index: exact in either route, so the
+    # compiled call must equal the op-by-op calls of the same seed bit for bit.
+    layer = keras_aug.RandomCrop(5, 6)
+    outputs = _outputs(layer, eager.COMPILE_AFTER_CALLS + 1, seed=4)
+    assert compiles == [(layer, True)]
+    for out in outputs[1:]:
+        np.testing.assert_array_equal(out, outputs[0])
+    # Each image's values are distinct: its top-left output value says where its window starts.
+    starts = {tuple(np.argwhere(IMAGES[i, ..., 0] == out[0, 0, 0])[0]) for i, out in enumerate(outputs[0])}
+    assert outputs[0].shape == (6, 5, 6, 3) and len(starts) > 1  # the samples' windows differ
+
+
+def test_a_center_crop_that_only_slices_never_compiles(compiles):
+    layer = keras_aug.CenterCrop(4, 6)
+    for out in _outputs(layer, eager.COMPILE_AFTER_CALLS + 2):
+        np.testing.assert_array_equal(out, IMAGES[:, 2:6, 1:7])
+    assert compiles == []
+    larger = keras_aug.CenterCrop(10, 12)  # an upscale resamples: compiled once its signature repeats
+    _outputs(larger, eager.COMPILE_AFTER_CALLS + 1)
+    assert compiles == [(larger, False)]

@@ -248,6 +248,14 @@ class Augmentation(keras.layers.Layer):
         """(height, width) of the output for an input of (height, width): the input's by default."""
         return height, width
 
+    def only_moves_memory(self, images):
+        """Whether a training call on `images` (static sizes) draws nothing and only slices or pads.
+
+        Such calls cost a few dispatches op by op, less than a compiled call: the
+        eager route (`keras_aug.core.eager`) runs them op by op, with seed None.
+        """
+        return False
+
     def identity_params(self, shape):
         """Parameters under which `apply` returns its input unchanged.
 

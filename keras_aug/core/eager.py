@@ -25,6 +25,10 @@ last bit (XLA fuses a multiply and an add into one rounding): images within
 of a small signature and the later ones may differ that much for the same
 seed; within each route a seed always gives the same output.
 
+A call that only slices or pads and draws nothing (`only_moves_memory`:
+CenterCrop on images that hold its window) runs op by op on every call, with
+no seed: a few dispatches, where a compiled call costs about 1 ms at least.
+
 A layer that fails to compile (an op without an XLA kernel that does not say
 so with `supports_jit = False`) warns once per signature and runs op by op.
 
@@ -81,6 +85,8 @@ def handles(layer, images):
 
 def call(layer, inputs, images, seed):
     """`layer._augment_inputs(inputs, layer.call_seed(seed))`, compiled once its signature repeats."""
+    if layer.only_moves_memory(images):  # a slice or pad that draws nothing: no seed, never compiled
+        return layer._augment_inputs(inputs, None)
     if seed is not None and not backend.is_tensor(seed):
         seed = randomness.as_seed(seed)  # python ints: checked here, one signature for every value
     try:

@@ -8,6 +8,7 @@ from keras_aug.core import fields
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
+from keras_aug.core.fusion import materialized
 from keras_aug.core.geometric import DEFAULT_MASK_FILL_VALUE
 from keras_aug.core.geometric import enclosing_boxes
 from keras_aug.core.geometric import placed_keypoints
@@ -109,7 +110,10 @@ class RandomElasticTransform(Augmentation):
         return smoothed * alpha[:, None, None, None]
 
     def apply(self, batch, params):
-        field = self.field(params, batch.height, batch.width)
+        # Stored before the warps read it: under `jax.jit` (no warp fence there)
+        # XLA fused the field, draws included, into every coordinate read of
+        # the warp, and compiling one call took minutes.
+        field = materialized(self.field(params, batch.height, batch.width))
         coordinates = fields.pixel_centres(field) + field
         images = warp_lib.warp_coordinates(batch.images, coordinates, self.interpolation, self.fill_mode,
                                            self.fill_value)

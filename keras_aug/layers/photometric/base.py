@@ -36,6 +36,8 @@ from keras_aug.core.arguments import parse_unit_range  # noqa: F401
 from keras_aug.core.arguments import parse_value_range
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
+# The photometric layers and the policies import it from here too.
+from keras_aug.core.fusion import materialized  # noqa: F401
 
 
 def per_sample(value, like):
@@ -52,22 +54,6 @@ def per_sample(value, like):
 def work_dtype(dtype):
     """The dtype a kernel computes in for images of `dtype`: float64 stays, others float32."""
     return "float64" if dtypes.name_of(dtype) == "float64" else "float32"
-
-
-def materialized(values):
-    """`values` computed once into memory: XLA may not fuse them into each consumer again.
-
-    Left alone, XLA fuses a chain of pixel steps into one loop and evaluates
-    each step again for every channel the next step reads (RandomColorJitter:
-    27 instead of 1.9 CPU ms per 224 x 224 x 3 image; the policies' tables:
-    0.8 instead of 0.3). A scatter-max is not fusible on XLA:CPU (a scatter of
-    one element becomes a fusible slice update, so two): two of -inf into the
-    first entry change nothing and cost one copy, as `_tf_fast_path.fence`
-    does for warps on TensorFlow. Backend-neutral.
-    """
-    rank = len(values.shape)
-    lowest = ops.full([2], -float("inf"), dtype=dtypes.name_of(values))
-    return ops.scatter_update(values, ops.zeros([2, rank], dtype="int32"), lowest, reduction="max")
 
 
 class PhotometricAugmentation(Augmentation):
