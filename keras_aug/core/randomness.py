@@ -344,7 +344,8 @@ class Draws:
 
     @classmethod
     def _of_keys(cls, keys, streams, first, seed_fn):
-        """A `Draws` from its seed's keys, `_KEYS_AHEAD` derived streams of `streams` from `first`, and `seed_fn() -> seed`."""
+        """A `Draws` from its seed's keys, its first `_KEYS_AHEAD` streams (`streams` from
+        position `first`), and `seed_fn() -> its seed tensor`."""
         draws = cls.__new__(cls)
         draws._keys, draws._count, draws._seed_fn = keys, 0, seed_fn
         draws._streams, draws._next, draws._left = streams, first, _KEYS_AHEAD
