@@ -235,6 +235,14 @@ class Augmentation(keras.layers.Layer):
         """The parameters a call with `seed` (an int [2] tensor) applies: `sample(shape, Draws(seed))`."""
         return self.sample(shape, randomness.Draws(seed))
 
+    def sample_from_draws(self, shape, draws):
+        """`sample(shape, draws)`; a layer that samples from a seed tensor uses `draws.seed` instead.
+
+        `compose.sample_layers` hands each layer a `Draws` prepared with its neighbours'
+        (`randomness.fold_in_draws`), the same draws as `sample_from_seed` with that seed.
+        """
+        return self.sample(shape, draws)
+
     def inference(self, batch):
         """What the layer does when not augmenting: the identity by default."""
         return batch

@@ -81,8 +81,10 @@ def step_shapes(layers, shape):
 
 def sample_layers(layers, shape, seed, first_index=0):
     """Each layer's parameters, layer `i` drawn from `fold_in(seed, first_index + i)` at its step's shape."""
-    return [layer.sample_from_seed(step, randomness.fold_in(seed, first_index + i))
-            for i, (layer, step) in enumerate(zip(layers, step_shapes(layers, shape)))]
+    # The layers' seeds and first stream keys are derived together (a graph a fraction
+    # the size of one `fold_in` and `Draws` per layer), with the same values.
+    draws = randomness.fold_in_draws(seed, range(first_index, first_index + len(layers)))
+    return [layer.sample_from_draws(step, own) for layer, own, step in zip(layers, draws, step_shapes(layers, shape))]
 
 
 def run_matrix(layers, params, height, width):
@@ -228,6 +230,9 @@ class Pipeline(SerializesLayers, Augmentation):
 
     def sample_from_seed(self, shape, seed):
         return flatten_params(sample_layers(self.layers, shape, seed))
+
+    def sample_from_draws(self, shape, draws):
+        return self.sample_from_seed(shape, draws.seed)
 
     def sample(self, shape, draws):
         # One seed drawn from `draws`; layer i then draws from fold_in(seed, i), as in a call.

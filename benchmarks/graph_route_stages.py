@@ -1,0 +1,133 @@
+"""Where the graph-only route's CPU goes: its per-image stages, and each new iterator's cost.
+
+The pipeline benchmark (`benchmarks/pipeline.py`) gives the graph-only route's CPU per
+image as a whole; this script splits it, on the same 2,000 JPEGs of 250-500 px (made by
+`pipeline.make_data` into `--cache`), 150x150 outputs:
+
+* per-image stages, each a `tf.data` map over every file (parallel, batched by 32), process
+  CPU ms per image over `--repeats` passes after a warm-up pass (the stages' differences
+  are what each step adds): reading the file; + its header facts in the graph
+  (`graph_header.facts`); + decoding (the DCT-scaled `switch_case` decoder); + the fused
+  resample (`graph_resample.GraphResampler`, a fixed matrix with a rotation);
+* the compiled warp alone on a fixed buffer (no file), and an empty map (tf.data's own cost);
+* each new iterator of a graph-only and a default-route (`opencv_groups`) dataset with the
+  pipeline benchmark's augmentation: creating it, then its first batch, process CPU seconds
+  (`fit` makes one per epoch; the first one also traces, compiles and optimizes).
+
+    python benchmarks/graph_route_stages.py
+    python benchmarks/graph_route_stages.py --repeats 5 --iterators 4
+
+Run on a shared machine, read the CPU times, and compare stages only within one run.
+"""
+
+import argparse
+import glob
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+TARGET = (150, 150)
+# A rotation of about 6 degrees, a zoom and a shift, at the target size (as the head's matrices are).
+MATRIX = [[1.05, 0.1, -5.0], [-0.1, 0.95, 4.0], [0.0, 0.0, 1.0]]
+
+
+def stage_functions(files):
+    """{name: index -> tensor} for each stage of the graph-only route's per-image path."""
+    import tensorflow as tf
+
+    from keras_aug.data import decoding
+    from keras_aug.data import graph_header
+    from keras_aug.data import graph_resample
+
+    paths = tf.constant(files)
+    decode = decoding.make_graph_decoder("rgb", None)
+    resampler = graph_resample.GraphResampler(TARGET, TARGET, 3, fill_mode="reflect")
+    matrix = tf.constant(MATRIX, tf.float32)
+    buffer = tf.zeros([resampler.capacity * 3], tf.uint8)
+
+    def read(i):
+        return tf.io.read_file(tf.gather(paths, i))
+
+    def decoded(i):
+        data = read(i)
+        route, ratio_index, orientation = graph_header.facts(data, TARGET)
+        return decode(tf.gather(paths, i), decoding.decoder_branch(route, ratio_index), orientation, i, data=data)
+
+    return {
+        "empty map (tf.data's own cost)": lambda i: tf.zeros([1], tf.uint8),
+        "read the file": lambda i: tf.strings.length(read(i)),
+        "+ header facts": lambda i: graph_header.facts(read(i), TARGET),
+        "+ decode": lambda i: tf.shape(decoded(i)),
+        "+ fused resample (the route's per-image path)": lambda i: resampler(decoded(i), matrix),
+        "compiled warp alone (fixed 330x280 buffer)": lambda i: resampler._warp(buffer, 280, 330, matrix),
+    }
+
+
+def per_image(files, repeats):
+    import tensorflow as tf
+
+    rows = []
+    for name, fn in stage_functions(files).items():
+        ds = tf.data.Dataset.range(len(files)).map(fn, num_parallel_calls=tf.data.AUTOTUNE).batch(32).prefetch(2)
+        for _ in ds:  # warm-up: tracing, XLA compile
+            pass
+        cpu = []
+        for _ in range(repeats):
+            c0 = time.process_time()
+            for _ in ds:
+                pass
+            cpu.append(1000 * (time.process_time() - c0) / len(files))
+        rows.append((name, cpu))
+        print(f"{name:48s} CPU ms/image " + " ".join(f"{c:.3f}" for c in cpu), flush=True)
+    return rows
+
+
+def iterators(directory, count):
+    import tensorflow as tf  # noqa: F401
+
+    import keras_aug
+
+    for route, settings in (("graph_only", {"distributable": True}), ("opencv_groups", {})):
+        augment = keras_aug.Pipeline(
+            [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.1), keras_aug.RandomZoom(0.2),
+             keras_aug.RandomTranslation(0.1, 0.1)],
+            seed=0,
+        )
+        c0 = time.process_time()
+        ds = keras_aug.data.from_directory(directory, target_size=TARGET, batch_size=32, class_mode="binary", seed=0,
+                                           augment=augment, verbose=False, **settings)
+        print(f"{route}: set-up {time.process_time() - c0:.2f} CPU s", flush=True)
+        for k in range(count):
+            c0 = time.process_time()
+            it = iter(ds)
+            c1 = time.process_time()
+            next(it)
+            c2 = time.process_time()
+            print(f"{route}: iterator {k}: creating it {c1 - c0:.2f} CPU s, its first batch {c2 - c1:.2f} CPU s",
+                  flush=True)
+            del it
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", default="/tmp/keras_aug_bench", help="where the generated JPEGs live")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes per stage")
+    parser.add_argument("--iterators", type=int, default=3, help="iterators per dataset (0: skip)")
+    args = parser.parse_args()
+    from pipeline import make_data
+
+    directory = make_data(args.cache, "small_2000", 2000, 250, 500, seed=1)
+    files = sorted(glob.glob(os.path.join(directory, "*", "*.jpg")))
+    print(f"# {len(files)} JPEGs in {directory}; load average {os.getloadavg()}", flush=True)
+    per_image(files, args.repeats)
+    if args.iterators:
+        iterators(directory, args.iterators)
+
+
+if __name__ == "__main__":
+    main()
