@@ -71,6 +71,20 @@ def test_a_layer_traced_into_a_graph_is_collected_once_dropped():
     assert dropped() is None
 
 
+def test_one_layer_traced_on_unbatched_then_batched_images_in_graphs():
+    # The nested XLA function relaxes shapes when it retraces (`reduce_retracing`):
+    # [8, 8, 3] then [2, 8, 8, 3] became images of unknown rank, which the layer refuses.
+    import keras_aug
+
+    layer = keras_aug.RandomBrightness(0.2, seed=3)
+    traced = tf.function(lambda x: layer(x, training=True), autograph=False)
+    image = np.full((8, 8, 3), 100.0, np.float32)
+    single = traced(image)
+    both = traced(np.stack([image, image]))
+    assert single.shape == (8, 8, 3) and both.shape == (2, 8, 8, 3)
+    assert float(np.ptp(single)) == 0.0 and float(np.ptp(both[0])) == 0.0  # one brightness per image
+
+
 def test_run_time_square_check_says_exactly_which_layer_and_argument_need_square_images():
     check = tf.function(_tf_fast_path.checked_square, input_signature=[tf.TensorSpec([None, None, None, 3])])
     np.testing.assert_array_equal(check(np.ones((1, 5, 5, 3), np.float32)), np.ones((1, 5, 5, 3)))
