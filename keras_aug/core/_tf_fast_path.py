@@ -41,7 +41,9 @@ def _needs_nested_compile():
 
 # ------------------------------------------------------------------ layer calls
 # One XLA-compiled augment function per layer, kept outside the layer so that
-# SavedModel export does not try to serialize it.
+# SavedModel export does not try to serialize it. Weak both ways: the table
+# does not keep a layer alive, nor does the function (it reaches its layer
+# through a weak reference; a bound method would be a strong one).
 _COMPILED_LAYERS = weakref.WeakKeyDictionary()
 
 
@@ -62,12 +64,24 @@ def xla_function(fn):
     return tf.function(fn, jit_compile=True, autograph=False)  # the layers branch on Python values only
 
 
-def compiled_layer_call(layer):
-    """`layer._augment_inputs` as a nested XLA-compiled tf.function."""
-    if layer not in _COMPILED_LAYERS:
-        _COMPILED_LAYERS[layer] = tf.function(layer._augment_inputs, jit_compile=True, reduce_retracing=True,
-                                               autograph=False)  # the layers branch on Python values only
-    return _COMPILED_LAYERS[layer]
+def compiled_layer_call(layer, images):
+    """`layer._augment_inputs` as a nested XLA-compiled tf.function, one per rank of `images`.
+
+    Per rank: `reduce_retracing` relaxes the shapes of a second trace, and a
+    layer used on [H, W, C] and then on [B, H, W, C] images would otherwise be
+    retraced for images of unknown rank.
+    """
+    functions = _COMPILED_LAYERS.setdefault(layer, {})
+    rank = len(images.shape)
+    if rank not in functions:
+        layer_ref = weakref.ref(layer)
+
+        def augment_inputs(*args, **kwargs):
+            return layer_ref()._augment_inputs(*args, **kwargs)
+
+        functions[rank] = tf.function(augment_inputs, jit_compile=True, reduce_retracing=True,
+                                      autograph=False)  # the layers branch on Python values only
+    return functions[rank]
 
 
 # ------------------------------------------------------------------------ warps

@@ -181,7 +181,7 @@ class Augmentation(keras.layers.Layer):
                 if self.supports_jit and _compiles_in_graph(images):
                     from keras_aug.core import _tf_fast_path
 
-                    return _tf_fast_path.compiled_layer_call(self)(inputs, seed)
+                    return _tf_fast_path.compiled_layer_call(self, images)(inputs, seed)
                 return self._augment_inputs(inputs, seed)
             batch = structures.unpack(inputs, self.bounding_box_format, self.data_format, self.compute_dtype)
             return self.inference(batch).pack()

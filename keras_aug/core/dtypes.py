@@ -11,8 +11,14 @@ from keras_aug.core.backend import ops
 
 
 def name_of(dtype_or_tensor):
-    """The standardized dtype name of a dtype, a dtype name or a tensor."""
-    if hasattr(dtype_or_tensor, "shape") and hasattr(dtype_or_tensor, "dtype"):
+    """The standardized dtype name of a dtype, a dtype name or a tensor.
+
+    Dtypes: a name ("float32"), a NumPy, TensorFlow or JAX dtype, or a scalar type
+    class (`np.float32`, `jnp.bfloat16`). A scalar type class has `shape` and `dtype`
+    too (as class attributes), so classes are never read as tensors.
+    """
+    if not isinstance(dtype_or_tensor, type) and hasattr(dtype_or_tensor, "shape") and hasattr(
+            dtype_or_tensor, "dtype"):
         return dtype_name(dtype_or_tensor)
     import keras
 

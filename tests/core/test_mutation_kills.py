@@ -30,6 +30,18 @@ def test_name_of_takes_dtypes_dtype_names_and_tensors():
     assert dtypes.name_of(tf.zeros([2], tf.bfloat16)) == "bfloat16"
 
 
+def test_name_of_takes_scalar_type_classes_which_have_a_shape_and_a_dtype_too():
+    # `np.float32` (the class) has `shape` and `dtype` class attributes: it is a dtype, not a tensor.
+    assert hasattr(np.float32, "shape") and hasattr(np.float32, "dtype")
+    assert dtypes.name_of(np.float32) == "float32"
+    assert dtypes.name_of(np.uint8) == "uint8"
+    assert dtypes.name_of(tf.bfloat16.as_numpy_dtype) == "bfloat16"  # ml_dtypes' class
+    assert dtypes.name_of(tf.int16) == "int16"
+    assert dtypes.limits(np.uint8) == (0, 255)
+    assert dtypes.is_floating(np.float16) and dtypes.is_integer(np.int8)
+    assert dtypes.name_of(np.float32(1.5)) == "float32"  # a NumPy scalar is a value: its dtype
+
+
 def test_layer_calls_traced_into_a_graph_compile_as_their_own_xla_function_as_documented():
     # In a graph XLA does not compile (a plain tf.function), a call with static image
     # sizes runs as its own XLA function; never with a run-time height or width, nor
@@ -40,6 +52,37 @@ def test_layer_calls_traced_into_a_graph_compile_as_their_own_xla_function_as_do
     assert bool(in_graph(small))
     assert not bool(in_graph.get_concrete_function(tf.TensorSpec([2, None, 8, 3]))(small))
     assert not bool(tf.function(lambda x: tf.constant(decide(x)), jit_compile=True, autograph=False)(small))
+
+
+def test_a_layer_traced_into_a_graph_is_collected_once_dropped():
+    # Its nested XLA function (kept in `_tf_fast_path`'s table) must not keep it alive.
+    import gc
+    import weakref
+
+    import keras_aug
+
+    layer = keras_aug.RandomBrightness(0.2, seed=3)
+    traced = tf.function(lambda x: layer(x, training=True), autograph=False)
+    traced(tf.zeros([2, 8, 8, 3]))
+    assert layer in _tf_fast_path._COMPILED_LAYERS  # it did take the nested XLA function
+    dropped = weakref.ref(layer)
+    del layer, traced
+    gc.collect()
+    assert dropped() is None
+
+
+def test_one_layer_traced_on_unbatched_then_batched_images_in_graphs():
+    # The nested XLA function relaxes shapes when it retraces (`reduce_retracing`):
+    # [8, 8, 3] then [2, 8, 8, 3] became images of unknown rank, which the layer refuses.
+    import keras_aug
+
+    layer = keras_aug.RandomBrightness(0.2, seed=3)
+    traced = tf.function(lambda x: layer(x, training=True), autograph=False)
+    image = np.full((8, 8, 3), 100.0, np.float32)
+    single = traced(image)
+    both = traced(np.stack([image, image]))
+    assert single.shape == (8, 8, 3) and both.shape == (2, 8, 8, 3)
+    assert float(np.ptp(single)) == 0.0 and float(np.ptp(both[0])) == 0.0  # one brightness per image
 
 
 def test_run_time_square_check_says_exactly_which_layer_and_argument_need_square_images():

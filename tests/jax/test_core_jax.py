@@ -104,3 +104,12 @@ def test_tf_tensors_under_jax_backend_compute_with_tensorflow():
         lambda v: layer(v, training=True)).get_single_element()
     assert isinstance(out, tf.Tensor)
     assert keras.backend.backend() == "jax"
+
+
+def test_dtype_names_of_jax_dtypes_classes_and_arrays():
+    from keras_aug.core import dtypes
+
+    assert dtypes.name_of(jnp.float32) == "float32"  # a class with `shape` and `dtype` attributes
+    assert dtypes.name_of(jnp.bfloat16) == "bfloat16"
+    assert dtypes.name_of(jnp.dtype("int32")) == "int32"
+    assert dtypes.name_of(jnp.zeros(2, jnp.uint8)) == "uint8"
