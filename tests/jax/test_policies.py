@@ -37,6 +37,18 @@ LAYERS = {
 }
 
 
+def on_tensorflow_and_under_jit(kernel, *arrays):
+    """(`kernel` computing with TensorFlow, `kernel` under `jax.jit` computing with JAX), as numpy arrays."""
+    with backend.computing_with("tensorflow"):
+        expected = kernel(*(tf.constant(a) for a in arrays)).numpy()
+
+    def on_jax(*values):
+        with backend.computing_with("jax"):
+            return kernel(*values)
+
+    return expected, np.asarray(jax.jit(on_jax)(*(jnp.asarray(a) for a in arrays)))
+
+
 # A policy's graph takes 5-20 s to compile with XLA on 2 cores, and as long
 # eagerly (op by op): each policy runs one case; they share all their code
 # (`keras_aug.layers.policies.selection`), AutoAugment's sampling is checked below.
@@ -89,15 +101,8 @@ def test_uint8_colour_tables_with_gathered_rows_equal_tensorflow_under_jit(monke
     def colour(x, o, m):
         return level_tables.colour_values(x, o, m, op_table.OPS, lambda name: 0.1)
 
-    with backend.computing_with("tensorflow"):
-        expected = colour(tf.constant(images), tf.constant(op), tf.constant(magnitude)).numpy()
-
-    def on_jax(x, o, m):
-        with backend.computing_with("jax"):
-            return colour(x, o, m)
-
-    got = jax.jit(on_jax)(jnp.asarray(images), jnp.asarray(op), jnp.asarray(magnitude))
-    np.testing.assert_allclose(np.asarray(got), expected, rtol=0, atol=1e-3)
+    expected, got = on_tensorflow_and_under_jit(colour, images, op, magnitude)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
 
 
 def test_float_equalize_on_gathered_rows_equals_tensorflow_under_jit():
@@ -114,13 +119,6 @@ def test_float_equalize_on_gathered_rows_equals_tensorflow_under_jit():
         def slot(x, o, m):
             return op_table.colour_slot(x, o, m, op_table.OPS, equalize_capacity=(8, 12))
 
-        with backend.computing_with("tensorflow"):
-            expected = slot(tf.constant(images), tf.constant(op), tf.constant(magnitude)).numpy()
-
-        def on_jax(x, o, m):
-            with backend.computing_with("jax"):
-                return slot(x, o, m)
-
-        got = jax.jit(on_jax)(jnp.asarray(images), jnp.asarray(op), jnp.asarray(magnitude))
-        np.testing.assert_allclose(np.asarray(got), expected, rtol=0, atol=1e-3)
+        expected, got = on_tensorflow_and_under_jit(slot, images, op, magnitude)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
         assert np.abs(expected - images).max() > 1.0  # equalize changed some samples
