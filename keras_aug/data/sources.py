@@ -202,12 +202,18 @@ def from_directory(
         fuse_resize=fuse_resize,
         distributable=distributable,
     )
+    return _attach_files(
+        ds, probes, filenames, labels, bad_files, color_mode, class_mode, batch_size, target_size,
+        directory=listed.directory, class_names=list(listed.class_names), class_indices=listed.class_indices,
+        num_classes=num_classes,
+    )
+
+
+def _attach_files(ds, probes, filenames, labels, bad_files, color_mode, class_mode, batch_size, target_size,
+                  **source_facts):
+    """`pipeline.attach` with the attributes every file source sets, plus `source_facts` (classes, directory)."""
     return pipeline.attach(
         ds,
-        directory=listed.directory,
-        class_names=list(listed.class_names),
-        class_indices=listed.class_indices,
-        num_classes=num_classes,
         filenames=filenames,
         filepaths=list(probes.paths),
         classes=labels,
@@ -219,6 +225,7 @@ def from_directory(
         class_mode=class_mode,
         batch_size=batch_size,
         target_size=target_size,
+        **source_facts,
     )
 
 
@@ -352,23 +359,10 @@ def from_dataframe(
         fuse_resize=fuse_resize,
         distributable=distributable,
     )
-    return pipeline.attach(
-        ds,
-        directory=directory,
-        class_names=list(class_names) if class_names is not None else [],
-        class_indices=class_indices,
-        num_classes=len(class_names) if class_names is not None else 0,
-        filenames=list(df[x_col]),
-        filepaths=list(probes.paths),
-        classes=labels,
-        labels=labels,
-        samples=len(df),
-        n=len(df),
-        image_shape=target_size + (decoding.CHANNELS[color_mode],),
-        bad_files=bad_files,
-        class_mode=class_mode,
-        batch_size=batch_size,
-        target_size=target_size,
+    return _attach_files(
+        ds, probes, list(df[x_col]), labels, bad_files, color_mode, class_mode, batch_size, target_size,
+        directory=directory, class_names=list(class_names) if class_names is not None else [],
+        class_indices=class_indices, num_classes=len(class_names) if class_names is not None else 0,
     )
 
 
