@@ -101,19 +101,8 @@ def neighbours(height, width, head_matrix, target, output_size, fill_mode):
 def blend(values, weights, fill_mode, fill_value):
     """The current warp's blend of gathered neighbours [4, Ho, Wo, C] (uint8) -> uint8 [Ho, Wo, C]."""
     v00, v01, v10, v11 = (tf.cast(values[k], tf.float32) for k in range(4))
-    if fill_mode == "constant":
-        wx0, wx1, wy0, wy1 = (weights[k][..., None] for k in range(4))
-        top = v00 * wx0 + v01 * wx1
-        bottom = v10 * wx0 + v11 * wx1
-        out = top * wy0 + bottom * wy1
-        if fill_value != 0:
-            out = out + fill_value * (1.0 - (wx0 + wx1) * (wy0 + wy1))
-    else:
-        fx, fy = weights[0][..., None], weights[1][..., None]
-        top = v00 + (v01 - v00) * fx
-        bottom = v10 + (v11 - v10) * fx
-        out = top + (bottom - top) * fy
-    return dtypes.cast_like(out, "uint8")
+    return _blend_floats(v00, v01, v10, v11, [weights[k][..., None] for k in range(weights.shape[0])], fill_mode,
+                         fill_value)
 
 
 class Hybrid:
@@ -262,43 +251,53 @@ def _pair_float(v, size, fill_mode):
     return i0, tf.where(i1 < 0.0, 0.0, i1), None, None
 
 
+class _Points:
+    """The current warp's float math for output pixels `pixel` (int32), with selects for min/max.
+
+    Attributes: `w`, `h` (float image size), `x0, x1, y0, y1` (float neighbour indices),
+    `fx`, `fy`, and `weights` (the blend's: (fx, fy), or the 4 masked weights of "constant").
+    """
+
+    def __init__(self, resampler, pixel, height, width, head_matrix):
+        wo = resampler.output_size[1]
+        th, tw = resampler.target_size
+        xs = tf.cast(pixel % wo, tf.float32) + 0.5
+        ys = tf.cast(pixel // wo, tf.float32) + 0.5
+        self.w = tf.cast(width, tf.float32)
+        self.h = tf.cast(height, tf.float32)
+        m = head_matrix * tf.stack([self.w / tw, self.h / th, 1.0])[:, None]
+        x = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
+        y = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+        x0f = tf.floor(x - 0.5)
+        y0f = tf.floor(y - 0.5)
+        self.fx = fx = x - 0.5 - x0f
+        self.fy = fy = y - 0.5 - y0f
+        self.x0, self.x1, x0_in, x1_in = _pair_float(x0f, self.w, resampler.fill_mode)
+        self.y0, self.y1, y0_in, y1_in = _pair_float(y0f, self.h, resampler.fill_mode)
+        if resampler.fill_mode == "constant":
+            self.weights = [tf.where(x0_in, 1.0 - fx, 0.0), tf.where(x1_in, fx, 0.0), tf.where(y0_in, 1.0 - fy, 0.0),
+                            tf.where(y1_in, fy, 0.0)]
+        else:
+            self.weights = [fx, fy]
+
+
 class Flat2(graph_resample.GraphResampler):
     """`Flat` with code XLA:CPU can vectorize: a flat output, no saturating converts, no max/min."""
 
     def _warp_rows(self, values, height, width, head_matrix):
         ho, wo = self.output_size
         c = self.channels
-        th, tw = self.target_size
         element = tf.range(ho * wo * c)
         channel = tf.cast(element % c, tf.float32)
-        pixel = element // c
-        xs = tf.cast(pixel % wo, tf.float32) + 0.5
-        ys = tf.cast(pixel // wo, tf.float32) + 0.5
-        w = tf.cast(width, tf.float32)
-        h = tf.cast(height, tf.float32)
-        m = head_matrix * tf.stack([w / tw, h / th, 1.0])[:, None]
-        x = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
-        y = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
-        x0f = tf.floor(x - 0.5)
-        y0f = tf.floor(y - 0.5)
-        fx = x - 0.5 - x0f
-        fy = y - 0.5 - y0f
-        x0, x1, x0_in, x1_in = _pair_float(x0f, w, self.fill_mode)
-        y0, y1, y0_in, y1_in = _pair_float(y0f, h, self.fill_mode)
-        row0 = y0 * w
-        row1 = y1 * w
+        p = _Points(self, element // c, height, width, head_matrix)
+        row0 = p.y0 * p.w
+        row1 = p.y1 * p.w
 
         def take(index):
             return tf.cast(tf.gather(values, _exact_int(index * c + channel)), tf.float32)
 
-        if self.fill_mode == "constant":
-            weights = (tf.where(x0_in, 1.0 - fx, 0.0), tf.where(x1_in, fx, 0.0), tf.where(y0_in, 1.0 - fy, 0.0),
-                       tf.where(y1_in, fy, 0.0))
-        else:
-            weights = (fx, fy)
-        out = _blend_floats(take(row0 + x0), take(row0 + x1), take(row1 + x0), take(row1 + x1), weights,
-                            self.fill_mode, self.fill_value, exact_round=True)
-        return out
+        return _blend_floats(take(row0 + p.x0), take(row0 + p.x1), take(row1 + p.x0), take(row1 + p.x1), p.weights,
+                             self.fill_mode, self.fill_value, exact_round=True)
 
     def __call__(self, image, head_matrix):
         image = self._shrink(image)
@@ -334,31 +333,11 @@ class Split(Flat2):
         from keras_aug.core._tf_fast_path import fence
 
         ho, wo = self.output_size
-        c = self.channels
-        th, tw = self.target_size
-        pixel = tf.range(ho * wo)
-        xs = tf.cast(pixel % wo, tf.float32) + 0.5
-        ys = tf.cast(pixel // wo, tf.float32) + 0.5
-        w = tf.cast(width, tf.float32)
-        h = tf.cast(height, tf.float32)
-        m = head_matrix * tf.stack([w / tw, h / th, 1.0])[:, None]
-        x = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
-        y = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
-        x0f = tf.floor(x - 0.5)
-        y0f = tf.floor(y - 0.5)
-        fx = x - 0.5 - x0f
-        fy = y - 0.5 - y0f
-        x0, x1, x0_in, x1_in = _pair_float(x0f, w, self.fill_mode)
-        y0, y1, y0_in, y1_in = _pair_float(y0f, h, self.fill_mode)
-        row0 = y0 * w
-        row1 = y1 * w
-        index = fence(_exact_int(tf.stack([row0 + x0, row0 + x1, row1 + x0, row1 + x1]) * c))
-        if self.fill_mode == "constant":
-            weights = tf.stack([tf.where(x0_in, 1.0 - fx, 0.0), tf.where(x1_in, fx, 0.0),
-                                tf.where(y0_in, 1.0 - fy, 0.0), tf.where(y1_in, fy, 0.0)])
-        else:
-            weights = tf.stack([fx, fy])
-        return index, fence(weights)
+        p = _Points(self, tf.range(ho * wo), height, width, head_matrix)
+        row0 = p.y0 * p.w
+        row1 = p.y1 * p.w
+        index = _exact_int(tf.stack([row0 + p.x0, row0 + p.x1, row1 + p.x0, row1 + p.x1]) * self.channels)
+        return fence(index), fence(tf.stack(p.weights))
 
 
 class PerPixel(Split):
@@ -422,31 +401,13 @@ class Words(graph_resample.GraphResampler):
 
         ho, wo = self.output_size
         c = self.channels
-        th, tw = self.target_size
-        pixel = tf.range(ho * wo)
-        xs = tf.cast(pixel % wo, tf.float32) + 0.5
-        ys = tf.cast(pixel // wo, tf.float32) + 0.5
-        w = tf.cast(width, tf.float32)
-        h = tf.cast(height, tf.float32)
-        m = head_matrix * tf.stack([w / tw, h / th, 1.0])[:, None]
-        x = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
-        y = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
-        x0f = tf.floor(x - 0.5)
-        y0f = tf.floor(y - 0.5)
-        fx = x - 0.5 - x0f
-        fy = y - 0.5 - y0f
-        x0, x1, x0_in, x1_in = _pair_float(x0f, w, self.fill_mode)
-        y0, y1, y0_in, y1_in = _pair_float(y0f, h, self.fill_mode)
+        p = _Points(self, tf.range(ho * wo), height, width, head_matrix)
         # The pair of pixels read: from the lower neighbour, kept inside the row.
-        start = _clip(tf.where(x0 < x1, x0, x1), 0.0, tf.maximum(w - 2.0, 0.0))
-        first_byte = [_exact_int((row * w + start) * c) for row in (y0, y1)]
+        start = _clip(tf.where(p.x0 < p.x1, p.x0, p.x1), 0.0, tf.maximum(p.w - 2.0, 0.0))
+        first_byte = [_exact_int((row * p.w + start) * c) for row in (p.y0, p.y1)]
         ints = [first_byte[0] // 8, first_byte[0] % 8, first_byte[1] // 8, first_byte[1] % 8,
-                _exact_int((x0 - start) * c), _exact_int((x1 - start) * c)]
-        if self.fill_mode == "constant":
-            weights = [tf.where(x0_in, 1.0 - fx, 0.0), tf.where(x1_in, fx, 0.0), tf.where(y0_in, 1.0 - fy, 0.0),
-                       tf.where(y1_in, fy, 0.0)]
-        else:
-            weights = [fx, fy]
+                _exact_int((p.x0 - start) * c), _exact_int((p.x1 - start) * c)]
+        weights = p.weights
         # Fenced one by one: fencing them stacked made XLA recompute the coordinates per row.
         return [fence(v) for v in ints], [fence(v) for v in weights]
 
@@ -475,6 +436,8 @@ class Words(graph_resample.GraphResampler):
 
 
 def _blend_floats(v00, v01, v10, v11, weights, fill_mode, fill_value, exact_round=False):
+    """The current warp's blend of the 4 neighbours (float32) -> uint8 (`exact_round`: without XLA's
+    saturating float->int convert, which branches; same values)."""
     if fill_mode == "constant":
         wx0, wx1, wy0, wy1 = (weights[k] for k in range(4))
         top = v00 * wx0 + v01 * wx1
