@@ -23,6 +23,7 @@ the route runs it (parallel, batched by 32), process CPU ms per image, paired in
   so it vectorizes) fenced from a second loop per value (gathers and blend);
 * `per_pixel`: `split` with the second loop per output pixel (12 byte gathers, the C
   channels packed into one int32 out, split into bytes outside XLA);
+* `per_pixel_unpacked`: `per_pixel` with the bytes split inside XLA (a fenced loop of shifts);
 * `words`: the buffer viewed as uint64 words; the left and right neighbours (adjacent or
   equal pixels for every fill mode but "wrap") read as two words per row of neighbours,
   so 4 gathers per output pixel, their bytes picked by vectorized shifts.
@@ -366,6 +367,21 @@ class PerPixel(Split):
         return tf.reshape(pixels, [*self.output_size, self.channels])
 
 
+class PerPixelUnpacked(PerPixel):
+    """`PerPixel` with the packed pixels split into bytes inside XLA (a fenced third loop over
+    [Ho, Wo, C]: shifts, no gathers), so the compiled warp returns the image as it is."""
+
+    def _warp_rows(self, values, height, width, head_matrix):
+        from keras_aug.core._tf_fast_path import fence
+
+        packed = tf.reshape(fence(super()._warp_rows(values, height, width, head_matrix)), [*self.output_size, 1])
+        shifts = tf.range(self.channels) * 8
+        return tf.cast(tf.bitwise.bitwise_and(tf.bitwise.right_shift(packed, shifts), 255), tf.uint8)
+
+    def __call__(self, image, head_matrix):
+        return graph_resample.GraphResampler.__call__(self, image, head_matrix)
+
+
 class Words(graph_resample.GraphResampler):
     """Each pair of horizontal neighbours read as 64-bit words: 4 gathers per output pixel.
 
@@ -464,6 +480,7 @@ def variants(fill_mode, fill_value=0.0):
     }
     if fill_mode != "wrap":
         found["words"] = Words(TARGET, TARGET, 3, fill_mode=fill_mode, fill_value=fill_value)
+    found["per_pixel_unpacked"] = PerPixelUnpacked(TARGET, TARGET, 3, fill_mode=fill_mode, fill_value=fill_value)
     found["per_pixel"] = PerPixel(TARGET, TARGET, 3, fill_mode=fill_mode, fill_value=fill_value)
     found["split"] = Split(TARGET, TARGET, 3, fill_mode=fill_mode, fill_value=fill_value)
     found["flat2"] = Flat2(TARGET, TARGET, 3, fill_mode=fill_mode, fill_value=fill_value)
