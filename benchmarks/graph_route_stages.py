@@ -11,11 +11,14 @@ image as a whole; this script splits it, on the same 2,000 JPEGs of 250-500 px (
   resample (`graph_resample.GraphResampler`, a fixed matrix with a rotation);
 * the compiled warp alone on a fixed buffer (no file), and an empty map (tf.data's own cost);
 * each new iterator of a graph-only and a default-route (`opencv_groups`) dataset with the
-  pipeline benchmark's augmentation: creating it, then its first batch, process CPU seconds
-  (`fit` makes one per epoch; the first one also traces, compiles and optimizes).
+  pipeline benchmark's augmentation: set-up, creating it, then its first batch, process CPU
+  seconds and wall seconds (`fit` makes one per epoch; the first one also traces, compiles
+  and optimizes), and for the first, the wall time from the call that builds the dataset to
+  its first batch (with `--repeats 0` the process has traced and compiled nothing before).
 
     python benchmarks/graph_route_stages.py
     python benchmarks/graph_route_stages.py --repeats 5 --iterators 4
+    python benchmarks/graph_route_stages.py --repeats 0 --iterators 2
 
 Run on a shared machine, read the CPU times, and compare stages only within one run.
 """
@@ -98,25 +101,29 @@ def iterators(directory, count):
              keras_aug.RandomTranslation(0.1, 0.1)],
             seed=0,
         )
-        c0 = time.process_time()
+        c0, w0 = time.process_time(), time.perf_counter()
         ds = keras_aug.data.from_directory(directory, target_size=TARGET, batch_size=32, class_mode="binary", seed=0,
                                            augment=augment, verbose=False, **settings)
-        print(f"{route}: set-up {time.process_time() - c0:.2f} CPU s", flush=True)
+        print(f"{route}: set-up {time.process_time() - c0:.2f} CPU s, {time.perf_counter() - w0:.2f} s wall", flush=True)
         for k in range(count):
-            c0 = time.process_time()
+            c1, w1 = time.process_time(), time.perf_counter()
             it = iter(ds)
-            c1 = time.process_time()
+            c2, w2 = time.process_time(), time.perf_counter()
             next(it)
-            c2 = time.process_time()
-            print(f"{route}: iterator {k}: creating it {c1 - c0:.2f} CPU s, its first batch {c2 - c1:.2f} CPU s",
-                  flush=True)
+            c3, w3 = time.process_time(), time.perf_counter()
+            print(f"{route}: iterator {k}: creating it {c2 - c1:.2f} CPU s ({w2 - w1:.2f} wall), "
+                  f"its first batch {c3 - c2:.2f} CPU s ({w3 - w2:.2f} wall)", flush=True)
+            if k == 0:
+                print(f"{route}: from the call to the first batch: {w3 - w0:.2f} s wall, {c3 - c0:.2f} CPU s",
+                      flush=True)
             del it
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", default="/tmp/keras_aug_bench", help="where the generated JPEGs live")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per stage")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed passes per stage (0: skip the stages: the iterators then start in a fresh process)")
     parser.add_argument("--iterators", type=int, default=3, help="iterators per dataset (0: skip)")
     args = parser.parse_args()
     from pipeline import make_data
@@ -124,7 +131,8 @@ def main():
     directory = make_data(args.cache, "small_2000", 2000, 250, 500, seed=1)
     files = sorted(glob.glob(os.path.join(directory, "*", "*.jpg")))
     print(f"# {len(files)} JPEGs in {directory}; load average {os.getloadavg()}", flush=True)
-    per_image(files, args.repeats)
+    if args.repeats:
+        per_image(files, args.repeats)
     if args.iterators:
         iterators(directory, args.iterators)
 

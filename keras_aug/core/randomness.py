@@ -46,6 +46,16 @@ def _const(value):
     return ops.convert_to_tensor(value)
 
 
+def _float_const(value):
+    """A float32 constant of the matrix maths' draws: in a TF graph made once per graph and
+    value (as `_const`); elsewhere the Python float, which converts to the same float32."""
+    if current() == "tensorflow" and in_tf_graph():
+        from keras_aug.core import _tf_fast_path
+
+        return _tf_fast_path.graph_constant(np.float32(value))
+    return value
+
+
 def _shift(x, bits):
     return ops.right_shift(x, _const(bits))
 
@@ -165,7 +175,7 @@ def _hash(counter, k0, k1):
 
 def _unit_float(bits):
     """Floats in [0, 1) with the top 24 of uint32 `bits`."""
-    return ops.cast(_shift(bits, 8), "float32") * (1.0 / (1 << 24))
+    return ops.cast(_shift(bits, 8), "float32") * _float_const(1.0 / (1 << 24))
 
 
 def _turn_cos(angle_bits):
@@ -382,6 +392,9 @@ class Draws:
     def uniform(self, shape, minval=0.0, maxval=1.0, dtype="float32"):
         """Uniform floats in [minval, maxval)."""
         u = ops.cast(self._unit(shape), dtype)
+        if dtype == "float32" and isinstance(minval, (int, float)) and isinstance(maxval, (int, float)):
+            # The same float32 values, one constant per graph and value.
+            return _float_const(minval) + _float_const(maxval - minval) * u
         return minval + (maxval - minval) * u
 
     def normal(self, shape, mean=0.0, stddev=1.0, dtype="float32"):

@@ -54,6 +54,8 @@ import tensorflow as tf
 from PIL import Image
 from PIL import ImageOps
 
+from keras_aug.data import exit_guard
+
 ROUTE_TF_JPEG = 0
 ROUTE_TF_PNG = 1
 ROUTE_PIL = 2
@@ -465,7 +467,7 @@ def make_graph_decoder(color_mode, pil_loader):
             return tf.io.decode_png(contents(), channels=channels, dtype=tf.uint8)
 
         def pil():
-            image = tf.numpy_function(pil_loader, [index], tf.uint8, stateful=False)
+            image = exit_guard.numpy_function(pil_loader, [index], tf.uint8, stateful=False)
             image.set_shape([None, None, channels])
             return image
 

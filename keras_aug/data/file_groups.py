@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.data import decoding
+from keras_aug.data import exit_guard
 
 # Files per Python call: enough to spread the call's cost (about 0.1 ms) thin. Larger
 # groups measured no faster and kept more memory: at 16, 10-30 MB more peak RSS over 8
@@ -111,7 +112,7 @@ class FileGroupLoader:
     def in_graph(self, indices, positions, key, matrices):
         """The loader as a tf op (`numpy_function`) for a tf.data `map` over groups."""
         # Stateful: it reports bad files (warns, or raises with on_bad_file="raise").
-        images, used = tf.numpy_function(
+        images, used = exit_guard.numpy_function(
             self, [indices, positions, key, matrices], (tf.uint8, tf.int64), stateful=True
         )
         height, width = self.resampler.output_size

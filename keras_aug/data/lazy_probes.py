@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.data import decoding
+from keras_aug.data import exit_guard
 
 class LazyProbes:
     """`probes[i]`: the `decoding.Probe` of file i, probed on first use and kept.
@@ -85,7 +86,7 @@ class LazyProbes:
 
     def facts_in_graph(self, indices):
         """`facts` as a tf op (`numpy_function`): two int32 [k] tensors."""
-        out = tf.numpy_function(self.facts, [indices], (tf.int32, tf.int32), stateful=False)
+        out = exit_guard.numpy_function(self.facts, [indices], (tf.int32, tf.int32), stateful=False)
         for t in out:
             t.set_shape(indices.shape)
         return out

@@ -39,6 +39,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.data import exit_guard
 from keras_aug.data import sources
 from keras_aug.layers import compose
 from keras_aug.layers import geometric
@@ -551,7 +552,7 @@ def _map_python(fn, images):
         return out
 
     def one(image):
-        out = tf.numpy_function(call, [image], dtype, stateful=False)
+        out = exit_guard.numpy_function(call, [image], dtype, stateful=False)
         out.set_shape(image.shape)
         return out
 

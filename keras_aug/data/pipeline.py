@@ -29,6 +29,7 @@ import tensorflow as tf
 from keras_aug.core.base import ImageShape
 from keras_aug.data import decoding
 from keras_aug.data import epochs
+from keras_aug.data import exit_guard
 from keras_aug.data import graph_header
 from keras_aug.data import graph_resample
 from keras_aug.data import lazy_probes
@@ -131,7 +132,7 @@ class HeadSampler:
     def __call__(self, count, seed):
         if self._in_graph:
             return self._sample(count, seed)
-        matrices = tf.py_function(self._sample, [count, seed], tf.float32)
+        matrices = exit_guard.py_function(self._sample, [count, seed], tf.float32)
         matrices.set_shape([None, 3, 3])
         return matrices
 
@@ -250,6 +251,7 @@ def build(
     seed = epochs.resolve_seed(seed)
     dtype = tf.as_dtype(dtype)
     method = resize_method(interpolation)
+    callbacks_before = exit_guard.GATE.callbacks_made
     head, tail = split_augment(augment)
     files = source.probes is not None
     channels = decoding.CHANNELS[color_mode] if files else source.array.shape[-1]
@@ -286,9 +288,10 @@ def build(
     ds = ds.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(AUTOTUNE)
     info = routes.RouteInfo(route.NAME, reason, python_callbacks=route is not routes.graph_only and (
         files or plan.resampler is not None))
-    if info.python_callbacks:
-        # The Python callbacks (OpenCV, PIL, the bad-file log) hold no state that changes
-        # the elements, so iterators checkpoint without it.
+    if info.python_callbacks or exit_guard.GATE.callbacks_made > callbacks_before:
+        # The Python callbacks (OpenCV, PIL, the bad-file log, a legacy
+        # `preprocessing_function`) and their exit gate hold no state that changes the
+        # elements, so iterators checkpoint without it.
         options = tf.data.Options()
         options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
         ds = ds.with_options(options)

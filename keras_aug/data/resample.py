@@ -37,6 +37,8 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.data import exit_guard
+
 INTERPOLATIONS = {"nearest": cv2.INTER_NEAREST, "bilinear": cv2.INTER_LINEAR}
 BORDERS = {
     "constant": cv2.BORDER_CONSTANT,
@@ -191,6 +193,6 @@ class Resampler:
 
     def in_graph(self, image, head_matrix):
         """The resample as a tf op (a `numpy_function`) for a tf.data `map`."""
-        out = tf.numpy_function(self, [image, head_matrix], image.dtype, stateful=False)
+        out = exit_guard.numpy_function(self, [image, head_matrix], image.dtype, stateful=False)
         out.set_shape([self.output_size[0], self.output_size[1], image.shape[-1]])
         return out

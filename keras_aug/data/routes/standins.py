@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.data import epochs
+from keras_aug.data import exit_guard
 from keras_aug.data.routes.base import plain
 
 ALL_BAD = "keras_aug: every file of the epoch failed to decode; there is no stand-in for them"
@@ -117,7 +118,7 @@ def _report_gap(plan, key, last, position):
             plan.report_dropped(indices)
             return np.int64(0)
 
-        return tf.ensure_shape(tf.numpy_function(report, [dropped], tf.int64, stateful=True), [])
+        return tf.ensure_shape(exit_guard.numpy_function(report, [dropped], tf.int64, stateful=True), [])
     paths = tf.gather(plan.paths, dropped)
     if plan.on_bad_file == "raise":
         check = tf.debugging.Assert(False, ["Bad image file (failed to decode):", paths])
