@@ -16,8 +16,10 @@ def materialized(values):
     about a second. A scatter-max is not fusible on XLA:CPU (a scatter of
     one element becomes a fusible slice update, so two): two of -inf into the
     first entry change nothing and cost one copy, as `_tf_fast_path.fence`
-    does for warps on TensorFlow. Float `values` only (-inf must be a value).
+    does for warps on TensorFlow. Float or integer `values` (the scatter
+    writes -inf, or the integer dtype's lowest value).
     """
     rank = len(values.shape)
-    lowest = ops.full([2], -float("inf"), dtype=dtypes.name_of(values))
+    name = dtypes.name_of(values)
+    lowest = ops.full([2], dtypes.limits(name)[0] if dtypes.is_integer(name) else -float("inf"), dtype=name)
     return ops.scatter_update(values, ops.zeros([2, rank], dtype="int32"), lowest, reduction="max")

@@ -105,6 +105,24 @@ def test_uint8_colour_tables_with_gathered_rows_equal_tensorflow_under_jit(monke
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
 
 
+def test_warp_of_the_moved_rows_equals_tensorflow_under_jit(monkeypatch):
+    # rows.warp_moved (the policies' warp when only images move): a cond over row tiers, reads selected back.
+    from keras_aug.core import matrices as mat
+    from keras_aug.layers.policies import rows
+
+    monkeypatch.setattr(rows, "capacity", lambda batch_size, probability, max_fraction=0.6: (4, 12))
+    rng = np.random.default_rng(6)
+    images = rng.integers(0, 256, (20, 12, 16, 3)).astype(np.uint8)
+    angle = np.where(np.arange(20) % 3 == 0, rng.uniform(-0.5, 0.5, 20), 0.0).astype(np.float32)  # 7 rows move
+
+    def warped(x, a):
+        return rows.warp_moved(x, mat.about(mat.rotation(a), 8.0, 6.0), a != 0.0, 0.3, lambda read: read(0, None))
+
+    expected, got = on_tensorflow_and_under_jit(warped, images, angle)
+    assert not np.array_equal(expected, images)
+    np.testing.assert_allclose(got.astype(int), expected.astype(int), rtol=0, atol=1)
+
+
 def test_float_equalize_on_gathered_rows_equals_tensorflow_under_jit():
     # Float slots count equalize's histograms only on the rows that drew it (a cond with a whole-batch fallback).
     from keras_aug.layers.policies import ops as op_table

@@ -374,6 +374,27 @@ def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, rows):
     np.testing.assert_allclose(got, op_by_op(images, op, magnitude), atol=2e-3)
 
 
+@pytest.mark.parametrize("rows", [None, (9, 12), (3, 12), (1, 2)],
+                         ids=["whole batch", "gathered rows", "second tier", "more than the capacity"])
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+def test_warping_only_the_moved_rows_equals_warping_all(monkeypatch, rows, dtype):
+    """rows.warp_moved: unmoved rows (identity matrices) read back unchanged, moved ones warped, in batch order."""
+    from keras_aug.core import matrices as mat
+    from keras_aug.core import warp as warp_lib
+
+    monkeypatch.setattr(row_lib, "capacity", lambda batch_size, probability, max_fraction=0.6: rows)
+    rng = np.random.default_rng(5)
+    images = tf.constant(rng.integers(0, 256, (20, 12, 16, 3)).astype(dtype))
+    moved = rng.random(20) < 0.4  # 9 of 20 with this seed
+    angle = tf.constant(np.where(moved, rng.uniform(-0.5, 0.5, 20), 0.0).astype(np.float32))
+    matrices = mat.about(mat.rotation(angle), 8.0, 6.0)
+    expected = warp_lib.warp(images, matrices, fill_mode="reflect").numpy()
+    got = row_lib.warp_moved(images, matrices, tf.constant(moved), 0.4, lambda read: read(0, None),
+                             fill_mode="reflect").numpy()
+    np.testing.assert_array_equal(got, expected)
+    assert not np.array_equal(expected[moved], images.numpy()[moved])
+
+
 def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
     for batch_size, p in [(32, 1 / 14), (32, 2 / 14), (96, 0.05), (256, 0.3)]:
         first, last = row_lib.capacity(batch_size, p)

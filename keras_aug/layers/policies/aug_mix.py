@@ -11,6 +11,7 @@ from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import work_dtype
 from keras_aug.layers.policies import ops as op_table
 from keras_aug.layers.policies import selection
+from keras_aug.layers.policies import uint8_chains
 
 # Keras's AugMix lists (the AugMix paper's ops; `all_ops` adds the four enhancers).
 AUG_MIX_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate", "posterize", "solarize",
@@ -25,6 +26,14 @@ def _positive_int(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"`{name}` must be an int >= {minimum}; got {value!r}.")
     return value
+
+
+def mix_with_original(layer, images, mixed, mix):
+    """m * images + (1 - m) * mixed ([B] `mix` = m), clipped to the layer's `value_range`, in `images`' dtype."""
+    dtype = work_dtype(dtypes.name_of(images))
+    m = ops.cast(mix, dtype)[:, None, None, None]
+    out = ops.clip(m * ops.cast(images, dtype) + (1.0 - m) * mixed, layer.value_range[0], layer.value_range[1])
+    return dtypes.cast_like(out, dtypes.name_of(images))
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -122,34 +131,24 @@ class AugMix(selection.PolicyAugmentation):
                 "AugMix takes images (and labels) only: its output blends copies moved by different warps, so "
                 "bounding boxes, segmentation masks and keypoints cannot follow it. Apply it to the images alone."
             )
+        if dtypes.name_of(batch.images) == "uint8":
+            return batch.replace(images=uint8_chains.aug_mix(
+                self, batch.images, params, lambda mixed: mix_with_original(self, batch.images, mixed, params["mix"])))
         dtype = work_dtype(dtypes.name_of(batch.images))
         weights = ops.cast(params["weights"], dtype)
         mixed = 0.0
         for k, chain in enumerate(self._chains(batch.images, params)):
             mixed = mixed + weights[:, k, None, None, None] * ops.cast(chain, dtype)
-        m = ops.cast(params["mix"], dtype)[:, None, None, None]
-        original = ops.cast(batch.images, dtype)
-        out = ops.clip(m * original + (1.0 - m) * mixed, self.value_range[0], self.value_range[1])
-        return batch.replace(images=dtypes.cast_like(out, dtypes.name_of(batch.images)))
+        return batch.replace(images=mix_with_original(self, batch.images, mixed, params["mix"]))
 
     def _chains(self, images, params):
-        """The `num_chains` augmented copies of `images`.
+        """The `num_chains` augmented copies of float `images` (uint8 ones: `uint8_chains`).
 
-        uint8 chains stay uint8 from op to op (PIL's AugMix: every op returns
-        a uint8 image) and run as ONE batch of num_chains x B samples: one
-        colour pass on lookup tables and one warp. Other dtypes run in float,
-        chain by chain (a float batch three times as large costs more than
-        three: its buffers no longer fit the allocator's reuse).
+        Chain by chain: a float batch three times as large costs more than
+        three (its buffers no longer fit the allocator's reuse).
         """
-        if dtypes.name_of(images) != "uint8":
-            return [selection.apply_slots(self, Batch(images=images), params["op"][:, k], params["magnitude"][:, k],
-                                          float_images=True).images for k in range(self.num_chains)]
-        n, k = ops.shape(images)[0], self.num_chains
-        op = ops.reshape(ops.transpose(params["op"], [1, 0, 2]), [-1, self.chain_depth])
-        magnitude = ops.reshape(ops.transpose(params["magnitude"], [1, 0, 2]), [-1, self.chain_depth])
-        stacked = Batch(images=ops.concatenate([images] * k, axis=0))
-        chains = selection.apply_slots(self, stacked, op, magnitude).images
-        return [chains[i * n:(i + 1) * n] for i in range(k)]
+        return [selection.apply_slots(self, Batch(images=images), params["op"][:, k], params["magnitude"][:, k],
+                                      float_images=True).images for k in range(self.num_chains)]
 
     def get_config(self):
         config = super().get_config()

@@ -10,30 +10,37 @@ result). `capacity` sizes the gathered rows, `on_rows` runs a step on them.
 
 import math
 
+from keras_aug.core import warp as warp_lib
 from keras_aug.core.backend import ops
+from keras_aug.core.fusion import materialized
 
 # Compacting rows costs gathers, scatters and conditionals (and compile time:
 # each tier is compiled): not worth it above this fraction of the batch, nor
 # for batches this small.
 MAX_COMPACT_FRACTION = 0.6
+# `warp_moved` neither gathers nor scatters whole images, and a warp costs far
+# more per row than its select: compacting pays up to a larger part of the batch.
+MAX_WARP_FRACTION = 0.9
 MIN_COMPACT_BATCH = 16
 
 
-def capacity(batch_size, probability):
+def capacity(batch_size, probability, max_fraction=MAX_COMPACT_FRACTION):
     """Row counts to try gathering for samples that each need work with `probability`; None: whole batch.
 
     Two tiers: the expected count plus one standard deviation (and one),
     enough in about 5 calls of 6, then plus three (about 999 calls in
     1000); a batch beyond both takes the whole-batch path. Tiers above
-    `MAX_COMPACT_FRACTION` of the batch are dropped; batches under
-    `MIN_COMPACT_BATCH` always take the whole-batch path.
+    `max_fraction` of the batch are dropped (a step whose rows are read in
+    place and not scattered back, such as AugMix's warp, pays off up to a
+    higher fraction); batches under `MIN_COMPACT_BATCH` always take the
+    whole-batch path.
     """
     if not isinstance(batch_size, int) or batch_size < MIN_COMPACT_BATCH or probability <= 0:
         return None
     mean = batch_size * probability
     spread = math.sqrt(mean * (1.0 - min(probability, 1.0)))
     tiers = sorted({math.ceil(mean + k * spread + 1.0) for k in (1.0, 3.0)})
-    tiers = tuple(t for t in tiers if t <= MAX_COMPACT_FRACTION * batch_size)
+    tiers = tuple(t for t in tiers if t <= max_fraction * batch_size)
     return tiers or None
 
 
@@ -65,3 +72,50 @@ def on_rows(flags, rows_capacity, compute):
 def put_rows(values, rows, updates):
     """`values` with rows `rows` ([K] int32, distinct) replaced by `updates` ([K, ...])."""
     return ops.scatter_update(values, ops.reshape(rows, [-1, 1]), updates)
+
+
+def positions(rows, batch_size):
+    """[B] int32: the position of each row in `rows` ([K] int32, distinct); 0 for rows not in it.
+
+    With it a consumer reads the K computed rows back in batch order
+    (`take(computed, positions)`, selected where a row was computed) instead
+    of scattering them into a whole-batch copy.
+    """
+    count = ops.shape(rows)[0]
+    return ops.scatter_update(ops.zeros([batch_size], dtype="int32"), ops.reshape(rows, [-1, 1]),
+                              ops.arange(count, dtype="int32"))
+
+
+def warp_moved(images, matrices, moved, probability, consume, interpolation="bilinear", fill_mode="constant",
+               fill_value=0.0):
+    """`consume(read)` on `images` [B, H, W, C] warped by `matrices` [B, 3, 3] where `moved` ([B] bool).
+
+    Rows not `moved` must have the identity matrix: they are read unchanged
+    (the identity warp reads every pixel back exactly: bilinear at the pixel
+    centres, all inside), so only the moved rows are warped, sized by
+    `capacity(B, probability, MAX_WARP_FRACTION)`. Compacting is cheap here:
+    the warp reads the moved rows in place (its row offsets point at them)
+    and `read(start, stop)` gives rows start..stop of the warped batch, each
+    a select between the warped copy and the unmoved row, for `consume` to
+    fuse into what it computes (no scatter into a whole-batch copy).
+    `consume` runs once per tier (see `on_rows`) and returns its result.
+    """
+    height, width, channels = (images.shape[a] if images.shape[a] is not None else ops.shape(images)[a]
+                               for a in (1, 2, 3))
+    images = materialized(images)  # read by the warp's 4 gathers and by the select: computed once
+    flat = ops.reshape(images, [-1, channels])
+
+    def compute(rows):
+        x, y = warp_lib.sample_coordinates(ops.take(matrices, rows, axis=0), (height, width))
+        offsets = ops.reshape(rows * (height * width), [-1, 1, 1])
+        warped = materialized(warp_lib.resample_flat(flat, offsets, height, width, x, y, interpolation, fill_mode,
+                                                     fill_value))
+        position = positions(rows, ops.shape(images)[0])
+
+        def read(start, stop):
+            return ops.where(ops.reshape(moved[start:stop], [-1, 1, 1, 1]),
+                             ops.take(warped, position[start:stop], axis=0), images[start:stop])
+
+        return consume(read)
+
+    return on_rows(moved, capacity(images.shape[0], probability, MAX_WARP_FRACTION), compute)

@@ -18,7 +18,9 @@ from call to call, eagerly, in tf.data, under `jit_compile=True` and under
     their pixels), each slot stored before the next reads it;
   * geometry: each slot's matrix is the chosen geometric op's, or the
     identity; the slots' matrices are multiplied into ONE matrix per sample
-    and the batch is warped once (boxes, masks and keypoints follow it).
+    and the batch is warped once (boxes, masks and keypoints follow it);
+    images alone: only the samples that drew a geometric op are warped
+    (`rows.warp_moved`), the others keep their pixels.
 The colour slots run before the warp: pointwise colour ops commute with a
 warp, and histogram ops (autocontrast, equalize, contrast's mean) then see
 the whole image rather than the fill of an earlier rotate or shear.
@@ -141,10 +143,23 @@ def apply_slots(layer, batch, op, magnitude, float_images=False):
         batch = batch.replace(images=ops.cast(batch.images, work_dtype(dtype)))
     if any(n in op_table.GEOMETRIC_OPS for n in names):
         matrix = op_table.slots_matrix(op, magnitude, batch.height, batch.width)
+        if batch.boxes is None and batch.masks is None and batch.keypoints is None:
+            # Images alone: warp only the samples that drew a geometric op (`rows.warp_moved`).
+            moved = ops.any(op_table.drew(op, op_table.GEOMETRIC_OPS), axis=1)
+            images = row_lib.warp_moved(batch.images, matrix, moved, moving_probability(layer),
+                                        lambda read: read(0, None), layer.interpolation, layer.fill_mode,
+                                        layer.fill_value)
+            return batch.replace(images=images)
         batch = transform_batch(batch, matrix, (batch.height, batch.width), interpolation=layer.interpolation,
                                 fill_mode=layer.fill_mode, fill_value=layer.fill_value,
                                 mask_fill_value=layer.mask_fill_value)
     return batch
+
+
+def moving_probability(layer):
+    """The chance that a sample draws a geometric op in at least one of the policy's slots (sizes work only)."""
+    per_slot = sum(layer.op_frequency(n) for n in layer.op_names if n in op_table.GEOMETRIC_OPS)
+    return 1.0 - (1.0 - min(per_slot, 1.0)) ** layer.num_slots
 
 
 class PolicyAugmentation(Augmentation):
