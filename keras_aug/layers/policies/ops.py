@@ -46,7 +46,6 @@ from keras_aug.core.backend import ops
 from keras_aug.layers.photometric import histogram
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.photometric.filters import smooth
-from keras_aug.layers.photometric.histogram import autocontrast
 from keras_aug.layers.policies import rows as row_lib
 
 GEOMETRIC_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate")
@@ -179,80 +178,142 @@ def slots_matrix(op, magnitude, height, width):
 # ------------------------------------------------------------------- colour
 def gray(v):
     """The gray level (ITU-R 601-2 luma) of `[..., 3]` images, `[..., 1]`; one channel is its own gray."""
-    weights = ops.convert_to_tensor(GRAY_WEIGHTS, dtypes.name_of(v))
-    return ops.sum(v * weights, axis=-1, keepdims=True) if v.shape[-1] == 3 else v
+    if v.shape[-1] != 3:
+        return v
+    # Three weighted channel slices, not a sum over the channel axis (as `color.to_grayscale`): XLA on a CPU
+    # under `jax.jit` can run that 3-wide reduction as one reduction per output value.
+    red, green, blue = (v[..., c:c + 1] * weight for c, weight in enumerate(GRAY_WEIGHTS))
+    return red + green + blue
 
 
 def equalized(v, selected, rows_capacity=None):
     """Each channel of 0-255 float images `v` [B, H, W, C] equalized (`histogram.equalize`) where `selected` ([B] bool).
 
-    The histograms (a scatter: the costly part) are counted only on the rows
-    of the samples that drew it (`rows.on_rows` with `rows_capacity`; None:
-    the whole batch). Samples that did not draw it come back unchanged or
-    equalized: callers select with `selected`.
+    Samples that did not draw it come back unchanged or equalized: callers
+    select with `selected` (`colour_slot` equalizes only the rows that drew it).
     """
-    if rows_capacity is None:
-        return histogram.equalize(v, FULL_SCALE, LEVELS)
-    batch_size, _, _, channels = ops.shape(v)
-    levels = histogram.to_levels(v, FULL_SCALE, LEVELS)
+    return on_selected_rows(v, v, selected, rows_capacity, _equalize)
 
+
+def _equalize(v):
+    return ops.clip(histogram.equalize(v, FULL_SCALE, LEVELS), 0.0, 255.0)
+
+
+def on_selected_rows(out, v, selected, rows_capacity, step):
+    """`out` with the samples `selected` ([B] bool) replaced by `step` of their rows of `v`.
+
+    `step` maps [K, H, W, C] images to [K, H, W, C] results, sample by
+    sample. It runs on the selected samples' rows only, copied out of `v` by
+    dynamic slices and written back into `out` in place (a whole-row slice is
+    a copy: XLA:CPU runs a gather or a scatter as a loop of single values, at
+    several ns each), when they fit in one of the `rows_capacity` counts
+    (see `rows.capacity`); on the whole batch when they fit in none or when
+    `rows_capacity` is None.
+    """
     def compute(rows):
-        count = ops.shape(rows)[0]
-        groups = histogram.channel_groups(count, channels)
-        counts = histogram.histograms(ops.take(levels, rows, axis=0), groups, count * channels, LEVELS)
-        tables, flat = histogram.equalization_tables(counts)
-        every_table = ops.zeros([batch_size, channels, LEVELS], dtype="int32")
-        every_flat = ops.ones([batch_size, channels], dtype="int32")  # rows not counted stay unchanged
-        return (row_lib.put_rows(every_table, rows, ops.reshape(tables, [count, channels, LEVELS])),
-                row_lib.put_rows(every_flat, rows, ops.reshape(ops.cast(flat, "int32"), [count, channels])))
+        count = rows.shape[0]
+        if count is None or count == ops.shape(v)[0] or rows_capacity is None:
+            return ops.where(ops.reshape(selected, [-1, 1, 1, 1]), step(v), out)
+        size = list(ops.shape(v)[1:])
+        starts = [[rows[i], 0, 0, 0] for i in range(count)]
+        results = step(ops.concatenate([ops.slice(v, start, [1] + size) for start in starts], axis=0))
+        updated = out
+        for i, start in enumerate(starts):
+            # Padding rows (not selected) keep their values in `out`.
+            keep = ops.take(selected, rows[i])
+            updated = ops.slice_update(updated, start, ops.where(keep, results[i:i + 1], ops.slice(out, start, [1] + size)))
+        return updated
 
-    tables, flat = row_lib.on_rows(selected, rows_capacity, compute)
-    mapped = histogram.lookup(tables, levels, histogram.channel_groups(batch_size, channels), LEVELS)
-    mapped = histogram.from_levels(ops.cast(mapped, dtypes.name_of(v)), FULL_SCALE, LEVELS)
-    return ops.where(ops.reshape(flat > 0, [-1, 1, 1, channels]), v, mapped)
+    return row_lib.on_rows(selected, rows_capacity, compute)
+
+
+def _enhance_terms(v, chosen, factor, names):
+    """Per-sample coefficients of the enhance ops as out = a * v + b + g * gray(v) + s * smooth(v).
+
+    Each enhance op blends the image with a degenerate one by f = 1 + d:
+    brightness with black (a = f), color with the gray image (a = f, g = 1 - f),
+    contrast with the mean gray level (a = f, b = (1 - f) mean), sharpness with
+    the smoothed image (a = f, s = 1 - f). Returns (a, b, g, s): [B, 1, 1, 1]
+    tensors, or None for terms no op in `names` uses.
+    """
+    enhance = [n for n in ENHANCE_OPS if n in names]
+    if not enhance:
+        return None, None, None, None
+    is_enhance = chosen(enhance[0])
+    for name in enhance[1:]:
+        is_enhance = is_enhance | chosen(name)
+    zero, one = ops.zeros_like(factor), ops.ones_like(factor)
+    a = ops.where(is_enhance, factor, one)
+    b = g = s = None
+    if "contrast" in names:
+        weights = [1.0] if v.shape[-1] != 3 else list(GRAY_WEIGHTS)
+        means = ops.mean(v, axis=(1, 2), keepdims=True)
+        mean = sum(means[..., c:c + 1] * w for c, w in enumerate(weights))
+        b = ops.where(chosen("contrast"), (1.0 - factor) * mean, zero)
+    if "color" in names:
+        g = ops.where(chosen("color"), 1.0 - factor, zero)
+    if "sharpness" in names:
+        s = ops.where(chosen("sharpness"), 1.0 - factor, zero)
+    return a, b, g, s
+
+
+def _stretch_terms(v, chosen, names):
+    """Per-sample, per-channel (scale, shift) of out = scale * (v - shift) for invert and autocontrast (else 1, 0).
+
+    Autocontrast stretches each channel from its [min, max] onto 0-255
+    (constant channels unchanged); invert is -(v - 255). None, None when
+    `names` has neither.
+    """
+    if "invert" not in names and "autocontrast" not in names:
+        return None, None
+    one = ops.ones_like(v[:, :1, :1, :])
+    scale, shift = one, 0.0 * one
+    if "invert" in names:
+        scale = ops.where(chosen("invert"), -one, scale)
+        shift = ops.where(chosen("invert"), 255.0 * one, shift)
+    if "autocontrast" in names:
+        lo = ops.min(v, axis=(1, 2), keepdims=True)
+        hi = ops.max(v, axis=(1, 2), keepdims=True)
+        stretch = chosen("autocontrast") & (hi > lo)
+        scale = ops.where(stretch, 255.0 / ops.where(hi > lo, hi - lo, one), scale)
+        shift = ops.where(stretch, lo, shift)
+    return scale, shift
 
 
 def colour_slot(v, op, magnitude, names, equalize_capacity=None):
     """Applies one slot's colour op per sample to 0-255 float images `v`.
 
     `op` and `magnitude` are [B]; samples whose op is not a colour op pass
-    unchanged. Only ops in `names` (static) are computed, each once for the
-    batch, and each sample keeps the result of its own op; equalize's
-    histograms are counted only for the samples that drew it, gathered into
-    `equalize_capacity` rows (see `rows.capacity`; None: the whole batch).
+    unchanged. Only ops in `names` (static) are computed. Every op but
+    equalize is written as per-sample coefficients of one pass over the
+    batch (`_enhance_terms`, `_stretch_terms`; a sample's own op has its
+    coefficients, every other op its identity ones: each costs a few
+    multiply-adds per value, where computing each op for the batch and
+    selecting cost a pass over the images per op). Equalize runs on the rows
+    that drew it only (`on_selected_rows` with `equalize_capacity`, see
+    `rows.capacity`; None: the whole batch).
     """
     def chosen(name):
         return ops.reshape(op == OP_INDEX[name], [-1, 1, 1, 1])
 
     m = ops.reshape(ops.cast(magnitude, dtypes.name_of(v)), [-1, 1, 1, 1])
+    a, b, g, s = _enhance_terms(v, chosen, 1.0 + m, names)
+    scale, shift = _stretch_terms(v, chosen, names)
     out = v
-    enhance = [n for n in ENHANCE_OPS if n in names]
-    if enhance:
-        # Every enhance op is the blend v * f + degenerate * (1 - f), f = 1 + d.
-        degenerate = ops.zeros_like(v)
-        gray_image = gray(v) if ("color" in names or "contrast" in names) else None
-        if "color" in names:
-            degenerate = ops.where(chosen("color"), gray_image + degenerate, degenerate)
-        if "contrast" in names:
-            mean = ops.mean(gray_image, axis=(1, 2, 3), keepdims=True)
-            degenerate = ops.where(chosen("contrast"), mean + degenerate, degenerate)
-        if "sharpness" in names:
-            degenerate = ops.where(chosen("sharpness"), smooth(v), degenerate)
-        is_enhance = chosen(enhance[0])
-        for name in enhance[1:]:
-            is_enhance = is_enhance | chosen(name)
-        factor = 1.0 + m
-        out = ops.where(is_enhance, degenerate + factor * (v - degenerate), out)
-    if "invert" in names:
-        out = ops.where(chosen("invert"), 255.0 - v, out)
-    if "autocontrast" in names:
-        out = ops.where(chosen("autocontrast"), autocontrast(v, FULL_SCALE), out)
+    if scale is not None:
+        out = scale * (out - shift)
+    if a is not None:
+        out = a * out
+    for coefficient, term in ((b, None), (g, gray), (s, smooth)):
+        if coefficient is not None:
+            out = out + (coefficient if term is None else coefficient * term(v))
     if "solarize" in names:
         out = ops.where(chosen("solarize") & (v >= m), 255.0 - v, out)
     if "posterize" in names:
         bits = ops.cast(ops.clip(m, 1.0, 8.0), "int32")
         step = ops.cast(ops.left_shift(ops.ones_like(bits), 8 - bits), dtypes.name_of(v))
         out = ops.where(chosen("posterize"), ops.floor(ops.floor(v) / step) * step, out)
+    out = ops.clip(out, 0.0, 255.0)
     if "equalize" in names:
-        out = ops.where(chosen("equalize"), equalized(v, op == OP_INDEX["equalize"], equalize_capacity), out)
-    return ops.clip(out, 0.0, 255.0)
+        out = on_selected_rows(out, v, op == OP_INDEX["equalize"], equalize_capacity, _equalize)
+    return out
