@@ -6,6 +6,7 @@ import keras
 
 from keras_aug.core import dtypes
 from keras_aug.core.backend import ops
+from keras_aug.core.fusion import materialized
 from keras_aug.core.structures import Batch
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import work_dtype
@@ -142,8 +143,11 @@ class AugMix(selection.PolicyAugmentation):
         three: its buffers no longer fit the allocator's reuse).
         """
         if dtypes.name_of(images) != "uint8":
-            return [selection.apply_slots(self, Batch(images=images), params["op"][:, k], params["magnitude"][:, k],
-                                          float_images=True).images for k in range(self.num_chains)]
+            # Each chain stored before the mix reads it: XLA would otherwise fuse the chains' warps into the
+            # mix and evaluate each warp's coordinates and gathers once per channel, not once per pixel.
+            return [materialized(selection.apply_slots(self, Batch(images=images), params["op"][:, k],
+                                                       params["magnitude"][:, k], float_images=True).images)
+                    for k in range(self.num_chains)]
         n, k = ops.shape(images)[0], self.num_chains
         op = ops.reshape(ops.transpose(params["op"], [1, 0, 2]), [-1, self.chain_depth])
         magnitude = ops.reshape(ops.transpose(params["magnitude"], [1, 0, 2]), [-1, self.chain_depth])
