@@ -193,12 +193,14 @@ def on_selected_rows(out, v, selected, rows_capacity, step):
 
     With `rows_capacity` (row counts from `rows.capacity`; the smallest is
     used) it runs on the selected rows only, a chunk of that many rows at a
-    time in a loop (one pass when they fit, as they mostly do): each row is
-    copied out of `v` by a dynamic slice and written back into `out` in
-    place. Whole-row copies, not a gather and a scatter, which XLA:CPU runs
-    value by value; a loop, not a `cond` per tier, whose branches copied the
-    whole batch. Without it (None, or a batch size not known statically),
-    `step` runs on the whole batch.
+    time in a loop (one pass when they fit, as they mostly do): the rows are
+    gathered and written back into `out` in place by dynamic-update-slices
+    (not a scatter, which XLA:CPU runs value by value); a loop, not a `cond`
+    per tier, whose branches copied the whole batch. Not `ops.slice` with a
+    row index: TensorFlow's XLA bridge takes a slice's start as a
+    compile-time constant where it can, so the call's seed became one and
+    every call compiled anew. Without `rows_capacity` (None, or a batch
+    size not known statically), `step` runs on the whole batch.
     """
     batch_size = selected.shape[0]
     if rows_capacity is None or not isinstance(batch_size, int):
@@ -210,16 +212,14 @@ def on_selected_rows(out, v, selected, rows_capacity, step):
     padding = -batch_size % chunk  # the last chunk repeats row 0: rewritten with the same values
     order = ops.concatenate([order, ops.zeros([padding], dtype="int32")]) if padding else order
     count = ops.sum(ops.cast(selected, "int32"))
-    size = list(ops.shape(v)[1:])
 
     def body(index, updated):
-        rows = ops.slice(order, [index * chunk], [chunk])
-        starts = [[rows[i], 0, 0, 0] for i in range(chunk)]
-        results = step(ops.concatenate([ops.slice(v, start, [1] + size) for start in starts], axis=0), rows)
-        for i, start in enumerate(starts):
-            # Rows not selected (padding) keep their values.
-            row = ops.where(ops.take(selected, rows[i]), results[i:i + 1], ops.slice(updated, start, [1] + size))
-            updated = ops.slice_update(updated, start, row)
+        rows = ops.take(order, index * chunk + ops.arange(chunk, dtype="int32"), axis=0)
+        keep = ops.reshape(ops.take(selected, rows, axis=0), [-1, 1, 1, 1])
+        # Rows not selected (padding) keep their values.
+        results = ops.where(keep, step(ops.take(v, rows, axis=0), rows), ops.take(updated, rows, axis=0))
+        for i in range(chunk):
+            updated = ops.slice_update(updated, [rows[i], 0, 0, 0], results[i:i + 1])
         return index + 1, updated
 
     _, out = ops.while_loop(lambda index, _: index * chunk < count, body, (ops.zeros([], dtype="int32"), out))
