@@ -29,9 +29,9 @@ from keras_aug.core import dtypes
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
+from keras_aug.core.fusion import materialized
 from keras_aug.core.geometric import DEFAULT_MASK_FILL_VALUE
 from keras_aug.core.geometric import transform_batch
-from keras_aug.layers.photometric.base import materialized
 from keras_aug.layers.photometric.base import parse_value_range
 from keras_aug.layers.photometric.base import work_dtype
 from keras_aug.layers.policies import level_tables
