@@ -403,6 +403,38 @@ def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
     assert row_lib.capacity(8, 2 / 14) is None and row_lib.capacity(None, 0.1) is None
 
 
+@pytest.mark.parametrize("rows", [None, (3, 5), (2, 4), (1, 2)],
+                         ids=["whole batch", "one chunk", "chunks with padding", "a chunk per row"])
+def test_float_sharpness_and_equalize_on_row_chunks_match_references(rows):
+    """op_table.colour_slot on float images: sharpness and equalize run on chunks of the rows that drew them.
+
+    Sharpness against scipy's correlate with PIL's SMOOTH kernel (border kept), equalize against PIL; the
+    other samples' ops (brightness, rotate, identity) are the fused pass's.
+    """
+    from scipy import ndimage
+
+    images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 30 + 3 * i) for i in range(21)])
+    names = ["sharpness", "equalize", "brightness", "rotate", "identity", "sharpness", "equalize"] * 3
+    op = np.array([op_table.OP_INDEX[n] for n in names], np.int32)
+    magnitude = np.linspace(-0.8, 0.8, 21).astype(np.float32)
+    out = op_table.colour_slot(tf.constant(images.astype(np.float32)), tf.constant(op), tf.constant(magnitude),
+                               op_table.OPS, equalize_capacity=rows, sharpness_capacity=rows).numpy()
+    kernel = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float64)[None, :, :, None] / 13.0
+    for i, name in enumerate(names):
+        x = images[i].astype(np.float64)
+        if name == "sharpness":
+            smoothed = ndimage.correlate(x[None], kernel, mode="constant")[0]
+            smoothed[[0, -1]], smoothed[:, [0, -1]] = x[[0, -1]], x[:, [0, -1]]
+            expected = np.clip(smoothed + (1.0 + magnitude[i]) * (x - smoothed), 0, 255)
+        elif name == "equalize":
+            expected = np.asarray(ImageOps.equalize(Image.fromarray(images[i].astype(np.uint8))))
+        elif name == "brightness":
+            expected = np.clip(x * (1.0 + magnitude[i]), 0, 255)
+        else:
+            expected = x
+        np.testing.assert_allclose(out[i], expected, atol=1e-3, err_msg=f"sample {i} ({name})")
+
+
 @pytest.mark.parametrize("height, width", [(9, 13), (2, 5), (1, 1)])
 def test_smooth_is_pils_smooth_filter_inside_and_keeps_the_border(height, width):
     """filters.smooth (the policies' and RandomSharpness's) against scipy with PIL's SMOOTH kernel."""

@@ -6,6 +6,7 @@ import keras
 
 from keras_aug.core import dtypes
 from keras_aug.core.backend import ops
+from keras_aug.core.fusion import materialized
 from keras_aug.core.structures import Batch
 from keras_aug.layers.photometric.base import parse_unit_range
 from keras_aug.layers.photometric.base import work_dtype
@@ -147,8 +148,11 @@ class AugMix(selection.PolicyAugmentation):
         Chain by chain: a float batch three times as large costs more than
         three (its buffers no longer fit the allocator's reuse).
         """
-        return [selection.apply_slots(self, Batch(images=images), params["op"][:, k], params["magnitude"][:, k],
-                                      float_images=True).images for k in range(self.num_chains)]
+        # Each chain stored before the mix reads it: XLA would otherwise fuse the chains' warps into the
+        # mix and evaluate each warp's coordinates and gathers once per channel, not once per pixel.
+        return [materialized(selection.apply_slots(self, Batch(images=images), params["op"][:, k],
+                                                   params["magnitude"][:, k], float_images=True).images)
+                for k in range(self.num_chains)]
 
     def get_config(self):
         config = super().get_config()

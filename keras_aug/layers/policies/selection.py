@@ -31,9 +31,9 @@ from keras_aug.core import dtypes
 from keras_aug.core import warp as warp_lib
 from keras_aug.core.backend import ops
 from keras_aug.core.base import Augmentation
+from keras_aug.core.fusion import materialized
 from keras_aug.core.geometric import DEFAULT_MASK_FILL_VALUE
 from keras_aug.core.geometric import transform_batch
-from keras_aug.layers.photometric.base import materialized
 from keras_aug.layers.photometric.base import parse_value_range
 from keras_aug.layers.photometric.base import work_dtype
 from keras_aug.layers.policies import level_tables
@@ -116,12 +116,13 @@ def colour_values(images, op, magnitude, names, value_range, frequency):
     else:
         v = _to_levels(images, value_range)
         equalize_rows = row_lib.capacity(images.shape[0], frequency("equalize")) if "equalize" in names else None
+        sharpness_rows = row_lib.capacity(images.shape[0], frequency("sharpness")) if "sharpness" in names else None
         if channels == 4:
             v, alpha = v[..., :3], _from_levels(v[..., 3:], value_range)
         for s in range(op.shape[1]):
             # Each slot stored before the next reads it (several times: gray, statistics, 9 smoothing taps):
             # XLA would otherwise fuse a slot into every read of the next and recompute it there.
-            v = materialized(op_table.colour_slot(v, op[:, s], magnitude[:, s], names, equalize_rows))
+            v = materialized(op_table.colour_slot(v, op[:, s], magnitude[:, s], names, equalize_rows, sharpness_rows))
         y = ops.clip(_from_levels(v, value_range), value_range[0], value_range[1])
     return y if alpha is None else ops.concatenate([y, alpha], axis=-1)
 
