@@ -12,10 +12,11 @@ from call to call, eagerly, in tf.data, under `jit_compile=True` and under
     (`level_tables`: pointwise and histogram ops cost next to nothing per
     slot, statistics and blends are computed only for the samples that drew
     them, and the image is read through its tables once); on other dtypes,
-    every colour op the policy can draw is computed for the batch (equalize's
-    histograms only for the samples that drew it) and each sample keeps its
-    own op's result (samples that drew a geometric op or the identity keep
-    their pixels), each slot stored before the next reads it;
+    one pass per slot of per-sample coefficients (`ops.colour_slot`: a
+    sample's own op has its coefficients, every other op its identity ones;
+    samples that drew a geometric op or the identity keep their pixels),
+    sharpness and equalize only on the rows that drew them, each slot stored
+    before the next reads it;
   * geometry: each slot's matrix is the chosen geometric op's, or the
     identity; the slots' matrices are multiplied into ONE matrix per sample
     and the batch is warped once (boxes, masks and keypoints follow it);
