@@ -46,6 +46,7 @@ from keras_aug.core.backend import ops
 from keras_aug.layers.photometric import histogram
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.photometric.filters import smooth
+from keras_aug.layers.policies import rows as row_lib
 
 GEOMETRIC_OPS = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate")
 ENHANCE_OPS = ("brightness", "color", "contrast", "sharpness")
@@ -185,47 +186,6 @@ def gray(v):
     return red + green + blue
 
 
-def on_selected_rows(out, v, selected, rows_capacity, step):
-    """`out` with the samples `selected` ([B] bool) replaced by `step` on their rows of `v`.
-
-    `step(images, rows)` maps [K, H, W, C] images, the rows `rows` ([K]
-    int32) of the batch, to [K, H, W, C] results, sample by sample.
-
-    With `rows_capacity` (row counts from `rows.capacity`; the smallest is
-    used) it runs on the selected rows only, a chunk of that many rows at a
-    time in a loop (one pass when they fit, as they mostly do): the rows are
-    gathered and written back into `out` in place by dynamic-update-slices
-    (not a scatter, which XLA:CPU runs value by value); a loop, not a `cond`
-    per tier, whose branches copied the whole batch. Not `ops.slice` with a
-    row index: TensorFlow's XLA bridge takes a slice's start as a
-    compile-time constant where it can, so the call's seed became one and
-    every call compiled anew. Without `rows_capacity` (None, or a batch
-    size not known statically), `step` runs on the whole batch.
-    """
-    batch_size = selected.shape[0]
-    if rows_capacity is None or not isinstance(batch_size, int):
-        every = ops.arange(ops.shape(v)[0], dtype="int32")
-        return ops.where(ops.reshape(selected, [-1, 1, 1, 1]), step(v, every), out)
-    chunk = rows_capacity if isinstance(rows_capacity, int) else min(rows_capacity)
-    every = ops.arange(batch_size, dtype="int32")
-    order = ops.cast(ops.argsort(ops.where(selected, 0, batch_size) + every), "int32")  # selected rows first
-    padding = -batch_size % chunk  # the last chunk repeats row 0: rewritten with the same values
-    order = ops.concatenate([order, ops.zeros([padding], dtype="int32")]) if padding else order
-    count = ops.sum(ops.cast(selected, "int32"))
-
-    def body(index, updated):
-        rows = ops.take(order, index * chunk + ops.arange(chunk, dtype="int32"), axis=0)
-        keep = ops.reshape(ops.take(selected, rows, axis=0), [-1, 1, 1, 1])
-        # Rows not selected (padding) keep their values.
-        results = ops.where(keep, step(ops.take(v, rows, axis=0), rows), ops.take(updated, rows, axis=0))
-        for i in range(chunk):
-            updated = ops.slice_update(updated, [rows[i], 0, 0, 0], results[i:i + 1])
-        return index + 1, updated
-
-    _, out = ops.while_loop(lambda index, _: index * chunk < count, body, (ops.zeros([], dtype="int32"), out))
-    return out
-
-
 def channel_statistics(v, minimum_maximum, mean):
     """Per-sample, per-channel (min, max, mean) of [B, H, W, C] images, each [B, 1, 1, C] (None where not asked).
 
@@ -324,7 +284,7 @@ def colour_slot(v, op, magnitude, names, equalize_capacity=None, sharpness_capac
     `_stretch_terms`; a sample's own op has its coefficients, every other op
     its identity ones), where computing each op for the batch and selecting
     cost a pass over the images per op. Equalize and sharpness (a histogram,
-    a 3x3 blur) run on the rows that drew them only (`on_selected_rows` with
+    a 3x3 blur) run on the rows that drew them only (`rows.on_selected_rows` with
     `equalize_capacity` / `sharpness_capacity`, see `rows.capacity`; None:
     the whole batch).
     """
@@ -345,7 +305,7 @@ def colour_slot(v, op, magnitude, names, equalize_capacity=None, sharpness_capac
         out = ops.where(chosen("posterize"), _posterized(v, m), out)
     out = ops.clip(out, 0.0, 255.0)
     if "sharpness" in names:
-        out = on_selected_rows(out, v, op == OP_INDEX["sharpness"], sharpness_capacity, _sharpened(1.0 + m))
+        out = row_lib.on_selected_rows(out, v, op == OP_INDEX["sharpness"], sharpness_capacity, _sharpened(1.0 + m))
     if "equalize" in names:
-        out = on_selected_rows(out, v, op == OP_INDEX["equalize"], equalize_capacity, _equalized)
+        out = row_lib.on_selected_rows(out, v, op == OP_INDEX["equalize"], equalize_capacity, _equalized)
     return out

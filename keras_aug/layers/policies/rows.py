@@ -5,7 +5,10 @@ that costs per sample (a histogram, a blend, a warp) is computed on the
 rows of the samples that drew it, gathered into a fixed number of rows
 (XLA needs static shapes) sized to the expected count, and scattered back;
 a call where more samples drew it takes the whole-batch path (the same
-result). `capacity` sizes the gathered rows, `on_rows` runs a step on them.
+result). `capacity` sizes the gathered rows; `on_rows` runs a step that
+returns the whole batch's values on them (a `cond` per tier),
+`on_selected_rows` a per-sample step (chunks in a loop, written back in
+place), `warp_moved` the warp of the samples that moved.
 """
 
 import math
@@ -57,9 +60,7 @@ def on_rows(flags, rows_capacity, compute):
     if rows_capacity is None or not isinstance(batch_size, int):
         return compute(ops.arange(ops.shape(flags)[0], dtype="int32"))
     tiers = (rows_capacity,) if isinstance(rows_capacity, int) else tuple(rows_capacity)
-    every = ops.arange(batch_size, dtype="int32")
-    order = ops.cast(ops.argsort(ops.where(flags, 0, batch_size) + every), "int32")  # flagged rows first
-    count = ops.sum(ops.cast(flags, "int32"))
+    every, order, count = _flagged_first(flags, batch_size)
 
     def tier(i):
         if i == len(tiers):
@@ -67,6 +68,13 @@ def on_rows(flags, rows_capacity, compute):
         return ops.cond(count <= tiers[i], lambda: compute(order[:tiers[i]]), lambda: tier(i + 1))
 
     return tier(0)
+
+
+def _flagged_first(flags, batch_size):
+    """(every row, the rows with the flagged ones first in batch order, the flagged count): [B], [B] int32, int32."""
+    every = ops.arange(batch_size, dtype="int32")
+    order = ops.cast(ops.argsort(ops.where(flags, 0, batch_size) + every), "int32")
+    return every, order, ops.sum(ops.cast(flags, "int32"))
 
 
 def put_rows(values, rows, updates):
@@ -119,3 +127,42 @@ def warp_moved(images, matrices, moved, probability, consume, interpolation="bil
         return consume(read)
 
     return on_rows(moved, capacity(images.shape[0], probability, MAX_WARP_FRACTION), compute)
+
+
+def on_selected_rows(out, v, selected, rows_capacity, step):
+    """`out` with the samples `selected` ([B] bool) replaced by `step` on their rows of `v`.
+
+    `step(images, rows)` maps [K, H, W, C] images, the rows `rows` ([K]
+    int32) of the batch, to [K, H, W, C] results, sample by sample.
+
+    With `rows_capacity` (row counts from `rows.capacity`; the smallest is
+    used) it runs on the selected rows only, a chunk of that many rows at a
+    time in a loop (one pass when they fit, as they mostly do): the rows are
+    gathered and written back into `out` in place by dynamic-update-slices
+    (not a scatter, which XLA:CPU runs value by value); a loop, not a `cond`
+    per tier, whose branches copied the whole batch. Not `ops.slice` with a
+    row index: TensorFlow's XLA bridge takes a slice's start as a
+    compile-time constant where it can, so the call's seed became one and
+    every call compiled anew. Without `rows_capacity` (None, or a batch
+    size not known statically), `step` runs on the whole batch.
+    """
+    batch_size = selected.shape[0]
+    if rows_capacity is None or not isinstance(batch_size, int):
+        every = ops.arange(ops.shape(v)[0], dtype="int32")
+        return ops.where(ops.reshape(selected, [-1, 1, 1, 1]), step(v, every), out)
+    chunk = rows_capacity if isinstance(rows_capacity, int) else min(rows_capacity)
+    order, count = _flagged_first(selected, batch_size)[1:]
+    padding = -batch_size % chunk  # the last chunk repeats row 0: rewritten with the same values
+    order = ops.concatenate([order, ops.zeros([padding], dtype="int32")]) if padding else order
+
+    def body(index, updated):
+        rows = ops.take(order, index * chunk + ops.arange(chunk, dtype="int32"), axis=0)
+        keep = ops.reshape(ops.take(selected, rows, axis=0), [-1, 1, 1, 1])
+        # Rows not selected (padding) keep their values.
+        results = ops.where(keep, step(ops.take(v, rows, axis=0), rows), ops.take(updated, rows, axis=0))
+        for i in range(chunk):
+            updated = ops.slice_update(updated, [rows[i], 0, 0, 0], results[i:i + 1])
+        return index + 1, updated
+
+    _, out = ops.while_loop(lambda index, _: index * chunk < count, body, (ops.zeros([], dtype="int32"), out))
+    return out
