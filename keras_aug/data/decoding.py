@@ -270,24 +270,30 @@ def dct_ratio(probe, target_size, keep_aspect_ratio=False):
     return 1
 
 
+# Per EXIF orientation (index 1-8; 0 unused): the transpose of `orient`, then the strides
+# that flip rows (-1 first) and columns (-1 second) after it.
+_ORIENTATION_PERMS = np.array([[0, 1, 2]] * 5 + [[1, 0, 2]] * 4, np.int32)
+_ORIENTATION_STRIDES = np.array(
+    [[1, 1, 1], [1, 1, 1], [1, -1, 1], [-1, -1, 1], [-1, 1, 1], [1, 1, 1], [1, -1, 1], [-1, -1, 1], [-1, 1, 1]],
+    np.int32,
+)
+
+
 def orient(image, orientation):
     """Applies an EXIF orientation (int32 scalar tensor 1-8) to an HWC tensor.
 
     Matches `PIL.ImageOps.exif_transpose`: 2 mirror, 3 rotate 180, 4 flip, 5 transpose,
     6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise.
     """
-    # A transpose (5-8) then flips, with the permutation and the flipped axes as tensors:
-    # no branch per orientation (every file goes through here; a `switch_case` is a
-    # function call per image), and for orientation 1 both ops pass the image through.
-    # (Not `tf.image.rot90`: its Assert is stateful, and a stateful op in the pipeline
-    # keeps tf.data from checkpointing the graph-only route.)
+    # A transpose (5-8) then flips, with the permutation and the flips (a strided slice's
+    # strides: -1 reverses an axis) looked up as tensors: no branch per orientation, few
+    # ops to trace (each costs set-up time), and for orientation 1 both ops pass the
+    # image through. (Not `tf.image.rot90`: its Assert is stateful, and a stateful op in
+    # the pipeline keeps tf.data from checkpointing the graph-only route.)
     orientation = tf.clip_by_value(tf.cast(orientation, tf.int32), 1, 8)
-    transposed = orientation >= 5
-    perm = tf.where(transposed, [1, 0, 2], [0, 1, 2])
-    flip_rows = tf.reduce_any(tf.equal(orientation, [3, 4, 7, 8]))
-    flip_columns = tf.reduce_any(tf.equal(orientation, [2, 3, 6, 7]))
-    axes = tf.boolean_mask(tf.constant([0, 1]), tf.stack([flip_rows, flip_columns]))
-    return tf.reverse(tf.transpose(image, perm), axes)
+    image = tf.transpose(image, tf.gather(_ORIENTATION_PERMS, orientation))
+    strides = tf.gather(_ORIENTATION_STRIDES, orientation)
+    return tf.strided_slice(image, [0, 0, 0], [0, 0, 0], strides, begin_mask=7, end_mask=7)
 
 
 # The flip of each EXIF orientation after its transpose (5-8 transpose first).
@@ -449,7 +455,13 @@ def make_graph_decoder(color_mode, pil_loader):
         return image
 
     def failed(reason):
-        return lambda: tf.zeros([1 + fail_unless(False, reason), 1, channels], tf.uint8)
+        # A branch taken only to fail: StringToNumber fails naming the string (see
+        # `fail_unless`); the zeros only give the branch its output type.
+        def fail():
+            code = tf.strings.to_number(f"bad image file: {reason}", tf.int32)
+            return tf.zeros([1, 1, channels], tf.uint8) + tf.cast(code, tf.uint8)
+
+        return fail
 
     def decode(path, branch, orientation, index, data=None):
         def contents():

@@ -20,6 +20,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.core import _tf_fast_path
 from keras_aug.data import epochs
 from keras_aug.data import exit_guard
 from keras_aug.data.routes.base import plain
@@ -45,10 +46,11 @@ def fill_gaps(ds, plan):
     def step(state, element):
         last, first_index, first_key, first_image = state
         position, index, key, image = element
-        common = tf.logical_and(tf.equal(position, last + 1), tf.logical_and(index >= 0, first_index >= 0))
+        zero, one = _constant(0, tf.int64), _constant(1, tf.int64)
+        common = tf.logical_and(tf.equal(position, last + one), tf.logical_and(index >= zero, first_index >= zero))
 
         def passed_through():
-            return first_index, first_key, first_image, image[None], index[None], key[None]
+            return (first_index, first_key, first_image) + _as_vectors(image, index, key)
 
         def filled():
             return _fill(plan, state, element)
@@ -76,25 +78,33 @@ def _fill(plan, state, element):
     """
     last, first_index, first_key, first_image = state
     position, index, key, image = element
-    gap = position - last - 1
+    zero, one = _constant(0, tf.int64), _constant(1, tf.int64)
+    gap = position - last - one
     done = _report(plan, key, last, position)
-    sentinel = index < 0
-    take_first = tf.logical_and(tf.logical_not(sentinel), first_index < 0)
+    sentinel = index < zero
+    take_first = tf.logical_and(tf.logical_not(sentinel), first_index < zero)
     first_index = tf.where(take_first, index, first_index)
     first_key = tf.where(take_first, key, first_key)
     first_image = tf.where(take_first, image, first_image)
-    check = tf.debugging.Assert(tf.logical_or(first_index >= 0, gap == 0), [ALL_BAD])
+    check = tf.debugging.Assert(tf.logical_or(first_index >= zero, tf.equal(gap, zero)), [ALL_BAD])
     with tf.control_dependencies([check]):
-        count = tf.where(sentinel, gap, gap + 1) + done
-    copies = tf.zeros([tf.cast(count, tf.int32)], tf.int32)
+        count = tf.where(sentinel, gap, gap + one) + done
+    axis = _constant(0, tf.int32)
+    copies = tf.fill(tf.reshape(tf.cast(count, tf.int32), [1]), axis)  # [count] zeros
+    outs = _as_vectors(tf.where(sentinel, first_image, image), tf.where(sentinel, first_index, index),
+                       tf.where(sentinel, first_key, key))
+    return (first_index, first_key, first_image) + tuple(tf.gather(t, copies, axis=axis) for t in outs)
 
-    def repeated(t):
-        return tf.gather(t[None], copies)
 
-    out_image = tf.where(sentinel, first_image, image)
-    out_index = tf.where(sentinel, first_index, index)
-    out_key = tf.where(sentinel, first_key, key)
-    return first_index, first_key, first_image, repeated(out_image), repeated(out_index), repeated(out_key)
+def _as_vectors(*tensors):
+    """Each tensor with a new leading axis of 1 (one `ExpandDims` each and a shared axis)."""
+    axis = _constant(0, tf.int32)
+    return tuple(tf.expand_dims(t, axis) for t in tensors)
+
+
+def _constant(value, dtype):
+    """A scalar constant of the graph being traced, made once per graph (fewer ops to trace)."""
+    return _tf_fast_path.graph_constant(np.array(value, dtype.as_numpy_dtype)[()])
 
 
 def _report(plan, key, last, position):
