@@ -46,6 +46,7 @@ import os
 import re
 import threading
 import warnings
+import weakref
 from concurrent import futures
 
 import cv2
@@ -391,6 +392,28 @@ def pil_decode(path, color_mode="rgb", ratio=1, apply_orientation=True):
     return np.ascontiguousarray(arr)
 
 
+_GRAPH_CONSTANTS = weakref.WeakKeyDictionary()
+
+
+def graph_constant(value, dtype=tf.int32):
+    """A constant (a number or a list of numbers) of the graph being traced, made once
+    per graph, value and dtype.
+
+    Each op of a tf.data function costs set-up time (tracing, then tf.data's
+    optimization of every new iterator), and every Python number handed to an op is a
+    constant op of its own: the header and stand-in code uses a few values many times.
+    Made outside any control-dependency scope, so sharing one orders nothing.
+    """
+    dtype = tf.as_dtype(dtype)
+    graph = tf.compat.v1.get_default_graph()
+    table = _GRAPH_CONSTANTS.setdefault(graph, {})
+    key = (dtype.name, tuple(value) if isinstance(value, (list, tuple)) else value)
+    if key not in table:
+        with tf.control_dependencies(None):
+            table[key] = tf.constant(value, dtype)
+    return table[key]
+
+
 def fail_unless(ok, reason):
     """int32 0 that fails (InvalidArgumentError naming `reason`) when `ok` is False.
 
@@ -418,9 +441,11 @@ def decoder_branch(route, ratio_index):
     from the file's bytes in the graph).
     """
     if isinstance(route, tf.Tensor):
+        c = graph_constant
         return tf.where(
-            tf.equal(route, ROUTE_TF_JPEG), ratio_index,
-            tf.where(tf.equal(route, ROUTE_TF_PNG), BRANCH_PNG, tf.where(tf.equal(route, ROUTE_PIL), BRANCH_PIL, BRANCH_BAD)),
+            tf.equal(route, c(ROUTE_TF_JPEG)), ratio_index,
+            tf.where(tf.equal(route, c(ROUTE_TF_PNG)), c(BRANCH_PNG),
+                     tf.where(tf.equal(route, c(ROUTE_PIL)), c(BRANCH_PIL), c(BRANCH_BAD))),
         )
     return {ROUTE_TF_JPEG: ratio_index, ROUTE_TF_PNG: BRANCH_PNG, ROUTE_PIL: BRANCH_PIL}.get(route, BRANCH_BAD)
 

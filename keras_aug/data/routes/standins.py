@@ -20,7 +20,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from keras_aug.core import _tf_fast_path
+from keras_aug.data import decoding
 from keras_aug.data import epochs
 from keras_aug.data import exit_guard
 from keras_aug.data.routes.base import plain
@@ -46,7 +46,7 @@ def fill_gaps(ds, plan):
     def step(state, element):
         last, first_index, first_key, first_image = state
         position, index, key, image = element
-        zero, one = _constant(0, tf.int64), _constant(1, tf.int64)
+        zero, one = decoding.graph_constant(0, tf.int64), decoding.graph_constant(1, tf.int64)
         common = tf.logical_and(tf.equal(position, last + one), tf.logical_and(index >= zero, first_index >= zero))
 
         def passed_through():
@@ -78,7 +78,7 @@ def _fill(plan, state, element):
     """
     last, first_index, first_key, first_image = state
     position, index, key, image = element
-    zero, one = _constant(0, tf.int64), _constant(1, tf.int64)
+    zero, one = decoding.graph_constant(0, tf.int64), decoding.graph_constant(1, tf.int64)
     gap = position - last - one
     done = _report(plan, key, last, position)
     sentinel = index < zero
@@ -89,7 +89,7 @@ def _fill(plan, state, element):
     check = tf.debugging.Assert(tf.logical_or(first_index >= zero, tf.equal(gap, zero)), [ALL_BAD])
     with tf.control_dependencies([check]):
         count = tf.where(sentinel, gap, gap + one) + done
-    axis = _constant(0, tf.int32)
+    axis = decoding.graph_constant(0, tf.int32)
     copies = tf.fill(tf.reshape(tf.cast(count, tf.int32), [1]), axis)  # [count] zeros
     outs = _as_vectors(tf.where(sentinel, first_image, image), tf.where(sentinel, first_index, index),
                        tf.where(sentinel, first_key, key))
@@ -98,13 +98,8 @@ def _fill(plan, state, element):
 
 def _as_vectors(*tensors):
     """Each tensor with a new leading axis of 1 (one `ExpandDims` each and a shared axis)."""
-    axis = _constant(0, tf.int32)
+    axis = decoding.graph_constant(0, tf.int32)
     return tuple(tf.expand_dims(t, axis) for t in tensors)
-
-
-def _constant(value, dtype):
-    """A scalar constant of the graph being traced, made once per graph (fewer ops to trace)."""
-    return _tf_fast_path.graph_constant(np.array(value, dtype.as_numpy_dtype)[()])
 
 
 def _report(plan, key, last, position):
