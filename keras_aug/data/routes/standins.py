@@ -105,8 +105,8 @@ def _as_vectors(*tensors):
 def _report(plan, key, last, position):
     """Reports the files at positions (last, position) of the epoch, if any; returns int64 0.
 
-    The Python report takes an empty list as it is (no cond to trace); `tf.print` would
-    print it, so the graph-only route's report sits in a cond.
+    The Python report decides in Python whether there is a gap (no cond to trace);
+    `tf.print` would print an empty list, so the graph-only route's report sits in a cond.
     """
     if plan.report_dropped is not None:
         return _report_gap(plan, key, last, position)
@@ -116,14 +116,18 @@ def _report(plan, key, last, position):
 
 def _report_gap(plan, key, last, position):
     """Reports the files at positions (last, position) of the epoch; returns int64 0."""
-    dropped = tf.gather(epochs.epoch_order(plan.seed, key, plan.n, plan.shuffle), tf.range(last + 1, position))
     if plan.report_dropped is not None:
 
-        def report(indices):
-            plan.report_dropped(indices)
+        def report(key, last, position):
+            # The epoch's order is computed here, in Python, only when there is a gap
+            # (a few times an epoch): none of its ops is traced into the step.
+            if position - last > 1:
+                order = epochs.epoch_order(plan.seed, tf.constant(key, tf.int64), plan.n, plan.shuffle).numpy()
+                plan.report_dropped(order[last + 1:position])
             return np.int64(0)
 
-        return tf.ensure_shape(exit_guard.numpy_function(report, [dropped], tf.int64, stateful=True), [])
+        return tf.ensure_shape(exit_guard.numpy_function(report, [key, last, position], tf.int64, stateful=True), [])
+    dropped = tf.gather(epochs.epoch_order(plan.seed, key, plan.n, plan.shuffle), tf.range(last + 1, position))
     paths = tf.gather(plan.paths, dropped)
     if plan.on_bad_file == "raise":
         check = tf.debugging.Assert(False, ["Bad image file (failed to decode):", paths])
