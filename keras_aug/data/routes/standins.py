@@ -89,11 +89,11 @@ def _fill(plan, state, element):
     check = tf.debugging.Assert(tf.logical_or(first_index >= zero, tf.equal(gap, zero)), [ALL_BAD])
     with tf.control_dependencies([check]):
         count = tf.where(sentinel, gap, gap + one) + done
-    axis = decoding.graph_constant(0, tf.int32)
-    copies = tf.fill(tf.reshape(tf.cast(count, tf.int32), [1]), axis)  # [count] zeros
+    zero32 = decoding.graph_constant(0, tf.int32)
+    copies = tf.fill(tf.reshape(tf.cast(count, tf.int32), [1]), zero32)  # [count] zeros: row 0, count times
     outs = _as_vectors(tf.where(sentinel, first_image, image), tf.where(sentinel, first_index, index),
                        tf.where(sentinel, first_key, key))
-    return (first_index, first_key, first_image) + tuple(tf.gather(t, copies, axis=axis) for t in outs)
+    return (first_index, first_key, first_image) + tuple(tf.gather(t, copies, axis=zero32) for t in outs)
 
 
 def _as_vectors(*tensors):
