@@ -34,10 +34,12 @@ this shared 2-core machine one run of a loader can be 20-40% off another.
     python benchmarks/pipeline.py --construction 2000,20000,200000 --datasets none
     python benchmarks/pipeline.py --construction 20000 --constructors keras_plain,ours_plain --datasets none
 
-``--construction`` measures the set-up alone (listing and building the dataset; wall and
-process CPU seconds), then the first batch's latency, on trees of hard links to the small
-data set's files, against ``keras.utils.image_dataset_from_directory``, each in its own
-subprocess, ``--repeats`` times per size (the loaders taking turns).
+``--construction`` measures the set-up alone (the call that lists and builds the dataset;
+wall and process CPU seconds; each library is imported before the timer and its import
+reported apart), then the first batch's latency, on trees of hard links to the small data
+set's files, against ``keras.utils.image_dataset_from_directory``, each in its own
+subprocess, ``--repeats`` times per size (the loaders taking turns; the ratio of ours
+without augmentation to Keras is taken per round).
 """
 
 import argparse
