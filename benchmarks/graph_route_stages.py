@@ -14,7 +14,9 @@ image as a whole; this script splits it, on the same 2,000 JPEGs of 250-500 px (
   pipeline benchmark's augmentation: set-up, creating it, then its first batch, process CPU
   seconds and wall seconds (`fit` makes one per epoch; the first one also traces, compiles
   and optimizes), and for the first, the wall time from the call that builds the dataset to
-  its first batch (with `--repeats 0` the process has traced and compiled nothing before).
+  its first batch (with `--repeats 0` the process has traced and compiled nothing before);
+  `keras_aug.data` is imported before these timers (its import is printed apart: without
+  `__pycache__`, e.g. under PYTHONDONTWRITEBYTECODE, it compiles the sources every run).
 
     python benchmarks/graph_route_stages.py
     python benchmarks/graph_route_stages.py --repeats 5 --iterators 4
@@ -93,7 +95,12 @@ def per_image(files, repeats):
 def iterators(directory, count):
     import tensorflow as tf  # noqa: F401
 
+    c0, w0 = time.process_time(), time.perf_counter()
     import keras_aug
+    import keras_aug.data  # noqa: F401  (imported on first use otherwise: timed here, not in the set-up)
+
+    print(f"importing keras_aug and keras_aug.data: {time.process_time() - c0:.2f} CPU s, "
+          f"{time.perf_counter() - w0:.2f} s wall (before the timers below)", flush=True)
 
     for route, settings in (("graph_only", {"distributable": True}), ("opencv_groups", {})):
         augment = keras_aug.Pipeline(

@@ -34,10 +34,12 @@ this shared 2-core machine one run of a loader can be 20-40% off another.
     python benchmarks/pipeline.py --construction 2000,20000,200000 --datasets none
     python benchmarks/pipeline.py --construction 20000 --constructors keras_plain,ours_plain --datasets none
 
-``--construction`` measures the set-up alone (listing and building the dataset; wall and
-process CPU seconds), then the first batch's latency, on trees of hard links to the small
-data set's files, against ``keras.utils.image_dataset_from_directory``, each in its own
-subprocess, ``--repeats`` times per size (the loaders taking turns).
+``--construction`` measures the set-up alone (the call that lists and builds the dataset;
+wall and process CPU seconds; each library is imported before the timer and its import
+reported apart), then the first batch's latency, on trees of hard links to the small data
+set's files, against ``keras.utils.image_dataset_from_directory``, each in its own
+subprocess, ``--repeats`` times per size (the loaders taking turns; the ratio of ours
+without augmentation to Keras is taken per round).
 """
 
 import argparse
@@ -230,12 +232,32 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _import_library(loader):
+    """Imports the loader's library (wall s, process CPU s), so the set-up times the call alone.
+
+    Importing TensorFlow imports Keras; `keras_aug` and its lazily loaded `keras_aug.data`
+    are imported here. Outside an installed package (`PYTHONDONTWRITEBYTECODE`, no
+    `__pycache__`) this compiles keras_aug's sources every run: a per-process cost that
+    does not grow with the tree, reported beside the set-up, not in it.
+    """
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    if loader.startswith("ours"):
+        import keras_aug
+        import keras_aug.data  # noqa: F401
+    elif loader.startswith("keras"):
+        import keras  # noqa: F401
+    elif loader == "legacy":
+        import tf_keras  # noqa: F401
+    return time.perf_counter() - t0, time.process_time() - cpu0
+
+
 def worker(loader, directory, epochs=2):
     """Runs one loader for `epochs` epochs in this process; prints a JSON line."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
     import tensorflow as tf  # noqa: F401  (import cost outside the timings)
 
+    import_s, import_cpu_s = _import_library(loader)
     t0, cpu0 = time.perf_counter(), time.process_time()
     epoch = _epochs_of(loader, directory)
     setup, setup_cpu = time.perf_counter() - t0, time.process_time() - cpu0
@@ -244,7 +266,7 @@ def worker(loader, directory, epochs=2):
         next(iter(epoch()))
         first_batch = time.perf_counter() - t0
         print(json.dumps(dict(loader=loader, setup_s=setup, setup_cpu_s=setup_cpu, first_batch_s=first_batch,
-                              peak_rss_mb=_peak_rss_mb())))
+                              import_s=import_s, import_cpu_s=import_cpu_s, peak_rss_mb=_peak_rss_mb())))
         return
     figures = []
     first_batch = None
@@ -351,29 +373,39 @@ def markdown(all_results, command, load, construction=None):
         out.append("")
     if construction:
         out += [
-            "### Construction (set-up only: listing and building the dataset), then the first batch",
+            "### Construction (set-up only: the call that lists and builds the dataset), then the first batch",
             "",
-            "Each cell: set-up wall seconds, median (min-max); set-up CPU seconds; first batch seconds.",
+            "Each cell: set-up wall seconds, median (min-max); set-up CPU seconds, median (min-max); the library's "
+            "import (CPU seconds, before the timer, not in the set-up); first batch seconds. The ratios are ours "
+            "plain / Keras plain per round (the two ran back to back), median (min-max).",
             "",
         ]
-        loaders = list(next(iter(construction.values())))
+        loaders = [l for l in next(iter(construction.values())) if l != "ratios"]
         out += ["| files | " + " | ".join(NAMES[l] for l in loaders)
                 + " | set-up, ours plain / Keras plain (wall) | (CPU) |",
                 "|---:|" + "---:|" * (len(loaders) + 2)]
         for files, row in construction.items():
             cells = [_construction_cell(row[l]) for l in loaders]
-            plain, keras = row.get("ours_plain"), row.get("keras_plain")
-            ratios = [_ratio(plain and plain[f][0], keras and keras[f][0]) for f in ("setup_s", "setup_cpu_s")]
-            out.append(f"| {files:,} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+            ratios = row.get("ratios") or {}
+            cells += [_spread_text(ratios.get(f), "×") for f in ("setup_s", "setup_cpu_s")]
+            out.append(f"| {files:,} | " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
+
+
+def _spread_text(spread, unit=""):
+    if not spread:
+        return "–"
+    median, low, high = spread
+    return f"{median:.2f}{unit} ({low:.2f}-{high:.2f})"
 
 
 def _construction_cell(figures):
     if figures is None:
         return "error"
-    (wall, low, high), (cpu, _, _), (first, _, _) = (figures[f] for f in CONSTRUCTION_FIGURES)
-    return f"{wall:.2f} ({low:.2f}-{high:.2f}); CPU {cpu:.2f}; 1st batch {first:.2f}"
+    wall, cpu, imported, first = (figures[f] for f in CONSTRUCTION_FIGURES)
+    return (f"{_spread_text(wall)}; CPU {_spread_text(cpu)}; import CPU {imported[0]:.2f}; "
+            f"1st batch {first[0]:.2f}")
 
 
 def link_tree(cache, source, count):
@@ -394,14 +426,17 @@ def link_tree(cache, source, count):
     return root
 
 
-CONSTRUCTION_FIGURES = ("setup_s", "setup_cpu_s", "first_batch_s")
+CONSTRUCTION_FIGURES = ("setup_s", "setup_cpu_s", "import_cpu_s", "first_batch_s")
 
 
 def construction_curve(args, counts):
-    """{files: {loader: {figure: (median, min, max)} or None}} on hard-link trees.
+    """{files: {loader: {figure: (median, min, max)} or None, "ratios": ...}} on hard-link trees.
 
-    Figures: the set-up's wall seconds and process CPU seconds, and the first batch's
-    latency after it (probing, where a loader probes lazily, happens there).
+    Figures: the set-up's wall seconds and process CPU seconds (the call alone: the
+    library is imported before the timer, and its import's CPU seconds reported), and
+    the first batch's latency after it (probing, where a loader probes lazily, happens
+    there). "ratios": `{figure: (median, min, max)}` of ours_plain / keras_plain per
+    round, for the set-up's wall and CPU seconds (None without both loaders).
     """
     source = make_data(args.cache, f"small_{args.small}", args.small, 250, 500, seed=1)
     curve = {}
@@ -409,16 +444,24 @@ def construction_curve(args, counts):
         directory = link_tree(args.cache, source, count)
         constructors = args.constructors.split(",")
         runs = {loader: [] for loader in constructors}
+        rounds = []
         for _ in range(args.repeats):
+            this_round = {}
             for loader in constructors:
                 r = run_one(loader, directory, args.timeout, epochs=0)
                 print(f"# construction {count} {loader}: {json.dumps(r)}", file=sys.stderr)
                 if "error" not in r:
                     runs[loader].append(r)
+                    this_round[loader] = r
+            rounds.append(this_round)
         curve[count] = {
             loader: {f: _spread([r[f] for r in rs]) for f in CONSTRUCTION_FIGURES} if rs else None
             for loader, rs in runs.items()
         }
+        paired = [r for r in rounds if "ours_plain" in r and "keras_plain" in r]
+        curve[count]["ratios"] = {
+            f: _spread([r["ours_plain"][f] / r["keras_plain"][f] for r in paired]) for f in ("setup_s", "setup_cpu_s")
+        } if paired else None
     return curve
 
 

@@ -46,6 +46,7 @@ import os
 import re
 import threading
 import warnings
+import weakref
 from concurrent import futures
 
 import cv2
@@ -270,24 +271,30 @@ def dct_ratio(probe, target_size, keep_aspect_ratio=False):
     return 1
 
 
+# Per EXIF orientation (index 1-8; 0 unused): the transpose of `orient`, then the strides
+# that flip rows (-1 first) and columns (-1 second) after it.
+_ORIENTATION_PERMS = np.array([[0, 1, 2]] * 5 + [[1, 0, 2]] * 4, np.int32)
+_ORIENTATION_STRIDES = np.array(
+    [[1, 1, 1], [1, 1, 1], [1, -1, 1], [-1, -1, 1], [-1, 1, 1], [1, 1, 1], [1, -1, 1], [-1, -1, 1], [-1, 1, 1]],
+    np.int32,
+)
+
+
 def orient(image, orientation):
     """Applies an EXIF orientation (int32 scalar tensor 1-8) to an HWC tensor.
 
     Matches `PIL.ImageOps.exif_transpose`: 2 mirror, 3 rotate 180, 4 flip, 5 transpose,
     6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise.
     """
-    # A transpose (5-8) then flips, with the permutation and the flipped axes as tensors:
-    # no branch per orientation (every file goes through here; a `switch_case` is a
-    # function call per image), and for orientation 1 both ops pass the image through.
-    # (Not `tf.image.rot90`: its Assert is stateful, and a stateful op in the pipeline
-    # keeps tf.data from checkpointing the graph-only route.)
+    # A transpose (5-8) then flips, with the permutation and the flips (a strided slice's
+    # strides: -1 reverses an axis) looked up as tensors: no branch per orientation, few
+    # ops to trace (each costs set-up time), and for orientation 1 both ops pass the
+    # image through. (Not `tf.image.rot90`: its Assert is stateful, and a stateful op in
+    # the pipeline keeps tf.data from checkpointing the graph-only route.)
     orientation = tf.clip_by_value(tf.cast(orientation, tf.int32), 1, 8)
-    transposed = orientation >= 5
-    perm = tf.where(transposed, [1, 0, 2], [0, 1, 2])
-    flip_rows = tf.reduce_any(tf.equal(orientation, [3, 4, 7, 8]))
-    flip_columns = tf.reduce_any(tf.equal(orientation, [2, 3, 6, 7]))
-    axes = tf.boolean_mask(tf.constant([0, 1]), tf.stack([flip_rows, flip_columns]))
-    return tf.reverse(tf.transpose(image, perm), axes)
+    image = tf.transpose(image, tf.gather(_ORIENTATION_PERMS, orientation))
+    strides = tf.gather(_ORIENTATION_STRIDES, orientation)
+    return tf.strided_slice(image, [0, 0, 0], [0, 0, 0], strides, begin_mask=7, end_mask=7)
 
 
 # The flip of each EXIF orientation after its transpose (5-8 transpose first).
@@ -385,6 +392,28 @@ def pil_decode(path, color_mode="rgb", ratio=1, apply_orientation=True):
     return np.ascontiguousarray(arr)
 
 
+_GRAPH_CONSTANTS = weakref.WeakKeyDictionary()
+
+
+def graph_constant(value, dtype=tf.int32):
+    """A constant (a number or a list of numbers) of the graph being traced, made once
+    per graph, value and dtype.
+
+    Each op of a tf.data function costs set-up time (tracing, then tf.data's
+    optimization of every new iterator), and every Python number handed to an op is a
+    constant op of its own: the header and stand-in code uses a few values many times.
+    Made outside any control-dependency scope, so sharing one orders nothing.
+    """
+    dtype = tf.as_dtype(dtype)
+    graph = tf.compat.v1.get_default_graph()
+    table = _GRAPH_CONSTANTS.setdefault(graph, {})
+    key = (dtype.name, tuple(value) if isinstance(value, (list, tuple)) else value)
+    if key not in table:
+        with tf.control_dependencies(None):
+            table[key] = tf.constant(value, dtype)
+    return table[key]
+
+
 def fail_unless(ok, reason):
     """int32 0 that fails (InvalidArgumentError naming `reason`) when `ok` is False.
 
@@ -412,9 +441,11 @@ def decoder_branch(route, ratio_index):
     from the file's bytes in the graph).
     """
     if isinstance(route, tf.Tensor):
+        c = graph_constant
         return tf.where(
-            tf.equal(route, ROUTE_TF_JPEG), ratio_index,
-            tf.where(tf.equal(route, ROUTE_TF_PNG), BRANCH_PNG, tf.where(tf.equal(route, ROUTE_PIL), BRANCH_PIL, BRANCH_BAD)),
+            tf.equal(route, c(ROUTE_TF_JPEG)), ratio_index,
+            tf.where(tf.equal(route, c(ROUTE_TF_PNG)), c(BRANCH_PNG),
+                     tf.where(tf.equal(route, c(ROUTE_PIL)), c(BRANCH_PIL), c(BRANCH_BAD))),
         )
     return {ROUTE_TF_JPEG: ratio_index, ROUTE_TF_PNG: BRANCH_PNG, ROUTE_PIL: BRANCH_PIL}.get(route, BRANCH_BAD)
 
@@ -449,7 +480,13 @@ def make_graph_decoder(color_mode, pil_loader):
         return image
 
     def failed(reason):
-        return lambda: tf.zeros([1 + fail_unless(False, reason), 1, channels], tf.uint8)
+        # A branch taken only to fail: StringToNumber fails naming the string (see
+        # `fail_unless`); the zeros only give the branch its output type.
+        def fail():
+            code = tf.strings.to_number(f"bad image file: {reason}", tf.int32)
+            return tf.zeros([1, 1, channels], tf.uint8) + tf.cast(code, tf.uint8)
+
+        return fail
 
     def decode(path, branch, orientation, index, data=None):
         def contents():

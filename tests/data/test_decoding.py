@@ -230,3 +230,30 @@ def test_graph_decoder_sentinel_and_rejected_branches(tmp_path):
     rotated = decode(tf.constant(path), tf.constant(0), tf.constant(6), index).numpy()
     np.testing.assert_array_equal(plain, tf.io.decode_jpeg(tf.io.read_file(path), dct_method="INTEGER_ACCURATE").numpy())
     np.testing.assert_array_equal(rotated, np.rot90(plain, -1))
+
+
+def test_graph_constant_is_made_once_per_traced_graph_value_and_dtype():
+    made = {}
+
+    @tf.function(autograph=False)
+    def traced():
+        c = decoding.graph_constant
+        made["first"] = [c(3), c(3, tf.int64), c([2, 4]), c(b"Exif", tf.string)]
+        made["again"] = [c(3), c(3, tf.int64), c([2, 4]), c(b"Exif", tf.string)]
+        made["graph"] = tf.compat.v1.get_default_graph()
+        return c(3) + c(4)
+
+    assert int(traced()) == 7
+    first, again = made["first"], made["again"]
+    assert all(a is b for a, b in zip(first, again))  # the same ops, not copies
+    assert first[0] is not first[1] and first[0].dtype == tf.int32 and first[1].dtype == tf.int64
+    assert [op.type for op in made["graph"].get_operations()].count("Const") == 5  # 3, 3 (int64), [2, 4], b"Exif", 4
+    # Another graph gets its own constants (an op of one graph cannot feed another's).
+    made_before = first[0]
+
+    @tf.function(autograph=False)
+    def other():
+        made["other"] = decoding.graph_constant(3)
+        return made["other"]
+
+    assert int(other()) == 3 and made["other"] is not made_before

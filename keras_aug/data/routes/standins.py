@@ -20,6 +20,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.data import decoding
 from keras_aug.data import epochs
 from keras_aug.data import exit_guard
 from keras_aug.data.routes.base import plain
@@ -45,10 +46,11 @@ def fill_gaps(ds, plan):
     def step(state, element):
         last, first_index, first_key, first_image = state
         position, index, key, image = element
-        common = tf.logical_and(tf.equal(position, last + 1), tf.logical_and(index >= 0, first_index >= 0))
+        zero, one = decoding.graph_constant(0, tf.int64), decoding.graph_constant(1, tf.int64)
+        common = tf.logical_and(tf.equal(position, last + one), tf.logical_and(index >= zero, first_index >= zero))
 
         def passed_through():
-            return first_index, first_key, first_image, image[None], index[None], key[None]
+            return (first_index, first_key, first_image) + _as_vectors(image, index, key)
 
         def filled():
             return _fill(plan, state, element)
@@ -76,32 +78,35 @@ def _fill(plan, state, element):
     """
     last, first_index, first_key, first_image = state
     position, index, key, image = element
-    gap = position - last - 1
+    zero, one = decoding.graph_constant(0, tf.int64), decoding.graph_constant(1, tf.int64)
+    gap = position - last - one
     done = _report(plan, key, last, position)
-    sentinel = index < 0
-    take_first = tf.logical_and(tf.logical_not(sentinel), first_index < 0)
+    sentinel = index < zero
+    take_first = tf.logical_and(tf.logical_not(sentinel), first_index < zero)
     first_index = tf.where(take_first, index, first_index)
     first_key = tf.where(take_first, key, first_key)
     first_image = tf.where(take_first, image, first_image)
-    check = tf.debugging.Assert(tf.logical_or(first_index >= 0, gap == 0), [ALL_BAD])
+    check = tf.debugging.Assert(tf.logical_or(first_index >= zero, tf.equal(gap, zero)), [ALL_BAD])
     with tf.control_dependencies([check]):
-        count = tf.where(sentinel, gap, gap + 1) + done
-    copies = tf.zeros([tf.cast(count, tf.int32)], tf.int32)
+        count = tf.where(sentinel, gap, gap + one) + done
+    zero32 = decoding.graph_constant(0, tf.int32)
+    copies = tf.fill(tf.reshape(tf.cast(count, tf.int32), [1]), zero32)  # [count] zeros: row 0, count times
+    outs = _as_vectors(tf.where(sentinel, first_image, image), tf.where(sentinel, first_index, index),
+                       tf.where(sentinel, first_key, key))
+    return (first_index, first_key, first_image) + tuple(tf.gather(t, copies, axis=zero32) for t in outs)
 
-    def repeated(t):
-        return tf.gather(t[None], copies)
 
-    out_image = tf.where(sentinel, first_image, image)
-    out_index = tf.where(sentinel, first_index, index)
-    out_key = tf.where(sentinel, first_key, key)
-    return first_index, first_key, first_image, repeated(out_image), repeated(out_index), repeated(out_key)
+def _as_vectors(*tensors):
+    """Each tensor with a new leading axis of 1 (one `ExpandDims` each and a shared axis)."""
+    axis = decoding.graph_constant(0, tf.int32)
+    return tuple(tf.expand_dims(t, axis) for t in tensors)
 
 
 def _report(plan, key, last, position):
     """Reports the files at positions (last, position) of the epoch, if any; returns int64 0.
 
-    The Python report takes an empty list as it is (no cond to trace); `tf.print` would
-    print it, so the graph-only route's report sits in a cond.
+    The Python report decides in Python whether there is a gap (no cond to trace);
+    `tf.print` would print an empty list, so the graph-only route's report sits in a cond.
     """
     if plan.report_dropped is not None:
         return _report_gap(plan, key, last, position)
@@ -111,14 +116,18 @@ def _report(plan, key, last, position):
 
 def _report_gap(plan, key, last, position):
     """Reports the files at positions (last, position) of the epoch; returns int64 0."""
-    dropped = tf.gather(epochs.epoch_order(plan.seed, key, plan.n, plan.shuffle), tf.range(last + 1, position))
     if plan.report_dropped is not None:
 
-        def report(indices):
-            plan.report_dropped(indices)
+        def report(key, last, position):
+            # The epoch's order is computed here, in Python, only when there is a gap
+            # (a few times an epoch): none of its ops is traced into the step.
+            if position - last > 1:
+                order = epochs.epoch_order(plan.seed, tf.constant(key, tf.int64), plan.n, plan.shuffle).numpy()
+                plan.report_dropped(order[last + 1:position])
             return np.int64(0)
 
-        return tf.ensure_shape(exit_guard.numpy_function(report, [dropped], tf.int64, stateful=True), [])
+        return tf.ensure_shape(exit_guard.numpy_function(report, [key, last, position], tf.int64, stateful=True), [])
+    dropped = tf.gather(epochs.epoch_order(plan.seed, key, plan.n, plan.shuffle), tf.range(last + 1, position))
     paths = tf.gather(plan.paths, dropped)
     if plan.on_bad_file == "raise":
         check = tf.debugging.Assert(False, ["Bad image file (failed to decode):", paths])
