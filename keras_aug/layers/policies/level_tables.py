@@ -23,11 +23,14 @@ output is rounded anyway, so this changes a result only where a blend is
 followed by another colour op (by the rounding of the blend, < 0.5 level,
 carried through the ops after it).
 
-Pay for what samples draw: histograms (1.2 CPU ms per 224 x 224 x 3 image on
-XLA:CPU, a scatter), the range statistics and the blends are computed only
-for the rows of the samples that drew them, gathered into a fixed number of
-rows sized to the expected count (`rows.capacity`); a batch where more samples
-drew them takes the whole-batch path (`rows.on_rows`; the same result).
+Pay for what samples draw: histograms (0.6-1.2 CPU ms per 224 x 224 x 3
+image on XLA:CPU, a scatter), the range statistics and the blends are
+computed only for the rows of the samples that drew them, a few rows at a
+time in a loop, and written back in place (`rows.update_rows`, chunks of
+`rows.chunk_size` rows): the tables of those rows, or for a blend their
+levels. Tiers of gathered rows in `cond`s (`rows.on_rows`) cost more here:
+their fixed row counts were mostly too large (the count of a slot varies
+with the chain depth) and each branch wrote the whole batch of levels.
 
 Measured (benchmarks/layers.py, batch 32 x 224 x 224 x 3, XLA:CPU): a slot
 costs about 0.3 CPU ms per image for histograms, 0.1 for contrast and
@@ -56,7 +59,9 @@ def read(tables, levels):
     """Float32 [B, H, W, C] image: each pixel's table entry (`levels` uint8 [B, H, W, C])."""
     batch_size, _, _, channels = ops.shape(levels)
     groups = histogram.channel_groups(batch_size, channels)
-    return histogram.lookup(tables, ops.cast(levels, "int32"), groups, LEVELS)
+    # The tables stored first (B x C x 256 values): XLA would otherwise fuse whatever computed them (a select,
+    # a gather of rows) into the lookup and evaluate it again for every pixel.
+    return histogram.lookup(materialized(tables), ops.cast(levels, "int32"), groups, LEVELS)
 
 
 def level_histograms(levels):
@@ -117,10 +122,10 @@ def _pointwise_tables(tables, op, magnitude, names):
     return out
 
 
-def _range_slot(levels, tables, op, magnitude, names, rows_capacity):
+def _range_slot(levels, tables, op, magnitude, names, chunk):
     """Applies the slot's contrast and autocontrast (reading only the rows that drew one)."""
-    def compute(rows):
-        own_tables, own_op = ops.take(tables, rows, axis=0), ops.take(op, rows, axis=0)
+    def step(own_tables, rows):
+        own_op = ops.take(op, rows, axis=0)
         v = read(own_tables, ops.take(levels, rows, axis=0))
         out = own_tables
         if "contrast" in names:
@@ -131,33 +136,30 @@ def _range_slot(levels, tables, op, magnitude, names, rows_capacity):
             low = ops.expand_dims(ops.min(v, axis=(1, 2)), -1)
             high = ops.expand_dims(ops.max(v, axis=(1, 2)), -1)
             out = ops.where(_chosen(own_op, "autocontrast", 3), _autocontrast(own_tables, low, high), out)
-        return row_lib.put_rows(tables, rows, out)
+        return out
 
     ranges = [n for n in ("contrast", "autocontrast") if n in names]
-    return row_lib.on_rows(op_table.drew(op, ranges), rows_capacity, compute)
+    return row_lib.update_rows(tables, op_table.drew(op, ranges), chunk, step)
 
 
-def _equalize_slot(levels, tables, op, rows_capacity):
+def _equalize_slot(levels, tables, op, chunk):
     """Applies the slot's equalize (histograms only of the rows that drew it)."""
-    def compute(rows):
-        own_tables = ops.take(tables, rows, axis=0)
-        counts = level_histograms(ops.take(levels, rows, axis=0))
-        out = ops.where(_chosen(ops.take(op, rows, axis=0), "equalize", 3), _equalized(own_tables, counts), own_tables)
-        return row_lib.put_rows(tables, rows, out)
+    def step(own_tables, rows):
+        return _equalized(own_tables, level_histograms(ops.take(levels, rows, axis=0)))
 
-    return row_lib.on_rows(op == op_table.OP_INDEX["equalize"], rows_capacity, compute)
+    return row_lib.update_rows(tables, op == op_table.OP_INDEX["equalize"], chunk, step)
 
 
-def _blend_slot(levels, tables, op, magnitude, names, rows_capacity):
+def _blend_slot(levels, tables, op, magnitude, names, chunk):
     """Applies the slot's color and sharpness blends to the rows that drew one.
 
-    The blended values are rounded to levels, with identity tables: the
-    image of those samples is uint8 again, as after every op in PIL.
+    The blended values are rounded to levels, written in place of the
+    levels of those rows, and their tables become identity tables: the image
+    of those samples is uint8 again, as after every op in PIL.
     """
-    def compute(rows):
-        own_levels, own_tables = ops.take(levels, rows, axis=0), ops.take(tables, rows, axis=0)
+    def step(own_levels, rows):
         own_op = ops.take(op, rows, axis=0)
-        v = read(own_tables, own_levels)
+        v = read(ops.take(tables, rows, axis=0), own_levels)
         if "sharpness" in names:  # read once: the smoothing would repeat the gather for each of 9 neighbours
             v = materialized(v)
         if "color" in names and "sharpness" in names:
@@ -166,13 +168,13 @@ def _blend_slot(levels, tables, op, magnitude, names, rows_capacity):
             degenerate = op_table.gray(v) if "color" in names else op_table.smooth(v)
         factor = 1.0 + ops.reshape(ops.take(magnitude, rows, axis=0), [-1, 1, 1, 1])
         blended = ops.round(ops.clip(degenerate + factor * (v - degenerate), 0.0, 255.0))
-        drew_blend = op_table.drew(own_op, BLEND_OPS)
-        new_levels = ops.where(ops.reshape(drew_blend, [-1, 1, 1, 1]), ops.cast(blended, "uint8"), own_levels)
-        new_tables = ops.where(ops.reshape(drew_blend, [-1, 1, 1]), identity_tables(*ops.shape(own_tables)[:2]),
-                               own_tables)
-        return row_lib.put_rows(levels, rows, new_levels), row_lib.put_rows(tables, rows, new_tables)
+        # Stored before it is written row by row: each row's write would otherwise be fused with the whole blend.
+        return materialized(ops.cast(blended, "uint8"))
 
-    return row_lib.on_rows(op_table.drew(op, [n for n in BLEND_OPS if n in names]), rows_capacity, compute)
+    drew_blend = op_table.drew(op, [n for n in BLEND_OPS if n in names])
+    levels = row_lib.update_rows(levels, drew_blend, chunk, step)
+    tables = ops.where(ops.reshape(drew_blend, [-1, 1, 1]), identity_tables(*ops.shape(tables)[:2]), tables)
+    return levels, tables
 
 
 def colour_values(levels, op, magnitude, names, frequency):
@@ -198,12 +200,12 @@ def colour_values(levels, op, magnitude, names, frequency):
     for s in range(op.shape[1]):
         o, m = op[:, s], ops.cast(magnitude[:, s], "float32")
         if ranges:
-            rows_capacity = row_lib.capacity(static_batch, sum(frequency(n) for n in ranges))
-            tables = _range_slot(levels, tables, o, m, names, rows_capacity)
+            chunk = row_lib.chunk_size(static_batch, sum(frequency(n) for n in ranges))
+            tables = _range_slot(levels, tables, o, m, names, chunk)
         if "equalize" in names:
-            tables = _equalize_slot(levels, tables, o, row_lib.capacity(static_batch, frequency("equalize")))
+            tables = _equalize_slot(levels, tables, o, row_lib.chunk_size(static_batch, frequency("equalize")))
         tables = materialized(ops.clip(_pointwise_tables(tables, o, ops.reshape(m, [-1, 1, 1]), names), 0.0, 255.0))
         if blends:
-            rows_capacity = row_lib.capacity(static_batch, sum(frequency(n) for n in blends))
-            levels, tables = _blend_slot(levels, tables, o, m, names, rows_capacity)
+            chunk = row_lib.chunk_size(static_batch, sum(frequency(n) for n in blends))
+            levels, tables = _blend_slot(levels, tables, o, m, names, chunk)
     return read(tables, levels)
