@@ -55,8 +55,14 @@ def identity_tables(batch_size, channels):
     return ops.broadcast_to(ops.arange(LEVELS, dtype="float32")[None, None, :], [batch_size, channels, LEVELS])
 
 
-def read(tables, levels):
-    """Float32 [B, H, W, C] image: each pixel's table entry (`levels` uint8 [B, H, W, C])."""
+def read(tables, levels, identity=False):
+    """Float32 [B, H, W, C] image: each pixel's table entry (`levels` uint8 [B, H, W, C]).
+
+    `identity` (static): the tables are known to be identity tables, so the
+    levels are the values (no lookup).
+    """
+    if identity:
+        return ops.cast(levels, "float32")
     batch_size, _, _, channels = ops.shape(levels)
     groups = histogram.channel_groups(batch_size, channels)
     # The tables stored first (B x C x 256 values): XLA would otherwise fuse whatever computed them (a select,
@@ -122,11 +128,14 @@ def _pointwise_tables(tables, op, magnitude, names):
     return out
 
 
-def _range_slot(levels, tables, op, magnitude, names, chunk):
-    """Applies the slot's contrast and autocontrast (reading only the rows that drew one)."""
+def _range_slot(levels, tables, op, magnitude, names, chunk, identity):
+    """Applies the slot's contrast and autocontrast (reading only the rows that drew one).
+
+    `identity` (static): the rows that drew one have identity tables (see `read`).
+    """
     def step(own_tables, rows):
         own_op = ops.take(op, rows, axis=0)
-        v = read(own_tables, ops.take(levels, rows, axis=0))
+        v = read(own_tables, ops.take(levels, rows, axis=0), identity)
         out = own_tables
         if "contrast" in names:
             means = ops.expand_dims(ops.mean(v, axis=(1, 2)), -1)
@@ -150,31 +159,40 @@ def _equalize_slot(levels, tables, op, chunk):
     return row_lib.update_rows(tables, op == op_table.OP_INDEX["equalize"], chunk, step)
 
 
-def _blend_slot(levels, tables, op, magnitude, names, chunk):
+def _blend_slot(levels, tables, op, magnitude, names, chunks, identity):
     """Applies the slot's color and sharpness blends to the rows that drew one.
 
     The blended values are rounded to levels, written in place of the
     levels of those rows, and their tables become identity tables: the image
-    of those samples is uint8 again, as after every op in PIL.
+    of those samples is uint8 again, as after every op in PIL. One loop per
+    op (`chunks`: name -> chunk size), so that a row computes only its own
+    degenerate image (the gray one, or the smoothed one). `identity`
+    (static): the rows that drew one have identity tables (see `read`).
     """
+    blends = [n for n in BLEND_OPS if n in names]
+    for name in blends:
+        levels = row_lib.update_rows(levels, op == op_table.OP_INDEX[name], chunks[name],
+                                     _blend_step(name, tables, magnitude, identity))
+    drew_blend = op_table.drew(op, blends)
+    tables = ops.where(ops.reshape(drew_blend, [-1, 1, 1]), identity_tables(*ops.shape(tables)[:2]), tables)
+    return levels, tables
+
+
+def _blend_step(name, tables, magnitude, identity):
+    """The `rows.update_rows` step of blend `name`: rows' levels -> their blended levels, rounded (uint8)."""
     def step(own_levels, rows):
-        own_op = ops.take(op, rows, axis=0)
-        v = read(ops.take(tables, rows, axis=0), own_levels)
-        if "sharpness" in names:  # read once: the smoothing would repeat the gather for each of 9 neighbours
-            v = materialized(v)
-        if "color" in names and "sharpness" in names:
-            degenerate = ops.where(_chosen(own_op, "color", 4), op_table.gray(v), op_table.smooth(v))
+        v = read(ops.take(tables, rows, axis=0), own_levels, identity)
+        if name == "sharpness":
+            # Read once: the smoothing would repeat the lookup for each of 9 neighbours.
+            degenerate = op_table.smooth(materialized(v))
         else:
-            degenerate = op_table.gray(v) if "color" in names else op_table.smooth(v)
+            degenerate = op_table.gray(v)
         factor = 1.0 + ops.reshape(ops.take(magnitude, rows, axis=0), [-1, 1, 1, 1])
         blended = ops.round(ops.clip(degenerate + factor * (v - degenerate), 0.0, 255.0))
         # Stored before it is written row by row: each row's write would otherwise be fused with the whole blend.
         return materialized(ops.cast(blended, "uint8"))
 
-    drew_blend = op_table.drew(op, [n for n in BLEND_OPS if n in names])
-    levels = row_lib.update_rows(levels, drew_blend, chunk, step)
-    tables = ops.where(ops.reshape(drew_blend, [-1, 1, 1]), identity_tables(*ops.shape(tables)[:2]), tables)
-    return levels, tables
+    return step
 
 
 def colour_values(levels, op, magnitude, names, frequency):
@@ -197,15 +215,16 @@ def colour_values(levels, op, magnitude, names, frequency):
     tables = identity_tables(batch_size, channels)
     blends = [n for n in BLEND_OPS if n in names]
     ranges = [n for n in ("contrast", "autocontrast") if n in names]
+    # In the first slot, the rows that drew an op still have identity tables: read as they are (identity=...).
     for s in range(op.shape[1]):
         o, m = op[:, s], ops.cast(magnitude[:, s], "float32")
         if ranges:
             chunk = row_lib.chunk_size(static_batch, sum(frequency(n) for n in ranges))
-            tables = _range_slot(levels, tables, o, m, names, chunk)
+            tables = _range_slot(levels, tables, o, m, names, chunk, identity=s == 0)
         if "equalize" in names:
             tables = _equalize_slot(levels, tables, o, row_lib.chunk_size(static_batch, frequency("equalize")))
         tables = materialized(ops.clip(_pointwise_tables(tables, o, ops.reshape(m, [-1, 1, 1]), names), 0.0, 255.0))
         if blends:
-            chunk = row_lib.chunk_size(static_batch, sum(frequency(n) for n in blends))
-            levels, tables = _blend_slot(levels, tables, o, m, names, chunk)
+            chunks = {n: row_lib.chunk_size(static_batch, frequency(n)) for n in blends}
+            levels, tables = _blend_slot(levels, tables, o, m, names, chunks, identity=s == 0)
     return read(tables, levels)
