@@ -361,8 +361,8 @@ def op_by_op(images, op, magnitude):
     return v.numpy()
 
 
-@pytest.mark.parametrize("chunk", [None, 40, 7, 1],
-                         ids=["whole batch", "one chunk", "chunks with padding", "a chunk per row"])
+@pytest.mark.parametrize("chunk", [None, 40, 7, 3],
+                         ids=["whole batch", "one chunk", "chunks with padding", "small chunks"])
 def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, chunk):
     from keras_aug.layers.policies import level_tables
 
