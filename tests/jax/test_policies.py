@@ -86,13 +86,13 @@ def test_drawn_ops_equal_tensorflow_bit_for_bit_and_change_per_call(name):
 
 
 def test_uint8_colour_tables_with_gathered_rows_equal_tensorflow_under_jit(monkeypatch):
-    # The gathered-rows path (a cond with a whole-batch fallback) needs batches
+    # The gathered-rows path (chunks of rows in a loop, written in place) needs batches
     # larger than the layer cases above: the kernel is called directly.
     from keras_aug.layers.policies import level_tables
     from keras_aug.layers.policies import ops as op_table
     from keras_aug.layers.policies import rows
 
-    monkeypatch.setattr(rows, "capacity", lambda batch_size, probability: (4, 12))
+    monkeypatch.setattr(rows, "chunk_size", lambda batch_size, probability: 3)  # 40 rows: the last chunk pads
     rng = np.random.default_rng(3)
     op = rng.integers(0, len(op_table.OPS), (40, 2)).astype(np.int32)
     magnitude = np.where(op == op_table.OP_INDEX["posterize"], 3.0, rng.uniform(-0.6, 0.6, op.shape)).astype(np.float32)

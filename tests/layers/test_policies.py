@@ -361,13 +361,13 @@ def op_by_op(images, op, magnitude):
     return v.numpy()
 
 
-@pytest.mark.parametrize("rows", [None, (40, 60), (10, 40), (1, 2)],
-                         ids=["whole batch", "gathered rows", "second tier", "more than the capacity"])
-def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, rows):
+@pytest.mark.parametrize("chunk", [None, 40, 7, 3],
+                         ids=["whole batch", "one chunk", "chunks with padding", "small chunks"])
+def test_level_tables_equal_the_per_pixel_kernels(monkeypatch, chunk):
     from keras_aug.layers.policies import level_tables
 
     # 225 samples: the histogram, range and blend ops of a slot fall on 15-30 of them.
-    monkeypatch.setattr(row_lib, "capacity", lambda batch_size, probability: rows)
+    monkeypatch.setattr(row_lib, "chunk_size", lambda batch_size, probability: chunk)
     images, op, magnitude = every_pair_then_random()
     got = level_tables.colour_values(tf.constant(images), tf.constant(op), tf.constant(magnitude), op_table.OPS,
                                      lambda name: 1.0 / len(op_table.OPS)).numpy()

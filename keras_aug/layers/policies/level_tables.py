@@ -23,16 +23,21 @@ output is rounded anyway, so this changes a result only where a blend is
 followed by another colour op (by the rounding of the blend, < 0.5 level,
 carried through the ops after it).
 
-Pay for what samples draw: histograms (1.2 CPU ms per 224 x 224 x 3 image on
-XLA:CPU, a scatter), the range statistics and the blends are computed only
-for the rows of the samples that drew them, gathered into a fixed number of
-rows sized to the expected count (`rows.capacity`); a batch where more samples
-drew them takes the whole-batch path (`rows.on_rows`; the same result).
+Pay for what samples draw: histograms (0.6-1.2 CPU ms per 224 x 224 x 3
+image on XLA:CPU, a scatter), the range statistics and the blends are
+computed only for the rows of the samples that drew them, a few rows at a
+time in a loop, and written back in place (`rows.update_rows`, chunks of
+`rows.chunk_size` rows): the tables of those rows, or for a blend their
+levels. Tiers of gathered rows in `cond`s (`rows.on_rows`) cost more here:
+their fixed row counts were mostly too large (the count of a slot varies
+with the chain depth) and each branch wrote the whole batch of levels.
 
-Measured (benchmarks/layers.py, batch 32 x 224 x 224 x 3, XLA:CPU): a slot
-costs about 0.3 CPU ms per image for histograms, 0.1 for contrast and
-autocontrast, 0.1-0.2 for blends, next to nothing for the pointwise ops;
-the final read, 0.25.
+Measured (AugMix uint8, batch 32 x 224 x 224 x 3: 96 chain rows, XLA:CPU,
+profiled and ablated on a shared machine): per image of the batch, the
+contrast/autocontrast slots cost about 0.4 CPU ms, equalize 0.65 (its
+histograms, 1.2 ms per row on that machine), the blends 0.8, the final read
+through the tables 0.4-0.7, the pointwise ops next to nothing; with tiers of
+gathered rows, 0.5 / 1.0 / 2.4 for the first three.
 """
 
 from keras_aug.core.backend import ops
@@ -52,11 +57,19 @@ def identity_tables(batch_size, channels):
     return ops.broadcast_to(ops.arange(LEVELS, dtype="float32")[None, None, :], [batch_size, channels, LEVELS])
 
 
-def read(tables, levels):
-    """Float32 [B, H, W, C] image: each pixel's table entry (`levels` uint8 [B, H, W, C])."""
+def read(tables, levels, identity=False):
+    """Float32 [B, H, W, C] image: each pixel's table entry (`levels` uint8 [B, H, W, C]).
+
+    `identity` (static): the tables are known to be identity tables, so the
+    levels are the values (no lookup).
+    """
+    if identity:
+        return ops.cast(levels, "float32")
     batch_size, _, _, channels = ops.shape(levels)
     groups = histogram.channel_groups(batch_size, channels)
-    return histogram.lookup(tables, ops.cast(levels, "int32"), groups, LEVELS)
+    # The tables stored first (B x C x 256 values): XLA would otherwise fuse whatever computed them (a select,
+    # a gather of rows) into the lookup and evaluate it again for every pixel.
+    return histogram.lookup(materialized(tables), ops.cast(levels, "int32"), groups, LEVELS)
 
 
 def level_histograms(levels):
@@ -117,11 +130,14 @@ def _pointwise_tables(tables, op, magnitude, names):
     return out
 
 
-def _range_slot(levels, tables, op, magnitude, names, rows_capacity):
-    """Applies the slot's contrast and autocontrast (reading only the rows that drew one)."""
-    def compute(rows):
-        own_tables, own_op = ops.take(tables, rows, axis=0), ops.take(op, rows, axis=0)
-        v = read(own_tables, ops.take(levels, rows, axis=0))
+def _range_slot(levels, tables, op, magnitude, names, chunk, identity):
+    """Applies the slot's contrast and autocontrast (reading only the rows that drew one).
+
+    `identity` (static): the rows that drew one have identity tables (see `read`).
+    """
+    def step(own_tables, rows):
+        own_op = ops.take(op, rows, axis=0)
+        v = read(own_tables, ops.take(levels, rows, axis=0), identity)
         out = own_tables
         if "contrast" in names:
             means = ops.expand_dims(ops.mean(v, axis=(1, 2)), -1)
@@ -131,48 +147,54 @@ def _range_slot(levels, tables, op, magnitude, names, rows_capacity):
             low = ops.expand_dims(ops.min(v, axis=(1, 2)), -1)
             high = ops.expand_dims(ops.max(v, axis=(1, 2)), -1)
             out = ops.where(_chosen(own_op, "autocontrast", 3), _autocontrast(own_tables, low, high), out)
-        return row_lib.put_rows(tables, rows, out)
+        return out
 
     ranges = [n for n in ("contrast", "autocontrast") if n in names]
-    return row_lib.on_rows(op_table.drew(op, ranges), rows_capacity, compute)
+    return row_lib.update_rows(tables, op_table.drew(op, ranges), chunk, step)
 
 
-def _equalize_slot(levels, tables, op, rows_capacity):
+def _equalize_slot(levels, tables, op, chunk):
     """Applies the slot's equalize (histograms only of the rows that drew it)."""
-    def compute(rows):
-        own_tables = ops.take(tables, rows, axis=0)
-        counts = level_histograms(ops.take(levels, rows, axis=0))
-        out = ops.where(_chosen(ops.take(op, rows, axis=0), "equalize", 3), _equalized(own_tables, counts), own_tables)
-        return row_lib.put_rows(tables, rows, out)
+    def step(own_tables, rows):
+        return _equalized(own_tables, level_histograms(ops.take(levels, rows, axis=0)))
 
-    return row_lib.on_rows(op == op_table.OP_INDEX["equalize"], rows_capacity, compute)
+    return row_lib.update_rows(tables, op == op_table.OP_INDEX["equalize"], chunk, step)
 
 
-def _blend_slot(levels, tables, op, magnitude, names, rows_capacity):
+def _blend_slot(levels, tables, op, magnitude, names, chunks, identity):
     """Applies the slot's color and sharpness blends to the rows that drew one.
 
-    The blended values are rounded to levels, with identity tables: the
-    image of those samples is uint8 again, as after every op in PIL.
+    The blended values are rounded to levels, written in place of the
+    levels of those rows, and their tables become identity tables: the image
+    of those samples is uint8 again, as after every op in PIL. One loop per
+    op (`chunks`: name -> chunk size), so that a row computes only its own
+    degenerate image (the gray one, or the smoothed one). `identity`
+    (static): the rows that drew one have identity tables (see `read`).
     """
-    def compute(rows):
-        own_levels, own_tables = ops.take(levels, rows, axis=0), ops.take(tables, rows, axis=0)
-        own_op = ops.take(op, rows, axis=0)
-        v = read(own_tables, own_levels)
-        if "sharpness" in names:  # read once: the smoothing would repeat the gather for each of 9 neighbours
-            v = materialized(v)
-        if "color" in names and "sharpness" in names:
-            degenerate = ops.where(_chosen(own_op, "color", 4), op_table.gray(v), op_table.smooth(v))
+    blends = [n for n in BLEND_OPS if n in names]
+    for name in blends:
+        levels = row_lib.update_rows(levels, op == op_table.OP_INDEX[name], chunks[name],
+                                     _blend_step(name, tables, magnitude, identity))
+    drew_blend = op_table.drew(op, blends)
+    tables = ops.where(ops.reshape(drew_blend, [-1, 1, 1]), identity_tables(*ops.shape(tables)[:2]), tables)
+    return levels, tables
+
+
+def _blend_step(name, tables, magnitude, identity):
+    """The `rows.update_rows` step of blend `name`: rows' levels -> their blended levels, rounded (uint8)."""
+    def step(own_levels, rows):
+        v = read(ops.take(tables, rows, axis=0), own_levels, identity)
+        if name == "sharpness":
+            # Read once: the smoothing would repeat the lookup for each of 9 neighbours.
+            degenerate = op_table.smooth(materialized(v))
         else:
-            degenerate = op_table.gray(v) if "color" in names else op_table.smooth(v)
+            degenerate = op_table.gray(v)
         factor = 1.0 + ops.reshape(ops.take(magnitude, rows, axis=0), [-1, 1, 1, 1])
         blended = ops.round(ops.clip(degenerate + factor * (v - degenerate), 0.0, 255.0))
-        drew_blend = op_table.drew(own_op, BLEND_OPS)
-        new_levels = ops.where(ops.reshape(drew_blend, [-1, 1, 1, 1]), ops.cast(blended, "uint8"), own_levels)
-        new_tables = ops.where(ops.reshape(drew_blend, [-1, 1, 1]), identity_tables(*ops.shape(own_tables)[:2]),
-                               own_tables)
-        return row_lib.put_rows(levels, rows, new_levels), row_lib.put_rows(tables, rows, new_tables)
+        # Stored before it is written row by row: each row's write would otherwise be fused with the whole blend.
+        return materialized(ops.cast(blended, "uint8"))
 
-    return row_lib.on_rows(op_table.drew(op, [n for n in BLEND_OPS if n in names]), rows_capacity, compute)
+    return step
 
 
 def colour_values(levels, op, magnitude, names, frequency):
@@ -184,7 +206,7 @@ def colour_values(levels, op, magnitude, names, frequency):
       magnitude: [B, S] float32, in each op's units.
       names: the op names the policy can draw (static): only those are computed.
       frequency: name -> the expected fraction of slots that hold it (sizes the
-        gathered rows; any value gives the same result).
+        row chunks, `rows.chunk_size`; any value gives the same result).
 
     Returns:
       float32 [B, H, W, C] in [0, 255]: what `op_table.colour_slot`, slot after
@@ -195,15 +217,16 @@ def colour_values(levels, op, magnitude, names, frequency):
     tables = identity_tables(batch_size, channels)
     blends = [n for n in BLEND_OPS if n in names]
     ranges = [n for n in ("contrast", "autocontrast") if n in names]
+    # In the first slot, the rows that drew an op still have identity tables: read as they are (identity=...).
     for s in range(op.shape[1]):
         o, m = op[:, s], ops.cast(magnitude[:, s], "float32")
         if ranges:
-            rows_capacity = row_lib.capacity(static_batch, sum(frequency(n) for n in ranges))
-            tables = _range_slot(levels, tables, o, m, names, rows_capacity)
+            chunk = row_lib.chunk_size(static_batch, sum(frequency(n) for n in ranges))
+            tables = _range_slot(levels, tables, o, m, names, chunk, identity=s == 0)
         if "equalize" in names:
-            tables = _equalize_slot(levels, tables, o, row_lib.capacity(static_batch, frequency("equalize")))
+            tables = _equalize_slot(levels, tables, o, row_lib.chunk_size(static_batch, frequency("equalize")))
         tables = materialized(ops.clip(_pointwise_tables(tables, o, ops.reshape(m, [-1, 1, 1]), names), 0.0, 255.0))
         if blends:
-            rows_capacity = row_lib.capacity(static_batch, sum(frequency(n) for n in blends))
-            levels, tables = _blend_slot(levels, tables, o, m, names, rows_capacity)
+            chunks = {n: row_lib.chunk_size(static_batch, frequency(n)) for n in blends}
+            levels, tables = _blend_slot(levels, tables, o, m, names, chunks, identity=s == 0)
     return read(tables, levels)
