@@ -15,7 +15,8 @@ from call to call, eagerly, in tf.data, under `jit_compile=True` and under
     one pass per slot of per-sample coefficients (`ops.colour_slot`: a
     sample's own op has its coefficients, every other op its identity ones;
     samples that drew a geometric op or the identity keep their pixels),
-    sharpness and equalize only on the rows that drew them, each slot stored
+    sharpness, equalize and the statistics of contrast and autocontrast
+    only on the rows that drew them (one row at a time), each slot stored
     before the next reads it;
   * geometry: each slot's matrix is the chosen geometric op's, or the
     identity; the slots' matrices are multiplied into ONE matrix per sample
