@@ -123,20 +123,23 @@ def test_warp_of_the_moved_rows_equals_tensorflow_under_jit(monkeypatch):
     np.testing.assert_allclose(got.astype(int), expected.astype(int), rtol=0, atol=1)
 
 
-def test_float_equalize_on_gathered_rows_equals_tensorflow_under_jit():
-    # Float slots count equalize's histograms only on the rows that drew it (a cond with a whole-batch fallback).
+def test_float_row_ops_on_gathered_rows_equal_tensorflow_under_jit():
+    # Float slots run equalize, sharpness and the statistics of contrast and autocontrast only on the rows that
+    # drew them: in chunks of 8 (a loop over the chunks; of tiers, the smallest is the chunk) or one row a turn (the
+    # layers' setting, `selection.FLOAT_ROWS_AT_A_TIME`).
     from keras_aug.layers.policies import ops as op_table
 
     rng = np.random.default_rng(4)
     images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 20) for i in range(40)]).astype(np.float32)
-    for share in (0.15, 0.6):  # within the first tier; more than every tier (the whole-batch path)
-        op = np.where(rng.uniform(size=40) < share, op_table.OP_INDEX["equalize"], 0).astype(np.int32)
+    drawable = [op_table.OP_INDEX[n] for n in ("equalize", "sharpness", "contrast", "autocontrast")]
+    for share, rows in ((0.3, (8, 12)), (0.3, 1)):
+        op = np.where(rng.uniform(size=40) < share, rng.choice(drawable, 40), 0).astype(np.int32)
+        magnitude = rng.uniform(-0.6, 0.6, 40).astype(np.float32)
 
-        magnitude = np.zeros(40, np.float32)
-
-        def slot(x, o, m):
-            return op_table.colour_slot(x, o, m, op_table.OPS, equalize_capacity=(8, 12))
+        def slot(x, o, m, rows=rows):
+            return op_table.colour_slot(x, o, m, op_table.OPS, equalize_capacity=rows, sharpness_capacity=rows,
+                                        statistics_capacity=rows)
 
         expected, got = on_tensorflow_and_under_jit(slot, images, op, magnitude)
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
-        assert np.abs(expected - images).max() > 1.0  # equalize changed some samples
+        assert np.abs(expected - images).max() > 1.0  # the ops changed some samples

@@ -403,26 +403,36 @@ def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
     assert row_lib.capacity(8, 2 / 14) is None and row_lib.capacity(None, 0.1) is None
 
 
-@pytest.mark.parametrize("rows", [None, (3, 5), (2, 4), (1, 2)],
-                         ids=["whole batch", "one chunk", "chunks with padding", "a chunk per row"])
-def test_float_sharpness_and_equalize_on_row_chunks_match_references(rows):
-    """op_table.colour_slot on float images: sharpness and equalize run on chunks of the rows that drew them.
+@pytest.mark.parametrize("rows", [None, (3, 5), (2, 4), (1, 2), 1],
+                         ids=["whole batch", "one chunk", "chunks with padding", "a chunk per row", "one row a turn"])
+def test_float_row_ops_and_statistics_on_row_chunks_match_references(rows):
+    """op_table.colour_slot on float images: sharpness, equalize and the statistics of contrast and
+    autocontrast run on chunks of the rows that drew them.
 
-    Sharpness against scipy's correlate with PIL's SMOOTH kernel (border kept), equalize against PIL; the
-    other samples' ops (brightness, rotate, identity) are the fused pass's.
+    Sharpness against scipy's correlate with PIL's SMOOTH kernel (border kept), equalize against PIL,
+    contrast and autocontrast against numpy (the mean gray level; each channel's min and max); the other
+    samples' ops (brightness, rotate, identity) are the fused pass's.
     """
     from scipy import ndimage
 
-    images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 30 + 3 * i) for i in range(21)])
-    names = ["sharpness", "equalize", "brightness", "rotate", "identity", "sharpness", "equalize"] * 3
+    images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 30 + 3 * i) for i in range(27)])
+    names = ["sharpness", "equalize", "brightness", "rotate", "contrast", "identity", "sharpness", "equalize",
+             "autocontrast"] * 3
     op = np.array([op_table.OP_INDEX[n] for n in names], np.int32)
-    magnitude = np.linspace(-0.8, 0.8, 21).astype(np.float32)
+    magnitude = np.linspace(-0.8, 0.8, 27).astype(np.float32)
     out = op_table.colour_slot(tf.constant(images.astype(np.float32)), tf.constant(op), tf.constant(magnitude),
-                               op_table.OPS, equalize_capacity=rows, sharpness_capacity=rows).numpy()
+                               op_table.OPS, equalize_capacity=rows, sharpness_capacity=rows,
+                               statistics_capacity=rows).numpy()
     kernel = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float64)[None, :, :, None] / 13.0
     for i, name in enumerate(names):
         x = images[i].astype(np.float64)
-        if name == "sharpness":
+        if name == "contrast":
+            mean = (x @ np.array([0.2989, 0.587, 0.114])).mean()  # torchvision's gray weights
+            expected = np.clip(mean + (1.0 + magnitude[i]) * (x - mean), 0, 255)
+        elif name == "autocontrast":
+            low, high = x.min(axis=(0, 1)), x.max(axis=(0, 1))
+            expected = (x - low) * (255.0 / (high - low))
+        elif name == "sharpness":
             smoothed = ndimage.correlate(x[None], kernel, mode="constant")[0]
             smoothed[[0, -1]], smoothed[:, [0, -1]] = x[[0, -1]], x[:, [0, -1]]
             expected = np.clip(smoothed + (1.0 + magnitude[i]) * (x - smoothed), 0, 255)

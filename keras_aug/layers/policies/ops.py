@@ -43,6 +43,7 @@ import math
 from keras_aug.core import dtypes
 from keras_aug.core import matrices as mat
 from keras_aug.core.backend import ops
+from keras_aug.core.fusion import materialized
 from keras_aug.layers.photometric import histogram
 from keras_aug.layers.photometric.color import GRAY_WEIGHTS
 from keras_aug.layers.photometric.filters import smooth
@@ -207,6 +208,33 @@ def channel_statistics(v, minimum_maximum, mean):
     return low, high, average
 
 
+def drawn_statistics(v, op, names, rows_capacity=None):
+    """`channel_statistics` of the samples whose `op` ([B]) needs them; (low, high, means), [B, 1, 1, C] or None.
+
+    Contrast needs the channel means, autocontrast the channel minima and
+    maxima (those not in `names` are None). They are computed on the rows of
+    the samples that drew one of the two only (`rows.on_selected_rows` with
+    `rows_capacity`; None: the whole batch): a whole-batch statistic costs
+    more than a pass over the batch (0.2 CPU ms per 224 x 224 x 3 image on
+    XLA:CPU) where about one sample in seven draws it in a RandAugment slot.
+    Other samples get zeros, which their coefficients do not read.
+    """
+    minimum_maximum, mean = "autocontrast" in names, "contrast" in names
+    if not (minimum_maximum or mean):
+        return None, None, None
+    channels = v.shape[-1]
+
+    def step(rows_v, rows):
+        return ops.concatenate([t for t in channel_statistics(rows_v, minimum_maximum, mean) if t is not None], axis=-1)
+
+    width = channels * (2 * minimum_maximum + mean)
+    zeros = ops.zeros([ops.shape(v)[0], 1, 1, width], dtype=dtypes.name_of(v))
+    stats = row_lib.on_selected_rows(zeros, v, drew(op, ("autocontrast", "contrast")), rows_capacity, step)
+    pieces = [stats[..., start:start + channels] for start in range(0, width, channels)]
+    low, high = (pieces[0], pieces[1]) if minimum_maximum else (None, None)
+    return low, high, (pieces[-1] if mean else None)
+
+
 def _enhance_terms(chosen, factor, names, means):
     """Per-sample coefficients of brightness, color and contrast as out = a * v + b + g * gray(v).
 
@@ -254,10 +282,48 @@ def _stretch_terms(chosen, names, low, high, one):
     return scale, shift
 
 
-def _posterized(v, m):
+def _posterize_step(m):
+    """The level step 2 ** (8 - bits) of posterize keeping `m` bits (clipped to 1-8), in `m`'s dtype."""
     bits = ops.cast(ops.clip(m, 1.0, 8.0), "int32")
-    step = ops.cast(ops.left_shift(ops.ones_like(bits), 8 - bits), dtypes.name_of(v))
-    return ops.floor(ops.floor(v) / step) * step
+    return ops.cast(ops.left_shift(ops.ones_like(bits), 8 - bits), dtypes.name_of(m))
+
+
+def _pointwise_terms(v, op, m, names, statistics_capacity=None):
+    """The per-sample coefficients of one slot's pointwise ops, each [B, 1, 1, 1 or C], computed once.
+
+    Keys (those `names` use): "scale", "shift" (`_stretch_terms`), "a", "b",
+    "g" (`_enhance_terms`), "threshold" (solarize: values >= it are
+    inverted; +inf where the sample did not draw solarize) and "step"
+    (posterize's level step; 0 where the sample did not draw posterize).
+
+    They are packed into one small tensor that is materialized before the
+    pixel pass reads it: left alone, XLA fuses their computation (the op
+    choice, the magnitude and the random draws behind them, about 350
+    instructions) into the pass and redoes it for every value of the batch.
+    """
+    def chosen(name):
+        return ops.reshape(op == OP_INDEX[name], [-1, 1, 1, 1])
+
+    low, high, means = drawn_statistics(v, op, names, statistics_capacity)
+    a, b, g = _enhance_terms(chosen, 1.0 + m, names, means)
+    scale, shift = _stretch_terms(chosen, names, low, high, ops.ones_like(m))
+    terms = {"scale": scale, "shift": shift, "a": a, "b": b, "g": g}
+    if "solarize" in names:
+        terms["threshold"] = ops.where(chosen("solarize"), m, ops.full_like(m, float("inf")))
+    if "posterize" in names:
+        terms["step"] = ops.where(chosen("posterize"), _posterize_step(m), ops.zeros_like(m))
+    terms = {k: t for k, t in terms.items() if t is not None}
+    if not terms:
+        return terms
+    batch_size = ops.shape(m)[0]
+    widths = {k: t.shape[-1] for k, t in terms.items()}
+    packed = materialized(ops.concatenate(
+        [ops.broadcast_to(t, [batch_size, 1, 1, widths[k]]) for k, t in terms.items()], axis=-1))
+    start, unpacked = 0, {}
+    for k in terms:
+        unpacked[k] = packed[..., start:start + widths[k]]
+        start += widths[k]
+    return unpacked
 
 
 def _equalized(v, rows):
@@ -274,35 +340,32 @@ def _sharpened(factor):
     return step
 
 
-def colour_slot(v, op, magnitude, names, equalize_capacity=None, sharpness_capacity=None):
+def colour_slot(v, op, magnitude, names, equalize_capacity=None, sharpness_capacity=None, statistics_capacity=None):
     """Applies one slot's colour op per sample to 0-255 float images `v`.
 
     `op` and `magnitude` are [B]; samples whose op is not a colour op pass
     unchanged. Only ops in `names` (static) are computed. Brightness, color,
     contrast, invert, autocontrast, solarize and posterize are per-sample
-    coefficients of ONE pass over the batch (`_enhance_terms`,
-    `_stretch_terms`; a sample's own op has its coefficients, every other op
-    its identity ones), where computing each op for the batch and selecting
-    cost a pass over the images per op. Equalize and sharpness (a histogram,
-    a 3x3 blur) run on the rows that drew them only (`rows.on_selected_rows` with
-    `equalize_capacity` / `sharpness_capacity`, see `rows.capacity`; None:
-    the whole batch).
+    coefficients of ONE pass over the batch (`_pointwise_terms`: a sample's
+    own op has its coefficients, every other op its identity ones), where
+    computing each op for the batch and selecting cost a pass over the
+    images per op. Equalize and sharpness (a histogram, a 3x3 blur), and
+    the image statistics of contrast and autocontrast, are computed on the
+    rows that drew them only (`rows.on_selected_rows` with
+    `equalize_capacity` / `sharpness_capacity` / `statistics_capacity`, the
+    rows handled at a time; None: the whole batch).
     """
-    def chosen(name):
-        return ops.reshape(op == OP_INDEX[name], [-1, 1, 1, 1])
-
     m = ops.reshape(ops.cast(magnitude, dtypes.name_of(v)), [-1, 1, 1, 1])
-    low, high, means = channel_statistics(v, "autocontrast" in names, "contrast" in names)
-    a, b, g = _enhance_terms(chosen, 1.0 + m, names, means)
-    scale, shift = _stretch_terms(chosen, names, low, high, ops.ones_like(m))
-    out = v if scale is None else scale * (v - shift)
-    out = out if a is None else a * out
-    out = out if b is None else out + b
-    out = out if g is None else out + g * gray(v)
-    if "solarize" in names:
-        out = ops.where(chosen("solarize") & (v >= m), 255.0 - v, out)
-    if "posterize" in names:
-        out = ops.where(chosen("posterize"), _posterized(v, m), out)
+    t = _pointwise_terms(v, op, m, names, statistics_capacity)
+    out = v if "scale" not in t else t["scale"] * (v - t["shift"])
+    out = out if "a" not in t else t["a"] * out
+    out = out if "b" not in t else out + t["b"]
+    out = out if "g" not in t else out + t["g"] * gray(v)
+    if "threshold" in t:
+        out = ops.where(v >= t["threshold"], 255.0 - v, out)
+    if "step" in t:
+        step = ops.maximum(t["step"], 1.0)
+        out = ops.where(t["step"] > 0.0, ops.floor(ops.floor(v) / step) * step, out)
     out = ops.clip(out, 0.0, 255.0)
     if "sharpness" in names:
         out = row_lib.on_selected_rows(out, v, op == OP_INDEX["sharpness"], sharpness_capacity, _sharpened(1.0 + m))

@@ -15,7 +15,8 @@ from call to call, eagerly, in tf.data, under `jit_compile=True` and under
     one pass per slot of per-sample coefficients (`ops.colour_slot`: a
     sample's own op has its coefficients, every other op its identity ones;
     samples that drew a geometric op or the identity keep their pixels),
-    sharpness and equalize only on the rows that drew them, each slot stored
+    sharpness, equalize and the statistics of contrast and autocontrast
+    only on the rows that drew them (one row at a time), each slot stored
     before the next reads it;
   * geometry: each slot's matrix is the chosen geometric op's, or the
     identity; the slots' matrices are multiplied into ONE matrix per sample
@@ -40,6 +41,13 @@ from keras_aug.layers.photometric.base import work_dtype
 from keras_aug.layers.policies import level_tables
 from keras_aug.layers.policies import ops as op_table
 from keras_aug.layers.policies import rows as row_lib
+
+
+# Float slots run sharpness, equalize and the statistics of contrast and autocontrast on the rows
+# that drew them, this many at a time (`rows.on_selected_rows`): one, so no padding row is computed
+# (an equalized 224 x 224 x 3 row costs about 2 CPU ms; a loop turn next to nothing), and batches
+# of any static size, also under `rows.MIN_COMPACT_BATCH`, compute only the rows that drew them.
+FLOAT_ROWS_AT_A_TIME = 1
 
 
 def categorical(draws, shape, count, probabilities=None):
@@ -116,15 +124,17 @@ def colour_values(images, op, magnitude, names, value_range, frequency):
             alpha = ops.cast(images[..., 3:], "float32")
     else:
         v = _to_levels(images, value_range)
-        equalize_rows = row_lib.capacity(images.shape[0], frequency("equalize")) if "equalize" in names else None
-        sharpness_rows = row_lib.capacity(images.shape[0], frequency("sharpness")) if "sharpness" in names else None
         if channels == 4:
             v, alpha = v[..., :3], _from_levels(v[..., 3:], value_range)
         for s in range(op.shape[1]):
             # Each slot stored before the next reads it (several times: gray, statistics, 9 smoothing taps):
             # XLA would otherwise fuse a slot into every read of the next and recompute it there.
-            v = materialized(op_table.colour_slot(v, op[:, s], magnitude[:, s], names, equalize_rows, sharpness_rows))
-        y = ops.clip(_from_levels(v, value_range), value_range[0], value_range[1])
+            v = materialized(op_table.colour_slot(v, op[:, s], magnitude[:, s], names, FLOAT_ROWS_AT_A_TIME,
+                                                  FLOAT_ROWS_AT_A_TIME, FLOAT_ROWS_AT_A_TIME))
+        y = _from_levels(v, value_range)
+        if tuple(value_range) != op_table.FULL_SCALE or op.shape[1] == 0:
+            # On 0-255 every slot clipped already; a rescaled range may round past its ends.
+            y = ops.clip(y, value_range[0], value_range[1])
     return y if alpha is None else ops.concatenate([y, alpha], axis=-1)
 
 
