@@ -15,6 +15,7 @@ only; it is imported only when a call computes with TensorFlow.
 import numbers
 import weakref
 
+import numpy as np
 import tensorflow as tf
 from tensorflow.python.ops import gen_stateful_random_ops
 
@@ -202,18 +203,22 @@ def int64_words(seed):
 _GRAPH_CONSTANTS = weakref.WeakKeyDictionary()
 
 
-def graph_constant(value):
-    """A constant in the graph being traced, made once per graph and value.
+def graph_constant(value, dtype=None):
+    """A constant in the graph being traced, made once per graph, value and dtype.
 
-    `value`: a numpy scalar. The random draws use a few dozen distinct constants
-    hundreds of times each; one op each instead of one per use shortens the traces
-    (and tf.data's per-iterator optimization) of every graph that draws. Made
+    `value`: a numpy scalar (its own dtype), or a Python number, bytes or list
+    of them with `dtype`. The random draws use a few dozen distinct constants
+    hundreds of times each, and the data path's graph reader a few values many
+    times; one op each instead of one per use shortens the traces (and
+    tf.data's per-iterator optimization) of every graph that uses them. Made
     outside any control-dependency scope, so sharing them orders nothing.
     """
+    dtype = tf.as_dtype(value.dtype if dtype is None else dtype)
     graph = tf.compat.v1.get_default_graph()
     table = _GRAPH_CONSTANTS.setdefault(graph, {})
-    key = (value.dtype.str, value.item())
+    plain = value.item() if isinstance(value, np.generic) else value
+    key = (dtype.name, tuple(plain) if isinstance(plain, (list, tuple)) else plain)
     if key not in table:
         with tf.control_dependencies(None):
-            table[key] = tf.constant(value)
+            table[key] = tf.constant(value, dtype)
     return table[key]

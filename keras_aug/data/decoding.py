@@ -46,7 +46,6 @@ import os
 import re
 import threading
 import warnings
-import weakref
 from concurrent import futures
 
 import cv2
@@ -55,6 +54,7 @@ import tensorflow as tf
 from PIL import Image
 from PIL import ImageOps
 
+from keras_aug.core import _tf_fast_path
 from keras_aug.data import exit_guard
 
 ROUTE_TF_JPEG = 0
@@ -392,26 +392,15 @@ def pil_decode(path, color_mode="rgb", ratio=1, apply_orientation=True):
     return np.ascontiguousarray(arr)
 
 
-_GRAPH_CONSTANTS = weakref.WeakKeyDictionary()
-
-
 def graph_constant(value, dtype=tf.int32):
-    """A constant (a number or a list of numbers) of the graph being traced, made once
-    per graph, value and dtype.
+    """A constant (a number, bytes or a list of numbers) of the graph being traced, made
+    once per graph, value and dtype (`_tf_fast_path.graph_constant`).
 
     Each op of a tf.data function costs set-up time (tracing, then tf.data's
     optimization of every new iterator), and every Python number handed to an op is a
     constant op of its own: the header and stand-in code uses a few values many times.
-    Made outside any control-dependency scope, so sharing one orders nothing.
     """
-    dtype = tf.as_dtype(dtype)
-    graph = tf.compat.v1.get_default_graph()
-    table = _GRAPH_CONSTANTS.setdefault(graph, {})
-    key = (dtype.name, tuple(value) if isinstance(value, (list, tuple)) else value)
-    if key not in table:
-        with tf.control_dependencies(None):
-            table[key] = tf.constant(value, dtype)
-    return table[key]
+    return _tf_fast_path.graph_constant(value, dtype)
 
 
 def fail_unless(ok, reason):
