@@ -118,6 +118,19 @@ def test_odd_sizes_and_channel_counts(native_op, size, output_size, channels):
             assert_close(got, want, (fill_mode, interpolation))
 
 
+def test_points_exactly_on_the_far_edges(native_op):
+    # Half a pixel right and down: the last row and column read x == width, y == height
+    # exactly, which is outside (fill), not the next row's first pixel.
+    image = noise(5, 7, 3, seed=2)
+    shift = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]], np.float32)
+    for fill_mode in FILL_MODES:
+        got = run_op(native_op, image, shift, (5, 7), "nearest", fill_mode, 9.0)
+        np.testing.assert_array_equal(got, numpy_warp(image, shift, (5, 7), "nearest", fill_mode, 9.0))
+        # The identity reads pixel centres exactly: the image itself, whatever the fill mode.
+        np.testing.assert_array_equal(run_op(native_op, image, np.eye(3, dtype=np.float32), (5, 7), "bilinear",
+                                             fill_mode, 9.0), image)
+
+
 def test_large_shrinks_are_area_averaged_first_as_on_the_xla_route(native_op):
     # 1-pixel checkerboard shrunk 16x: area-averaged to 2x the target first, so grey.
     board = np.repeat((np.indices((160, 160)).sum(axis=0) % 2 * 255).astype(np.uint8)[..., None], 3, axis=-1)
