@@ -24,6 +24,7 @@ image as a whole; this script splits it, on the same 2,000 JPEGs of 250-500 px (
     python benchmarks/graph_route_stages.py
     python benchmarks/graph_route_stages.py --repeats 5 --iterators 4
     python benchmarks/graph_route_stages.py --repeats 0 --iterators 2
+    python benchmarks/graph_route_stages.py --repeats 0 --iterators 1 --routes native
 
 Run on a shared machine, read the CPU times, and compare stages only within one run.
 """
@@ -100,7 +101,14 @@ def per_image(files, repeats):
     return rows
 
 
-def iterators(directory, count):
+ITERATOR_ROUTES = {
+    "native": ("graph_only native", {"distributable": True, "graph_resampler": "native"}),
+    "xla": ("graph_only xla", {"distributable": True, "graph_resampler": "xla"}),
+    "opencv_groups": ("opencv_groups", {}),
+}
+
+
+def iterators(directory, count, routes=tuple(ITERATOR_ROUTES)):
     import tensorflow as tf  # noqa: F401
 
     c0, w0 = time.process_time(), time.perf_counter()
@@ -110,9 +118,7 @@ def iterators(directory, count):
     print(f"importing keras_aug and keras_aug.data: {time.process_time() - c0:.2f} CPU s, "
           f"{time.perf_counter() - w0:.2f} s wall (before the timers below)", flush=True)
 
-    for route, settings in (("graph_only native", {"distributable": True, "graph_resampler": "native"}),
-                            ("graph_only xla", {"distributable": True, "graph_resampler": "xla"}),
-                            ("opencv_groups", {})):
+    for route, settings in (ITERATOR_ROUTES[r] for r in routes):
         augment = keras_aug.Pipeline(
             [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.1), keras_aug.RandomZoom(0.2),
              keras_aug.RandomTranslation(0.1, 0.1)],
@@ -142,6 +148,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed passes per stage (0: skip the stages: the iterators then start in a fresh process)")
     parser.add_argument("--iterators", type=int, default=3, help="iterators per dataset (0: skip)")
+    parser.add_argument("--routes", default=",".join(ITERATOR_ROUTES),
+                        help="datasets of the iterator timings, in this order (one per process: a fresh start)")
     args = parser.parse_args()
     from pipeline import make_data
 
@@ -151,7 +159,7 @@ def main():
     if args.repeats:
         per_image(files, args.repeats)
     if args.iterators:
-        iterators(directory, args.iterators)
+        iterators(directory, args.iterators, args.routes.split(","))
 
 
 if __name__ == "__main__":
