@@ -292,8 +292,9 @@ def build(
     ds = _batches(ds, targets, batch_size, augment, batch_fn, dtype, num_parallel_calls)
     batches = plan.n if batch_size is None else -(-plan.n // batch_size)
     ds = ds.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(AUTOTUNE)
+    graph_resampler_used = plan.resampler.resampler if route is routes.graph_only and plan.resampler else None
     info = routes.RouteInfo(route.NAME, reason, python_callbacks=route is not routes.graph_only and (
-        files or plan.resampler is not None), resampler=getattr(plan.resampler, "resampler", None))
+        files or plan.resampler is not None), resampler=graph_resampler_used)
     if info.python_callbacks or exit_guard.GATE.callbacks_made > callbacks_before:
         # The Python callbacks (OpenCV, PIL, the bad-file log, a legacy
         # `preprocessing_function`) and their exit gate hold no state that changes the

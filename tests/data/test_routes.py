@@ -45,7 +45,11 @@ def test_the_dataset_names_its_route_and_why(tree, route):
     if route == "graph_only":
         assert ds.route.distributable and "tf.data service" in repr(ds)
         assert py_funcs(ds) == set()
+        # Which resampler the route uses, and that workers must load it.
+        assert ds.route.resampler == "native" and "native op KerasAugResample" in repr(ds)
+        assert "keras_aug.data.native.load()" in repr(ds)
     else:
+        assert ds.route.resampler is None
         # The OpenCV routes (and PIL / the bad-file log) call Python: they say so.
         assert not ds.route.distributable and "this process only" in repr(ds)
         assert py_funcs(ds)

@@ -7,8 +7,8 @@ TensorFlow version and a hash of the source and compile command
 build, every other process reuses it. Parallel processes (tf.data service workers,
 test runs) take a file lock around the compile and the library appears by an atomic
 rename, so none reads a half-written file and only one compiles. The compiler is
-`$CXX`, else `g++` (about 15-20 s on a 2-core machine; needs TF's headers, which the
-TF wheel ships).
+`$CXX`, else `g++` (8-18 s on a shared 2-core machine; it needs TF's headers, which
+the TF wheel ships).
 """
 
 import contextlib
