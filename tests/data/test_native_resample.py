@@ -88,15 +88,18 @@ def test_matches_numpy_and_the_xla_warp_for_every_fill_mode(native_op, fill_mode
         np.testing.assert_array_equal(got, want, err_msg=fill_mode)
     else:
         assert_close(got, want, fill_mode)
-    # The route's two resamplers (resize folded into the matrix) agree within a level.
-    settings = dict(target_size=(13, 17), output_size=(12, 11), channels=3, interpolation=interpolation,
+    # The route's two resamplers agree within a level; both fold the resize (13 x 17 to a
+    # 10 x 12 target) into the head matrix: its rows scaled by 17/12 and 13/10.
+    settings = dict(target_size=(10, 12), output_size=(12, 11), channels=3, interpolation=interpolation,
                     fill_mode=fill_mode, fill_value=fill)
     results = {}
     for kind in ("native", "xla"):
         resampler = graph_resample.GraphResampler(**settings, resampler=kind)
         ds = tf.data.Dataset.from_tensors((image, head)).map(resampler)
         results[kind] = next(iter(ds)).numpy()
-    np.testing.assert_array_equal(results["native"], got)
+    folded = head * np.array([17 / 12, 13 / 10, 1], np.float32)[:, None]
+    np.testing.assert_array_equal(results["native"], run_op(native_op, image, folded, (12, 11), interpolation,
+                                                            fill_mode, fill))
     assert_close(results["native"], results["xla"], fill_mode)
 
 
