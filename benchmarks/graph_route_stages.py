@@ -8,9 +8,12 @@ image as a whole; this script splits it, on the same 2,000 JPEGs of 250-500 px (
   CPU ms per image over `--repeats` passes after a warm-up pass (the stages' differences
   are what each step adds): reading the file; + its header facts in the graph
   (`graph_header.facts`); + decoding (the DCT-scaled `switch_case` decoder); + the fused
-  resample (`graph_resample.GraphResampler`, a fixed matrix with a rotation);
-* the compiled warp alone on a fixed buffer (no file), and an empty map (tf.data's own cost);
-* each new iterator of a graph-only and a default-route (`opencv_groups`) dataset with the
+  resample (`graph_resample.GraphResampler`, a fixed matrix with a rotation), with each of
+  its resamplers (the native op, the XLA warp);
+* each resampler alone on a fixed image (no file: the XLA warp on its padded buffer), and
+  an empty map (tf.data's own cost);
+* each new iterator of a graph-only dataset (native op, then XLA warp) and a default-route
+  (`opencv_groups`) dataset with the
   pipeline benchmark's augmentation: set-up, creating it, then its first batch, process CPU
   seconds and wall seconds (`fit` makes one per epoch; the first one also traces, compiles
   and optimizes), and for the first, the wall time from the call that builds the dataset to
@@ -21,6 +24,7 @@ image as a whole; this script splits it, on the same 2,000 JPEGs of 250-500 px (
     python benchmarks/graph_route_stages.py
     python benchmarks/graph_route_stages.py --repeats 5 --iterators 4
     python benchmarks/graph_route_stages.py --repeats 0 --iterators 2
+    python benchmarks/graph_route_stages.py --repeats 0 --iterators 1 --routes native
 
 Run on a shared machine, read the CPU times, and compare stages only within one run.
 """
@@ -51,9 +55,12 @@ def stage_functions(files):
 
     paths = tf.constant(files)
     decode = decoding.make_graph_decoder("rgb", None)
-    resampler = graph_resample.GraphResampler(TARGET, TARGET, 3, fill_mode="reflect")
+    # Raises with the reason if the native op does not build or load.
+    native = graph_resample.GraphResampler(TARGET, TARGET, 3, fill_mode="reflect", resampler="native")
+    xla = graph_resample.GraphResampler(TARGET, TARGET, 3, fill_mode="reflect", resampler="xla")
     matrix = tf.constant(MATRIX, tf.float32)
-    buffer = tf.zeros([resampler.capacity * 3], tf.uint8)
+    buffer = tf.zeros([xla.capacity * 3], tf.uint8)
+    image = tf.zeros([280, 330, 3], tf.uint8)
 
     def read(i):
         return tf.io.read_file(tf.gather(paths, i))
@@ -68,8 +75,10 @@ def stage_functions(files):
         "read the file": lambda i: tf.strings.length(read(i)),
         "+ header facts": lambda i: graph_header.facts(read(i), TARGET),
         "+ decode": lambda i: tf.shape(decoded(i)),
-        "+ fused resample (the route's per-image path)": lambda i: resampler(decoded(i), matrix),
-        "compiled warp alone (fixed 330x280 buffer)": lambda i: resampler._warp(buffer, 280, 330, matrix),
+        "+ fused resample, native op (the route's path)": lambda i: native(decoded(i), matrix),
+        "+ fused resample, XLA warp": lambda i: xla(decoded(i), matrix),
+        "native op alone (fixed 330x280 image)": lambda i: native(image, matrix),
+        "XLA warp alone (fixed 330x280 buffer)": lambda i: xla._warp(buffer, 280, 330, matrix),
     }
 
 
@@ -92,7 +101,14 @@ def per_image(files, repeats):
     return rows
 
 
-def iterators(directory, count):
+ITERATOR_ROUTES = {
+    "native": ("graph_only native", {"distributable": True, "graph_resampler": "native"}),
+    "xla": ("graph_only xla", {"distributable": True, "graph_resampler": "xla"}),
+    "opencv_groups": ("opencv_groups", {}),
+}
+
+
+def iterators(directory, count, routes=tuple(ITERATOR_ROUTES)):
     import tensorflow as tf  # noqa: F401
 
     c0, w0 = time.process_time(), time.perf_counter()
@@ -102,7 +118,7 @@ def iterators(directory, count):
     print(f"importing keras_aug and keras_aug.data: {time.process_time() - c0:.2f} CPU s, "
           f"{time.perf_counter() - w0:.2f} s wall (before the timers below)", flush=True)
 
-    for route, settings in (("graph_only", {"distributable": True}), ("opencv_groups", {})):
+    for route, settings in (ITERATOR_ROUTES[r] for r in routes):
         augment = keras_aug.Pipeline(
             [keras_aug.RandomFlip("horizontal"), keras_aug.RandomRotation(0.1), keras_aug.RandomZoom(0.2),
              keras_aug.RandomTranslation(0.1, 0.1)],
@@ -132,6 +148,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed passes per stage (0: skip the stages: the iterators then start in a fresh process)")
     parser.add_argument("--iterators", type=int, default=3, help="iterators per dataset (0: skip)")
+    parser.add_argument("--routes", default=",".join(ITERATOR_ROUTES),
+                        help="datasets of the iterator timings, in this order (one per process: a fresh start)")
     args = parser.parse_args()
     from pipeline import make_data
 
@@ -141,7 +159,7 @@ def main():
     if args.repeats:
         per_image(files, args.repeats)
     if args.iterators:
-        iterators(directory, args.iterators)
+        iterators(directory, args.iterators, args.routes.split(","))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ not mix):
 * ``ours_plain``: ``keras_aug.data.from_directory`` without augmentation (route ``graph``);
 * the other routes with the same augmentation: ``ours_per_image`` (``interpolation=
   "nearest"``: resize, then one OpenCV warp per image), ``ours_graph``
-  (``fuse_resize=False``), ``ours_graph_only`` (``distributable=True``).
+  (``fuse_resize=False``), ``ours_graph_only`` (``distributable=True``: the native
+  resample op), ``ours_graph_only_xla`` (the same with ``graph_resampler="xla"``).
 
 Data sets (generated once into ``--cache``, default /tmp/keras_aug_bench):
 (a) ``small``: 2,000 photo-like JPEGs of 250-500 px; (b) ``large``: 500 photo-like JPEGs
@@ -54,13 +55,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LOADERS = ("legacy", "keras_layers", "keras_plain", "ours", "ours_plain", "ours_per_image", "ours_graph",
-           "ours_graph_only")
+           "ours_graph_only", "ours_graph_only_xla")
 # from_directory's arguments per route loader (with the augmentation).
 ROUTE_SETTINGS = {
     "ours": {},
     "ours_per_image": {"interpolation": "nearest"},
     "ours_graph": {"fuse_resize": False},
-    "ours_graph_only": {"distributable": True},
+    "ours_graph_only": {"distributable": True, "graph_resampler": "native"},
+    "ours_graph_only_xla": {"distributable": True, "graph_resampler": "xla"},
 }
 CONSTRUCTORS = ("keras_plain", "ours_plain", "ours", "ours_graph_only")
 DATASETS = ("small", "large")
@@ -309,7 +311,8 @@ NAMES = {
     "ours_plain": "keras_aug.data.from_directory, no augmentation: route graph",
     "ours_per_image": "same, interpolation='nearest': route opencv_per_image",
     "ours_graph": "same, fuse_resize=False: route graph",
-    "ours_graph_only": "same, distributable=True: route graph_only",
+    "ours_graph_only": "same, distributable=True: route graph_only (native resample op)",
+    "ours_graph_only_xla": "same, graph_resampler='xla': route graph_only (XLA warp)",
 }
 
 

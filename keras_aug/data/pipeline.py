@@ -214,6 +214,7 @@ def build(
     batch_fn: Optional[Callable] = None,
     fuse_resize=True,
     distributable=False,
+    graph_resampler="auto",
 ):
     """Builds the dataset; see the module docstring for the parts.
 
@@ -241,6 +242,8 @@ def build(
             batch ("graph").
         distributable: True takes the "graph_only" route: no Python callbacks, so the
             dataset runs on tf.data service workers and under `tf.distribute`.
+        graph_resampler: the graph-only route's fused resample: "auto", "native" or
+            "xla" (`graph_resample.choose`).
 
     Returns:
         The dataset, with `route` (a `routes.RouteInfo`) set and shown in its repr.
@@ -248,6 +251,7 @@ def build(
     for name, flag in (("fuse_resize", fuse_resize), ("distributable", distributable)):
         if not isinstance(flag, (bool, np.bool_)):
             raise ValueError(f"{name} must be True or False; received {name}={flag!r}")
+    graph_resample.validate_resampler(graph_resampler)
     seed = epochs.resolve_seed(seed)
     dtype = tf.as_dtype(dtype)
     method = resize_method(interpolation)
@@ -280,14 +284,17 @@ def build(
                  num_parallel_calls=num_parallel_calls)
     if _resamples_head(plan, route, head, source=source, target_size=target_size, out_shape=out_shape,
                        channels=channels, same_interpolation=same_interpolation,
-                       keep_aspect_ratio=keep_aspect_ratio, files=files):
+                       keep_aspect_ratio=keep_aspect_ratio, files=files, graph_resampler=graph_resampler):
         augment = tail
+        if route is routes.graph_only:
+            reason += f"; resampled by {plan.resampler.why}"
     ds = route.elements(plan)
     ds = _batches(ds, targets, batch_size, augment, batch_fn, dtype, num_parallel_calls)
     batches = plan.n if batch_size is None else -(-plan.n // batch_size)
     ds = ds.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(AUTOTUNE)
+    graph_resampler_used = plan.resampler.resampler if route is routes.graph_only and plan.resampler else None
     info = routes.RouteInfo(route.NAME, reason, python_callbacks=route is not routes.graph_only and (
-        files or plan.resampler is not None))
+        files or plan.resampler is not None), resampler=graph_resampler_used)
     if info.python_callbacks or exit_guard.GATE.callbacks_made > callbacks_before:
         # The Python callbacks (OpenCV, PIL, the bad-file log, a legacy
         # `preprocessing_function`) and their exit gate hold no state that changes the
@@ -299,7 +306,7 @@ def build(
 
 
 def _resamples_head(plan, route, head, *, source, target_size, out_shape, channels, same_interpolation,
-                    keep_aspect_ratio, files):
+                    keep_aspect_ratio, files, graph_resampler):
     """Gives `plan` the per-image resampler and matrix sampler of the leading geometric run
     `head`, on the routes that resample it per image; returns whether it did (the rest of
     `augment` then runs per batch)."""
@@ -320,9 +327,10 @@ def _resamples_head(plan, route, head, *, source, target_size, out_shape, channe
     if route is routes.graph_only and routes.graph_only.fuses(
             files=files, head=head, same_interpolation=same_interpolation):
         run_interpolation, fill_mode, fill_value = head_settings(head)
+        kind, why = graph_resample.choose(graph_resampler)
         plan.resampler = graph_resample.GraphResampler(
             target_size, out_shape[:2], channels, keep_aspect_ratio=keep_aspect_ratio,
-            interpolation=run_interpolation, fill_mode=fill_mode, fill_value=fill_value,
+            interpolation=run_interpolation, fill_mode=fill_mode, fill_value=fill_value, resampler=kind, why=why,
         )
         plan.sample_head = HeadSampler(head, target_size, channels, in_graph=True)
         return True

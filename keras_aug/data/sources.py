@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.data import decoding
+from keras_aug.data import graph_resample
 from keras_aug.data import lazy_probes
 from keras_aug.data import listing
 from keras_aug.data import pipeline
@@ -88,6 +89,7 @@ def from_directory(
     verbose=True,
     fuse_resize=True,
     distributable=False,
+    graph_resampler="auto",
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of batches from a class-per-folder image tree.
@@ -142,14 +144,24 @@ def from_directory(
             changed: tf.data's map already uses every core (`resample.use_one_opencv_thread`).
         distributable: True builds the dataset from TF ops only (route "graph_only",
             `keras_aug.data.routes.graph_only`): no Python callbacks, so it runs on
-            tf.data service workers in other processes and under `tf.distribute`, at
-            more CPU per image with `augment` (the augmentation runs per batch, after
-            `tf.image.resize`). Files named as formats TF cannot decode (.bmp, .ppm,
+            tf.data service workers in other processes and under `tf.distribute`. With
+            `augment` whose leading geometric layers use the resize's interpolation,
+            they are fused with the resize (one resample per image, `graph_resampler`).
+            Files named as formats TF cannot decode (.bmp, .ppm,
             .tif, .tiff) are refused with a ValueError naming them; other files that
             are not JPEG or PNG, or fail while decoding, are replaced by stand-ins and
             reported on the stderr of the process running the pipeline, not counted in
             `bad_files`. The OpenCV routes (the default with `augment`) cannot run
             outside the process that built them.
+        graph_resampler: the graph-only route's fused resample
+            (`keras_aug.data.graph_resample`): "auto" (default) the compiled op
+            `KerasAugResample` (`keras_aug.data.native`: built once per TF version into a
+            per-user cache; a tf.data service worker must load it, see the README's
+            "Scaling out"), or the XLA warp with a warning naming the reason where the op
+            does not build or load; "native" the op, else a RuntimeError with the reason;
+            "xla" the XLA warp (a stock-TF graph: any worker runs it; about 0.3-0.5 CPU
+            ms more per 150x150 image, and an XLA compile at the first batch). Unused
+            on the other routes.
 
     Returns:
         A `tf.data.Dataset` yielding `(images, labels)` (or `images` for class_mode None),
@@ -164,6 +176,7 @@ def from_directory(
     """
     _check_common(target_size, color_mode, batch_size, num_parallel_calls)
     _check_choice("class_mode", class_mode, DIRECTORY_CLASS_MODES)
+    graph_resample.validate_resampler(graph_resampler)
     target_size = (int(target_size[0]), int(target_size[1]))
     bad_files = decoding.BadFileLog(on_bad_file)
     listed = listing.list_directory(
@@ -201,6 +214,7 @@ def from_directory(
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
         fuse_resize=fuse_resize,
         distributable=distributable,
+        graph_resampler=graph_resampler,
     )
     return _attach_files(
         ds, probes, filenames, labels, bad_files, color_mode, class_mode, batch_size, target_size,
@@ -293,6 +307,7 @@ def from_dataframe(
     verbose=True,
     fuse_resize=True,
     distributable=False,
+    graph_resampler="auto",
     _batch_fn=None,
 ):
     """A `tf.data.Dataset` of batches from a pandas DataFrame of file names and labels.
@@ -324,6 +339,7 @@ def from_dataframe(
     """
     _check_common(target_size, color_mode, batch_size, num_parallel_calls)
     _check_choice("class_mode", class_mode, DATAFRAME_CLASS_MODES)
+    graph_resample.validate_resampler(graph_resampler)
     target_size = (int(target_size[0]), int(target_size[1]))
     bounds = listing.split_bounds(validation_split, subset)
     base = os.fspath(directory) if directory is not None else ""
@@ -358,6 +374,7 @@ def from_dataframe(
         batch_fn=_combine(_rescale_fn(rescale), _batch_fn),
         fuse_resize=fuse_resize,
         distributable=distributable,
+        graph_resampler=graph_resampler,
     )
     return _attach_files(
         ds, probes, list(df[x_col]), labels, bad_files, color_mode, class_mode, batch_size, target_size,

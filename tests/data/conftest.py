@@ -94,3 +94,16 @@ def bad_tree(tmp_path):
     data = io.BytesIO(); Image.fromarray(noise(20, 20, seed=7)).save(data, "BMP")
     (root / "b" / "short.bmp").write_bytes(data.getvalue()[:300]); bad["b/short.bmp"] = "b/short.bmp"
     return str(root), good, bad, 10_000
+
+
+@pytest.fixture(scope="session")
+def native_op():
+    """The compiled resample op, built (first time on a machine: 10-20 s) and loaded once.
+
+    Fails (does not skip) where it cannot load: the native op is a feature under test.
+    """
+    from keras_aug.data import native
+
+    loaded = native.load()
+    assert loaded.ok, f"the native resample op did not load: {loaded.reason}"
+    return loaded.resample

@@ -45,7 +45,11 @@ def test_the_dataset_names_its_route_and_why(tree, route):
     if route == "graph_only":
         assert ds.route.distributable and "tf.data service" in repr(ds)
         assert py_funcs(ds) == set()
+        # Which resampler the route uses, and that workers must load it.
+        assert ds.route.resampler == "native" and "native op KerasAugResample" in repr(ds)
+        assert "keras_aug.data.native.load()" in repr(ds)
     else:
+        assert ds.route.resampler is None
         # The OpenCV routes (and PIL / the bad-file log) call Python: they say so.
         assert not ds.route.distributable and "this process only" in repr(ds)
         assert py_funcs(ds)
@@ -107,9 +111,15 @@ def test_iterators_checkpointed_mid_epoch_resume_bitwise_in_a_fresh_process(tree
         np.testing.assert_array_equal(restored["y"], y, err_msg=f"{route} {tag}")
 
 
-def test_graph_only_route_runs_on_a_tf_data_service_worker_in_another_process(tree):
+@pytest.mark.parametrize("resampler", ["native", "xla"])
+def test_graph_only_route_runs_on_a_tf_data_service_worker_in_another_process(tree, resampler):
+    # The native op's worker registers its library first (without it the worker fails:
+    # "Op type not registered 'KerasAugResample'"); the XLA route's worker is stock TF.
+    from keras_aug.data import native
+
+    library = [native.load().path] if resampler == "native" else []
     server = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "service_worker.py")], stdout=subprocess.PIPE, text=True,
+        [sys.executable, os.path.join(HERE, "service_worker.py"), *library], stdout=subprocess.PIPE, text=True,
         env=subprocess_env(),
     )
     try:
@@ -117,21 +127,26 @@ def test_graph_only_route_runs_on_a_tf_data_service_worker_in_another_process(tr
         assert target.startswith("grpc://"), target
         # A fresh dataset: its first epoch is the one the worker runs (same key, same
         # stand-in for the corrupt file).
-        ds = route_datasets.build(tree, "graph_only")
-        local = np.concatenate([y.numpy() for _, y in ds])
+        ds = route_datasets.build(tree, "graph_only", graph_resampler=resampler)
+        assert ds.route.resampler == resampler
+        local = [(x.numpy(), y.numpy()) for x, y in ds]
         served = ds.apply(tf.data.experimental.service.distribute(processing_mode="parallel_epochs", service=target))
-        remote = np.concatenate([y.numpy() for _, y in served])
+        remote = [(x.numpy(), y.numpy()) for x, y in served]
     finally:
         server.kill()
         server.wait()
         server.stdout.close()
-    assert len(remote) == len(local) == ds.samples
-    assert np.bincount(remote.astype(int)).tolist() == np.bincount(local.astype(int)).tolist()
+    # One worker runs the same graph with the same seeds: the same batches, bitwise.
+    assert len(remote) == len(local) == len(ds)
+    for (x, y), (local_x, local_y) in zip(remote, local):
+        np.testing.assert_array_equal(x, local_x)
+        np.testing.assert_array_equal(y, local_y)
 
 
 def test_graph_only_route_under_mirrored_strategy(tree):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
     ds = route_datasets.shared(tree, "graph_only")
+    assert ds.route.resampler == "native"
     batches = list(strategy.experimental_distribute_dataset(ds))
     assert len(batches) == len(ds)
     assert sum(int(x.shape[0]) for x, _ in batches) == ds.samples

@@ -39,7 +39,7 @@ def choose(*, files, head, same_interpolation, opencv_covers, fuse_resize, distr
     if distributable:
         why = "distributable=True: every stage is a TF op (no Python callbacks)"
         if graph_only.fuses(files=files, head=head, same_interpolation=same_interpolation):
-            return graph_only, why + "; leading geometric layers fused with the resize: one resample per image (XLA)"
+            return graph_only, why + "; leading geometric layers fused with the resize: one resample per image"
         if head:
             return graph_only, why + "; resize, then the whole augmentation per batch (arrays, or another resize filter)"
         return graph_only, why

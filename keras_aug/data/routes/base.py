@@ -28,11 +28,15 @@ class RouteInfo:
             elsewhere. Its iterators checkpoint (the callbacks hold no state that
             changes the elements; `experimental_external_state_policy` is set to
             IGNORE for them).
+        resampler: the graph-only route's fused per-image resample, "native" (the
+            compiled op, `keras_aug.data.native`) or "xla" (`reason` says why); None
+            where that route does not fuse, and on the other routes (OpenCV or per batch).
     """
 
     name: str
     reason: str
     python_callbacks: bool
+    resampler: Optional[str] = None
 
     @property
     def distributable(self):
@@ -45,6 +49,8 @@ class RouteInfo:
             if self.python_callbacks
             else "graph only: runs on tf.data service workers and under tf.distribute"
         )
+        if self.resampler == "native":
+            where += " (a worker in another process first loads the op: keras_aug.data.native.load())"
         return f"{self.name}: {self.reason}; {where}"
 
 

@@ -17,9 +17,11 @@ tf.data service workers in other processes or machines
   stderr; with `on_bad_file="raise"` an error naming the file) and is not counted in
   the client's `bad_files`;
 * the leading run of geometric layers is fused with the resize, as on the OpenCV
-  routes (ONE resample per image, with the same per-image matrices), but by the
-  library's warp compiled with XLA (`keras_aug.data.graph_resample`), compiled once per
-  process when the first image is read. Where the run cannot fuse (a resize
+  routes (ONE resample per image, with the same per-image matrices), by the compiled
+  op `KerasAugResample` (`keras_aug.data.native`; every process running the graph must
+  load it) or, with `graph_resampler="xla"` or where the op does not build, by the
+  library's warp compiled with XLA (a stock-TF graph), compiled once per process when
+  the first image is read (`keras_aug.data.graph_resample`). Where the run cannot fuse (a resize
   `interpolation` other than the run's, in-memory arrays), the resize comes first and
   the whole augmentation runs per batch (two resamples, as with `fuse_resize=False`).
 """
