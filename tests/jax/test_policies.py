@@ -123,22 +123,39 @@ def test_warp_of_the_moved_rows_equals_tensorflow_under_jit(monkeypatch):
     np.testing.assert_allclose(got.astype(int), expected.astype(int), rtol=0, atol=1)
 
 
+def test_warp_of_the_moved_rows_in_place_equals_tensorflow_under_jit():
+    # rows.warp_rows_in_place (RandAugment's warp when only images move): a loop over the moved rows, in place.
+    from keras_aug.core import matrices as mat
+    from keras_aug.layers.policies import rows
+
+    rng = np.random.default_rng(7)
+    images = rng.integers(0, 256, (20, 12, 16, 3)).astype(np.float32)
+    angle = np.where(np.arange(20) % 3 == 1, rng.uniform(-0.5, 0.5, 20), 0.0).astype(np.float32)  # 7 rows move
+
+    def warped(x, a):
+        return rows.warp_rows_in_place(x, mat.about(mat.rotation(a), 8.0, 6.0), a != 0.0, 0.3)
+
+    expected, got = on_tensorflow_and_under_jit(warped, images, angle)
+    assert not np.array_equal(expected, images)
+    np.testing.assert_array_equal(expected[angle == 0.0], images[angle == 0.0])
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
+
+
 def test_float_row_ops_on_gathered_rows_equal_tensorflow_under_jit():
     # Float slots run equalize, sharpness and the statistics of contrast and autocontrast only on the rows that
-    # drew them: in chunks of 8 (a loop over the chunks; of tiers, the smallest is the chunk) or one row a turn (the
-    # layers' setting, `selection.FLOAT_ROWS_AT_A_TIME`).
+    # drew them: in chunks of 8 (a loop over the chunks) or one row a turn (the layers' setting,
+    # `selection.FLOAT_ROWS_AT_A_TIME`).
     from keras_aug.layers.policies import ops as op_table
 
     rng = np.random.default_rng(4)
     images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 20) for i in range(40)]).astype(np.float32)
     drawable = [op_table.OP_INDEX[n] for n in ("equalize", "sharpness", "contrast", "autocontrast")]
-    for share, rows in ((0.3, (8, 12)), (0.3, 1)):
+    for share, rows in ((0.3, 8), (0.3, 1)):
         op = np.where(rng.uniform(size=40) < share, rng.choice(drawable, 40), 0).astype(np.int32)
         magnitude = rng.uniform(-0.6, 0.6, 40).astype(np.float32)
 
         def slot(x, o, m, rows=rows):
-            return op_table.colour_slot(x, o, m, op_table.OPS, equalize_capacity=rows, sharpness_capacity=rows,
-                                        statistics_capacity=rows)
+            return op_table.colour_slot(x, o, m, op_table.OPS, chunk=rows)
 
         expected, got = on_tensorflow_and_under_jit(slot, images, op, magnitude)
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)

@@ -395,6 +395,32 @@ def test_warping_only_the_moved_rows_equals_warping_all(monkeypatch, rows, dtype
     assert not np.array_equal(expected[moved], images.numpy()[moved])
 
 
+@pytest.mark.parametrize("chunk", [None, 1, 3], ids=["whole batch", "one row a turn", "chunks with padding"])
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+def test_warping_the_moved_rows_in_place_equals_warping_all(monkeypatch, chunk, dtype):
+    """rows.warp_rows_in_place: moved rows warped as by the core warp, in batch order; the others untouched."""
+    from keras_aug.core import matrices as mat
+    from keras_aug.core import warp as warp_lib
+
+    monkeypatch.setattr(row_lib, "chunk_size", lambda batch_size, probability, max_fraction=0.6: chunk)
+    rng = np.random.default_rng(8)
+    images = tf.constant(rng.integers(0, 256, (20, 12, 16, 3)).astype(dtype))
+    moved = rng.random(20) < 0.5  # 11 of 20 with this seed: chunks of 3 pad the last one
+    angle = tf.constant(np.where(moved, rng.uniform(-0.5, 0.5, 20), 0.0).astype(np.float32))
+    matrices = mat.about(mat.rotation(angle), 8.0, 6.0)
+    expected = warp_lib.warp(images, matrices, fill_mode="reflect").numpy()
+    got = row_lib.warp_rows_in_place(images, matrices, tf.constant(moved), 0.5, fill_mode="reflect").numpy()
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got[~moved], images.numpy()[~moved])
+    assert not np.array_equal(expected[moved], images.numpy()[moved])
+
+
+def test_update_rows_goes_one_row_a_turn_within_its_limits():
+    assert row_lib.chunk_size(32, 0.3) == 1 and row_lib.chunk_size(32, 0.8, max_fraction=0.9) == 1
+    assert row_lib.chunk_size(32, 0.8) is None and row_lib.chunk_size(8, 0.3) is None
+    assert row_lib.chunk_size(None, 0.3) is None and row_lib.chunk_size(32, 0.0) is None
+
+
 def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
     for batch_size, p in [(32, 1 / 14), (32, 2 / 14), (96, 0.05), (256, 0.3)]:
         first, last = row_lib.capacity(batch_size, p)
@@ -403,8 +429,8 @@ def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
     assert row_lib.capacity(8, 2 / 14) is None and row_lib.capacity(None, 0.1) is None
 
 
-@pytest.mark.parametrize("rows", [None, (3, 5), (2, 4), (1, 2), 1],
-                         ids=["whole batch", "one chunk", "chunks with padding", "a chunk per row", "one row a turn"])
+@pytest.mark.parametrize("rows", [None, 9, 4, 1],
+                         ids=["whole batch", "one chunk with padding", "chunks with padding", "one row a turn"])
 def test_float_row_ops_and_statistics_on_row_chunks_match_references(rows):
     """op_table.colour_slot on float images: sharpness, equalize and the statistics of contrast and
     autocontrast run on chunks of the rows that drew them.
@@ -421,8 +447,11 @@ def test_float_row_ops_and_statistics_on_row_chunks_match_references(rows):
     op = np.array([op_table.OP_INDEX[n] for n in names], np.int32)
     magnitude = np.linspace(-0.8, 0.8, 27).astype(np.float32)
     out = op_table.colour_slot(tf.constant(images.astype(np.float32)), tf.constant(op), tf.constant(magnitude),
-                               op_table.OPS, equalize_capacity=rows, sharpness_capacity=rows,
-                               statistics_capacity=rows).numpy()
+                               op_table.OPS, chunk=rows).numpy()
+    # Values known to lie in 0-255: sharpness and equalize read their rows from the pass's output instead.
+    in_range = op_table.colour_slot(tf.constant(images.astype(np.float32)), tf.constant(op), tf.constant(magnitude),
+                                    op_table.OPS, chunk=rows, in_range=True).numpy()
+    np.testing.assert_array_equal(in_range, out)
     kernel = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float64)[None, :, :, None] / 13.0
     for i, name in enumerate(names):
         x = images[i].astype(np.float64)
@@ -461,14 +490,14 @@ def test_smooth_is_pils_smooth_filter_inside_and_keeps_the_border(height, width)
     assert out.shape == images.shape
     np.testing.assert_allclose(out, expected, atol=1e-3)
 
-@pytest.mark.parametrize("rows", [None, (4, 6), (1, 2)], ids=["whole batch", "gathered rows", "more than the capacity"])
+@pytest.mark.parametrize("rows", [None, 3, 1], ids=["whole batch", "chunks with padding", "one row a turn"])
 def test_float_equalize_counts_only_the_rows_that_drew_it_and_matches_pil(rows):
     """op_table.colour_slot on float images: equalize's histograms on gathered rows, the others untouched."""
     images = np.stack([np.round(textured_image(24, 32, seed=i) * 0.5 + 30 + 3 * i) for i in range(20)])
     drew = np.isin(np.arange(20), [2, 7, 11, 19])
     op = np.where(drew, op_table.OP_INDEX["equalize"], op_table.OP_INDEX["rotate"]).astype(np.int32)
     out = op_table.colour_slot(tf.constant(images.astype(np.float32)), tf.constant(op), tf.zeros([20]),
-                               op_table.OPS, equalize_capacity=rows).numpy()
+                               op_table.OPS, chunk=rows).numpy()
     for i in range(20):
         expected = np.asarray(ImageOps.equalize(Image.fromarray(images[i].astype(np.uint8)))) if drew[i] else images[i]
         np.testing.assert_array_equal(out[i], expected)

@@ -25,10 +25,9 @@ carried through the ops after it).
 
 Pay for what samples draw: histograms (0.6-1.2 CPU ms per 224 x 224 x 3
 image on XLA:CPU, a scatter), the range statistics and the blends are
-computed only for the rows of the samples that drew them, a few rows at a
-time in a loop, and written back in place (`rows.update_rows`, chunks of
-`rows.chunk_size` rows): the tables of those rows, or for a blend their
-levels. Tiers of gathered rows in `cond`s (`rows.on_rows`) cost more here:
+computed only for the rows of the samples that drew them, one row a turn
+of a loop (`rows.update_rows` with `rows.chunk_size`), and written back in
+place: the tables of those rows, or for a blend their levels. Tiers of gathered rows in `cond`s (`rows.on_rows`) cost more here:
 their fixed row counts were mostly too large (the count of a slot varies
 with the chain depth) and each branch wrote the whole batch of levels.
 
@@ -205,8 +204,9 @@ def colour_values(levels, op, magnitude, names, frequency):
       op: [B, S] int32 indices into `op_table.OPS`; non-colour ops do nothing here.
       magnitude: [B, S] float32, in each op's units.
       names: the op names the policy can draw (static): only those are computed.
-      frequency: name -> the expected fraction of slots that hold it (sizes the
-        row chunks, `rows.chunk_size`; any value gives the same result).
+      frequency: name -> the expected fraction of slots that hold it (whether
+        to loop over the rows that drew it, `rows.chunk_size`; any value gives
+        the same result).
 
     Returns:
       float32 [B, H, W, C] in [0, 255]: what `op_table.colour_slot`, slot after

@@ -208,13 +208,13 @@ def channel_statistics(v, minimum_maximum, mean):
     return low, high, average
 
 
-def drawn_statistics(v, op, names, rows_capacity=None):
+def drawn_statistics(v, op, names, chunk=None):
     """`channel_statistics` of the samples whose `op` ([B]) needs them; (low, high, means), [B, 1, 1, C] or None.
 
     Contrast needs the channel means, autocontrast the channel minima and
     maxima (those not in `names` are None). They are computed on the rows of
-    the samples that drew one of the two only (`rows.on_selected_rows` with
-    `rows_capacity`; None: the whole batch): a whole-batch statistic costs
+    the samples that drew one of the two only, `chunk` rows at a time
+    (`rows.update_rows`; None: the whole batch): a whole-batch statistic costs
     more than a pass over the batch (0.2 CPU ms per 224 x 224 x 3 image on
     XLA:CPU) where about one sample in seven draws it in a RandAugment slot.
     Other samples get zeros, which their coefficients do not read.
@@ -229,7 +229,7 @@ def drawn_statistics(v, op, names, rows_capacity=None):
 
     width = channels * (2 * minimum_maximum + mean)
     zeros = ops.zeros([ops.shape(v)[0], 1, 1, width], dtype=dtypes.name_of(v))
-    stats = row_lib.on_selected_rows(zeros, v, drew(op, ("autocontrast", "contrast")), rows_capacity, step)
+    stats = row_lib.update_rows(zeros, drew(op, ("autocontrast", "contrast")), chunk, step, source=v)
     pieces = [stats[..., start:start + channels] for start in range(0, width, channels)]
     low, high = (pieces[0], pieces[1]) if minimum_maximum else (None, None)
     return low, high, (pieces[-1] if mean else None)
@@ -288,7 +288,7 @@ def _posterize_step(m):
     return ops.cast(ops.left_shift(ops.ones_like(bits), 8 - bits), dtypes.name_of(m))
 
 
-def _pointwise_terms(v, op, m, names, statistics_capacity=None):
+def _pointwise_terms(v, op, m, names, chunk=None):
     """The per-sample coefficients of one slot's pointwise ops, each [B, 1, 1, 1 or C], computed once.
 
     Keys (those `names` use): "scale", "shift" (`_stretch_terms`), "a", "b",
@@ -304,7 +304,7 @@ def _pointwise_terms(v, op, m, names, statistics_capacity=None):
     def chosen(name):
         return ops.reshape(op == OP_INDEX[name], [-1, 1, 1, 1])
 
-    low, high, means = drawn_statistics(v, op, names, statistics_capacity)
+    low, high, means = drawn_statistics(v, op, names, chunk)
     a, b, g = _enhance_terms(chosen, 1.0 + m, names, means)
     scale, shift = _stretch_terms(chosen, names, low, high, ops.ones_like(m))
     terms = {"scale": scale, "shift": shift, "a": a, "b": b, "g": g}
@@ -340,7 +340,7 @@ def _sharpened(factor):
     return step
 
 
-def colour_slot(v, op, magnitude, names, equalize_capacity=None, sharpness_capacity=None, statistics_capacity=None):
+def colour_slot(v, op, magnitude, names, chunk=None, in_range=False):
     """Applies one slot's colour op per sample to 0-255 float images `v`.
 
     `op` and `magnitude` are [B]; samples whose op is not a colour op pass
@@ -351,12 +351,17 @@ def colour_slot(v, op, magnitude, names, equalize_capacity=None, sharpness_capac
     computing each op for the batch and selecting cost a pass over the
     images per op. Equalize and sharpness (a histogram, a 3x3 blur), and
     the image statistics of contrast and autocontrast, are computed on the
-    rows that drew them only (`rows.on_selected_rows` with
-    `equalize_capacity` / `sharpness_capacity` / `statistics_capacity`, the
-    rows handled at a time; None: the whole batch).
+    rows that drew them only, `chunk` rows at a time (`rows.update_rows`;
+    None: the whole batch), and written in place over the pass's output.
+
+    `in_range` (static): `v` is known to lie within 0-255 (an earlier slot's
+    clipped output). The pass leaves such values unchanged on the rows that
+    drew equalize or sharpness (their coefficients are the identity ones), so
+    those ops then read their rows from the pass's output, and `v` is not
+    kept alive beside it (on XLA:CPU, a batch of temporaries fewer).
     """
     m = ops.reshape(ops.cast(magnitude, dtypes.name_of(v)), [-1, 1, 1, 1])
-    t = _pointwise_terms(v, op, m, names, statistics_capacity)
+    t = _pointwise_terms(v, op, m, names, chunk)
     out = v if "scale" not in t else t["scale"] * (v - t["shift"])
     out = out if "a" not in t else t["a"] * out
     out = out if "b" not in t else out + t["b"]
@@ -367,8 +372,9 @@ def colour_slot(v, op, magnitude, names, equalize_capacity=None, sharpness_capac
         step = ops.maximum(t["step"], 1.0)
         out = ops.where(t["step"] > 0.0, ops.floor(ops.floor(v) / step) * step, out)
     out = ops.clip(out, 0.0, 255.0)
+    source = None if in_range else v
     if "sharpness" in names:
-        out = row_lib.on_selected_rows(out, v, op == OP_INDEX["sharpness"], sharpness_capacity, _sharpened(1.0 + m))
+        out = row_lib.update_rows(out, op == OP_INDEX["sharpness"], chunk, _sharpened(1.0 + m), source=source)
     if "equalize" in names:
-        out = row_lib.on_selected_rows(out, v, op == OP_INDEX["equalize"], equalize_capacity, _equalized)
+        out = row_lib.update_rows(out, op == OP_INDEX["equalize"], chunk, _equalized, source=source)
     return out

@@ -21,8 +21,9 @@ from call to call, eagerly, in tf.data, under `jit_compile=True` and under
   * geometry: each slot's matrix is the chosen geometric op's, or the
     identity; the slots' matrices are multiplied into ONE matrix per sample
     and the batch is warped once (boxes, masks and keypoints follow it);
-    images alone: only the samples that drew a geometric op are warped
-    (`rows.warp_moved`), the others keep their pixels.
+    images alone: only the samples that drew a geometric op are warped,
+    written back over their rows (`rows.warp_rows_in_place`); the others
+    keep their pixels.
 The colour slots run before the warp: pointwise colour ops commute with a
 warp, and histogram ops (autocontrast, equalize, contrast's mean) then see
 the whole image rather than the fill of an earlier rotate or shear.
@@ -44,7 +45,7 @@ from keras_aug.layers.policies import rows as row_lib
 
 
 # Float slots run sharpness, equalize and the statistics of contrast and autocontrast on the rows
-# that drew them, this many at a time (`rows.on_selected_rows`): one, so no padding row is computed
+# that drew them, this many at a time (`rows.update_rows`): one, so no padding row is computed
 # (an equalized 224 x 224 x 3 row costs about 2 CPU ms; a loop turn next to nothing), and batches
 # of any static size, also under `rows.MIN_COMPACT_BATCH`, compute only the rows that drew them.
 FLOAT_ROWS_AT_A_TIME = 1
@@ -129,8 +130,9 @@ def colour_values(images, op, magnitude, names, value_range, frequency):
         for s in range(op.shape[1]):
             # Each slot stored before the next reads it (several times: gray, statistics, 9 smoothing taps):
             # XLA would otherwise fuse a slot into every read of the next and recompute it there.
+            # From the second slot on, the values are clipped to 0-255 (`in_range`).
             v = materialized(op_table.colour_slot(v, op[:, s], magnitude[:, s], names, FLOAT_ROWS_AT_A_TIME,
-                                                  FLOAT_ROWS_AT_A_TIME, FLOAT_ROWS_AT_A_TIME))
+                                                  in_range=s > 0))
         y = _from_levels(v, value_range)
         if tuple(value_range) != op_table.FULL_SCALE or op.shape[1] == 0:
             # On 0-255 every slot clipped already; a rescaled range may round past its ends.
@@ -156,11 +158,10 @@ def apply_slots(layer, batch, op, magnitude, float_images=False):
     if any(n in op_table.GEOMETRIC_OPS for n in names):
         matrix = op_table.slots_matrix(op, magnitude, batch.height, batch.width)
         if batch.boxes is None and batch.masks is None and batch.keypoints is None:
-            # Images alone: warp only the samples that drew a geometric op (`rows.warp_moved`).
+            # Images alone: warp only the samples that drew a geometric op, in place (`rows.warp_rows_in_place`).
             moved = ops.any(op_table.drew(op, op_table.GEOMETRIC_OPS), axis=1)
-            images = row_lib.warp_moved(batch.images, matrix, moved, moving_probability(layer),
-                                        lambda read: read(0, None), layer.interpolation, layer.fill_mode,
-                                        layer.fill_value)
+            images = row_lib.warp_rows_in_place(batch.images, matrix, moved, moving_probability(layer),
+                                                layer.interpolation, layer.fill_mode, layer.fill_value)
             return batch.replace(images=images)
         batch = transform_batch(batch, matrix, (batch.height, batch.width), interpolation=layer.interpolation,
                                 fill_mode=layer.fill_mode, fill_value=layer.fill_value,
