@@ -123,16 +123,13 @@ def warp_moved(images, matrices, moved, probability, consume, interpolation="bil
     fuse into what it computes (no scatter into a whole-batch copy).
     `consume` runs once per tier (see `on_rows`) and returns its result.
     """
-    height, width, channels = (images.shape[a] if images.shape[a] is not None else ops.shape(images)[a]
-                               for a in (1, 2, 3))
+    height, width, channels = _image_dims(images)
     images = materialized(images)  # read by the warp's 4 gathers and by the select: computed once
     flat = ops.reshape(images, [-1, channels])
 
     def compute(rows):
-        x, y = warp_lib.sample_coordinates(ops.take(matrices, rows, axis=0), (height, width))
-        offsets = ops.reshape(rows * (height * width), [-1, 1, 1])
-        warped = materialized(warp_lib.resample_flat(flat, offsets, height, width, x, y, interpolation, fill_mode,
-                                                     fill_value))
+        warped = materialized(_warp_flat_rows(flat, matrices, rows, rows, height, width, interpolation, fill_mode,
+                                              fill_value))
         position = positions(rows, ops.shape(images)[0])
 
         def read(start, stop):
@@ -158,18 +155,29 @@ def warp_rows_in_place(images, matrices, moved, probability, interpolation="bili
     a third of its CPU time). Each row's warp reads only its own row, so the
     rows are warped exactly as by `keras_aug.core.warp.warp`.
     """
-    height, width, channels = (images.shape[a] if images.shape[a] is not None else ops.shape(images)[a]
-                               for a in (1, 2, 3))
+    height, width, channels = _image_dims(images)
 
     def step(rows_images, rows):
-        x, y = warp_lib.sample_coordinates(ops.take(matrices, rows, axis=0), (height, width))
-        offsets = ops.reshape(ops.arange(ops.shape(rows)[0], dtype="int32") * (height * width), [-1, 1, 1])
-        return warp_lib.resample_flat(ops.reshape(rows_images, [-1, channels]), offsets, height, width, x, y,
-                                      interpolation, fill_mode, fill_value)
+        return _warp_flat_rows(ops.reshape(rows_images, [-1, channels]), matrices, rows,
+                               ops.arange(ops.shape(rows)[0], dtype="int32"), height, width, interpolation,
+                               fill_mode, fill_value)
 
     chunk = chunk_size(images.shape[0], probability, MAX_WARP_FRACTION)
     return update_rows(images, moved, chunk, step)
 
+
+def _image_dims(images):
+    """(height, width, channels) of [B, H, W, C] images: static where known, else dynamic."""
+    return tuple(images.shape[a] if images.shape[a] is not None else ops.shape(images)[a] for a in (1, 2, 3))
+
+
+def _warp_flat_rows(flat, matrices, rows, image_indices, height, width, interpolation, fill_mode, fill_value):
+    """The batch rows `rows` warped by their `matrices`, read from `flat` [N * H * W, C] pixels at the
+    images `image_indices` (the warp's row offsets: the batch rows themselves, or 0..K-1 for a
+    gathered chunk) -> [K, H, W, C]."""
+    x, y = warp_lib.sample_coordinates(ops.take(matrices, rows, axis=0), (height, width))
+    offsets = ops.reshape(image_indices * (height * width), [-1, 1, 1])
+    return warp_lib.resample_flat(flat, offsets, height, width, x, y, interpolation, fill_mode, fill_value)
 
 def update_rows(values, flags, chunk, step, source=None):
     """`values` [B, ...] with the rows flagged in `flags` ([B] bool) replaced by `step` on them.
