@@ -189,10 +189,11 @@ def update_rows(values, flags, chunk, step, source=None):
 
     With `chunk` (an int; see `chunk_size`) only the flagged rows are
     computed, `chunk` at a time in a loop (one pass when they fit): gathered
-    and written back into `values` in place by dynamic-update-slices (not a
-    scatter, which XLA:CPU runs value by value); a loop, not a `cond` per
-    tier, whose branches copied the whole batch. Not `ops.slice` with a row
-    index: TensorFlow's XLA bridge takes a slice's start as a compile-time
+    (one row a turn: read by a scalar index, which XLA makes a dynamic
+    slice; see `_row`) and written back into `values` in place by
+    dynamic-update-slices (not a scatter, which XLA:CPU runs value by
+    value); a loop, not a `cond` per tier, whose branches copied the whole
+    batch. Not `ops.slice` with a row index: TensorFlow's XLA bridge takes a slice's start as a compile-time
     constant where it can, so the call's seed became one and every call
     compiled anew. Without `chunk` (None, or a batch size not known
     statically), `step` runs on the whole batch.
