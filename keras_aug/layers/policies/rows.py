@@ -214,7 +214,7 @@ def update_rows(values, flags, chunk, step, source=None):
         if chunk == 1:
             # One row: read by its scalar index (`_row`), not by a gather of a [1] index, which XLA:CPU
             # runs value by value (the in-place warp of 17 of 32 rows of 224 x 224 x 3 float32: 1.0 ->
-            # 0.6 CPU ms a row). Every turn's row is flagged (the loop stops at the count): no select.
+            # 0.5-0.6 CPU ms a row). Every turn's row is flagged (the loop stops at the count): no select.
             results = step(source_of(_row(updated, rows[0], rank), rows) if source is None
                            else _row(source, rows[0], rank), rows)
         else:
