@@ -421,6 +421,28 @@ def test_update_rows_goes_one_row_a_turn_within_its_limits():
     assert row_lib.chunk_size(None, 0.3) is None and row_lib.chunk_size(32, 0.0) is None
 
 
+@pytest.mark.parametrize("jit", [False, True], ids=["tf.function", "XLA"])
+@pytest.mark.parametrize("with_source", [False, True], ids=["in place", "from a source"])
+def test_update_rows_one_row_a_turn_matches_numpy_for_flags_drawn_per_call(jit, with_source):
+    """rows.update_rows, one row a turn (its row read by a scalar index): each flagged row replaced by
+    `step` of its own row (of the values, or of `source`), the others untouched; flags fed per call."""
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(6, 4, 5, 3)).astype("float32")
+    source = rng.normal(size=(6, 4, 5, 3)).astype("float32")
+    offsets = rng.normal(size=6).astype("float32")
+
+    def step(rows_values, rows):
+        return rows_values * 2.0 + tf.gather(tf.constant(offsets), rows)[:, None, None, None]
+
+    fn = tf.function(lambda v, s, f: row_lib.update_rows(v, f, 1, step, source=s if with_source else None),
+                     jit_compile=jit)
+    for flags in (rng.random(6) < 0.5, np.zeros(6, bool), np.ones(6, bool)):
+        got = fn(tf.constant(values), tf.constant(source), tf.constant(flags)).numpy()
+        read = source if with_source else values
+        want = np.where(flags[:, None, None, None], read * 2.0 + offsets[:, None, None, None], values)
+        np.testing.assert_array_equal(got, want)
+
+
 def test_row_capacity_is_rarely_exceeded_and_unused_for_small_batches():
     for batch_size, p in [(32, 1 / 14), (32, 2 / 14), (96, 0.05), (256, 0.3)]:
         first, last = row_lib.capacity(batch_size, p)

@@ -26,6 +26,7 @@ import keras
 
 from keras_aug.core.backend import ops
 from keras_aug.core.base import shape_of
+from keras_aug.core.fusion import materialized
 from keras_aug.layers.photometric.base import PhotometricAugmentation
 from keras_aug.layers.photometric.base import _is_number
 
@@ -91,11 +92,18 @@ def equalization_tables(hist):
 
 
 def equalize(images, value_range, bins):
-    """Histogram equalization of each channel of each sample (float images, [B, H, W, C])."""
+    """Histogram equalization of each channel of each sample (float images, [B, H, W, C]).
+
+    The levels and the tables are stored before the lookup reads them: left
+    alone, XLA fused the tables' computation (cumulative sums over the
+    histogram) and the levels into the gather and redid them for every value
+    (one 224 x 224 x 3 image on XLA:CPU: 2.4 CPU ms, 1.0 with both stored).
+    """
     batch_size, _, _, channels = ops.shape(images)
-    levels = to_levels(images, value_range, bins)
+    levels = materialized(to_levels(images, value_range, bins))
     groups = channel_groups(batch_size, channels)
     tables, flat = equalization_tables(histograms(levels, groups, batch_size * channels, bins))
+    tables = materialized(tables)
     mapped = from_levels(ops.cast(lookup(tables, levels, groups, bins), images.dtype), value_range, bins)
     return ops.where(ops.reshape(flat, [-1, 1, 1, channels]), images, mapped)
 
