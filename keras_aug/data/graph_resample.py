@@ -7,9 +7,9 @@ resamplers (`from_directory(graph_resampler=...)`, chosen by `choose`):
 
 * "native" (the default where it builds): the compiled op `KerasAugResample`
   (`keras_aug.data.native`), a plain C++ loop over the output pixels like OpenCV's
-  `warpAffine`: any image size, no buffer, no compile at the first batch. About 0.3 CPU
-  ms per 150x150 bilinear output (a C++ loop; `warpAffine` 0.23), 0.4-0.55 as a tf.data
-  map stage with this wrapper (the XLA warp alone: 0.65-0.75). Its library is compiled
+  `warpAffine`: any image size, no buffer, no compile at the first batch. About 0.18-0.22 CPU
+  ms per 150x150 bilinear output (a C++ loop; `warpAffine` about 0.2), 0.24-0.27 as a
+  tf.data map stage with this wrapper (the XLA warp alone: 0.38-0.44). Its library is compiled
   once per TF version into a per-user cache (8-14 s here, the first time only) and must
   be loaded in every process that runs the dataset graph (tf.data service workers:
   `keras_aug.data.native.load()`).
