@@ -269,3 +269,21 @@ def test_points_beyond_one_period_of_the_edges(native_op, interpolation):
                 np.testing.assert_array_equal(got, want, err_msg=(shift, fill_mode))
             else:
                 assert_close(got, want, (shift, fill_mode))
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_the_resize_folded_in_the_op_is_the_graph_fold_bit_for_bit(native_op, interpolation):
+    # resize_height/width: the op scales the matrix's rows by width / resize_width and
+    # height / resize_height (float32), as the XLA route's `_fold_resize` does in TF ops.
+    for (h, w), target, seed in [((13, 17), (10, 12), 5), ((280, 330), (150, 150), 6), ((7, 3), (9, 11), 7)]:
+        image = noise(h, w, 3, seed=seed)
+        head = affine(0.3, (1.1, 0.9), (1.5, -2.0), (target[1] / 2, target[0] / 2))
+        sx = tf.cast(w, tf.float32) / target[1]
+        sy = tf.cast(h, tf.float32) / target[0]
+        folded = (tf.constant(head) * tf.stack([sx, sy, 1.0])[:, None]).numpy()
+        want = run_op(native_op, image, folded, target, interpolation, "reflect")
+        got = native_op(image, head, output_height=target[0], output_width=target[1], interpolation=interpolation,
+                        fill_mode="reflect", resize_height=target[0], resize_width=target[1]).numpy()
+        np.testing.assert_array_equal(got, want, err_msg=(h, w))
+        # Not a no-op: without the attributes the same matrix reads other points.
+        assert (run_op(native_op, image, head, target, interpolation, "reflect") != want).any()

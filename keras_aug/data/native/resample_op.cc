@@ -262,6 +262,8 @@ class KerasAugResampleOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("interpolation", &interpolation));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fill_mode", &fill_mode));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fill_value", &fill_value_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("resize_height", &resize_h_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("resize_width", &resize_w_));
     bilinear_ = interpolation == "bilinear";
     fill_ = fill_mode == "constant" ? Fill::kConstant : fill_mode == "nearest" ? Fill::kNearest
           : fill_mode == "reflect"  ? Fill::kReflect  : fill_mode == "wrap"    ? Fill::kWrap : Fill::kMirror;
@@ -278,7 +280,19 @@ class KerasAugResampleOp : public OpKernel {
                 errors::InvalidArgument("matrix must be [3, 3]"));
     Tensor* output = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({out_h_, out_w_, channels}), &output));
-    const float* m = matrix.flat<float>().data();
+    float m[6];
+    std::copy_n(matrix.flat<float>().data(), 6, m);
+    // The resize folded in here rather than by ops around the op (fewer ops per element):
+    // the matrix reads points of a resize_height x resize_width image, scaled to this one,
+    // with the float32 division and products the graph's fold did (bit for bit the same).
+    if (resize_w_ > 0) {
+      const float sx = static_cast<float>(width) / static_cast<float>(resize_w_);
+      for (int k = 0; k < 3; ++k) m[k] *= sx;
+    }
+    if (resize_h_ > 0) {
+      const float sy = static_cast<float>(height) / static_cast<float>(resize_h_);
+      for (int k = 3; k < 6; ++k) m[k] *= sy;
+    }
     const uint8_t* pixels = image.flat<uint8_t>().data();
     const Warp warp{pixels, pixels + height * width * channels, height, width, {m[0], m[1], m[2], m[3], m[4], m[5]},
                     fill_, fill_value_, static_cast<float>(width - 1), static_cast<float>(height - 1)};
@@ -293,6 +307,7 @@ class KerasAugResampleOp : public OpKernel {
 
  private:
   int64_t out_h_ = 0, out_w_ = 0;
+  int64_t resize_h_ = 0, resize_w_ = 0;  // 0: the matrix is at the image's size already
   bool bilinear_ = true;
   Fill fill_ = Fill::kConstant;
   float fill_value_ = 0.0f;
@@ -309,6 +324,8 @@ REGISTER_OP("KerasAugResample")
     .Attr("interpolation: {'nearest', 'bilinear'} = 'bilinear'")
     .Attr("fill_mode: {'constant', 'nearest', 'reflect', 'wrap', 'mirror'} = 'constant'")
     .Attr("fill_value: float = 0.0")
+    .Attr("resize_height: int >= 0 = 0")
+    .Attr("resize_width: int >= 0 = 0")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       tensorflow::shape_inference::ShapeHandle image, matrix;
       TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &image));
@@ -319,6 +336,7 @@ REGISTER_OP("KerasAugResample")
       c->set_output(0, c->MakeShape({c->MakeDim(out_h), c->MakeDim(out_w), c->Dim(image, 2)}));
       return absl::OkStatus();
     })
-    .Doc("Warps one uint8 image by a 3x3 matrix (output pixel centre -> input point); see resample_op.cc.");
+    .Doc("Warps one uint8 image by a 3x3 matrix (output pixel centre -> input point; with resize_height/width "
+         "> 0, a point of an image of that size, scaled to this one); see resample_op.cc.");
 
 REGISTER_KERNEL_BUILDER(Name("KerasAugResample").Device(tensorflow::DEVICE_CPU), KerasAugResampleOp);
