@@ -81,7 +81,7 @@ def datasets(directory, files):
     finally:
         graph_resample.GraphResampler.__call__ = real_call
     found["graph_only, no augment"] = keras_aug.data.from_directory(directory, distributable=True, **common)
-    path = stage_functions(files)["+ fused resample (the route's per-image path)"]
+    path = stage_functions(files)["+ fused resample, native op (the route's path)"]
     found["per-image path alone"] = (
         tf.data.Dataset.range(len(files)).map(path, num_parallel_calls=tf.data.AUTOTUNE).batch(32).prefetch(2))
     return found

@@ -13,6 +13,8 @@ read from the bytes the pipeline has already read, in the graph:
   means orientation 1, as in the Python probe. (A PNG's rare eXIf chunk is not read
   here: PNGs come out as stored on the graph-only route.)
 
+Where the graph-only route resamples with the native op, the same facts come from one op
+of its library instead (`keras_aug/data/native/header_op.cc`, tested against `facts`).
 `keras_aug.data.decoding.make_graph_decoder` turns these into the decode branch, the DCT
 scale and the orientation; the header probe in Python (`decoding.probe_file`) remains
 the reference, and the scan command's tool.

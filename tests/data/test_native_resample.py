@@ -236,3 +236,54 @@ def test_parallel_builds_compile_once_and_publish_a_whole_library(fresh_loader, 
     assert calls.read_text().count("run") == 1
     assert paths[0].read_text() == "partial whole" and os.access(paths[0], os.R_OK)
     assert not any(paths[0].parent.glob("*.partial"))
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_wide_outputs_cross_chunks_and_read_up_to_the_last_pixel(native_op, channels):
+    # The bilinear kernel computes a row's points in chunks of 64 pixels, then blends the
+    # interior ones 8 bytes at a time (stopping short of the image's end) and the rest by
+    # the fill mode: a 150-wide output (chunks of 64, 64, 22) of a map that reads every
+    # part of the image, its last row and column included, with fractional weights.
+    image = noise(23, 41, channels, seed=3)
+    h, w = image.shape[:2]
+    out = (9, 150)
+    # Output pixel centres spread from just inside the first pixel centre to just past
+    # the last one, along both axes (a slight shear, so rows differ).
+    matrix = np.array([[(w - 0.3) / out[1], 0.05, 0.35], [0.01, (h - 0.4) / out[0], 0.3], [0, 0, 1]], np.float32)
+    for fill_mode in FILL_MODES:
+        got = run_op(native_op, image, matrix, out, "bilinear", fill_mode, 77.0)
+        assert_close(got, numpy_warp(image, matrix, out, "bilinear", fill_mode, 77.0), (channels, fill_mode))
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_points_beyond_one_period_of_the_edges(native_op, interpolation):
+    # Reflect, mirror and wrap map indices within one image size of an edge in closed form
+    # and farther ones by a modulo: shifts of 0.5 to 3.5 image sizes take both.
+    image = noise(6, 5, 3, seed=4)
+    for shift in (-17.3, -9.6, -3.2, 3.7, 8.4, 16.9):
+        matrix = np.array([[0.9, 0.2, shift], [-0.15, 1.1, -shift / 2], [0, 0, 1]], np.float32)
+        for fill_mode in FILL_MODES:
+            got = run_op(native_op, image, matrix, (8, 40), interpolation, fill_mode, 5.0)
+            want = numpy_warp(image, matrix, (8, 40), interpolation, fill_mode, 5.0)
+            if interpolation == "nearest":
+                np.testing.assert_array_equal(got, want, err_msg=(shift, fill_mode))
+            else:
+                assert_close(got, want, (shift, fill_mode))
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_the_resize_folded_in_the_op_is_the_graph_fold_bit_for_bit(native_op, interpolation):
+    # resize_height/width: the op scales the matrix's rows by width / resize_width and
+    # height / resize_height (float32), as the XLA route's `_fold_resize` does in TF ops.
+    for (h, w), target, seed in [((13, 17), (10, 12), 5), ((280, 330), (150, 150), 6), ((7, 3), (9, 11), 7)]:
+        image = noise(h, w, 3, seed=seed)
+        head = affine(0.3, (1.1, 0.9), (1.5, -2.0), (target[1] / 2, target[0] / 2))
+        sx = tf.cast(w, tf.float32) / target[1]
+        sy = tf.cast(h, tf.float32) / target[0]
+        folded = (tf.constant(head) * tf.stack([sx, sy, 1.0])[:, None]).numpy()
+        want = run_op(native_op, image, folded, target, interpolation, "reflect")
+        got = native_op(image, head, output_height=target[0], output_width=target[1], interpolation=interpolation,
+                        fill_mode="reflect", resize_height=target[0], resize_width=target[1]).numpy()
+        np.testing.assert_array_equal(got, want, err_msg=(h, w))
+        # Not a no-op: without the attributes the same matrix reads other points.
+        assert (run_op(native_op, image, head, target, interpolation, "reflect") != want).any()

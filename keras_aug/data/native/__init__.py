@@ -1,4 +1,6 @@
-"""The graph-only route's resample as a compiled TensorFlow op (`KerasAugResample`).
+"""The graph-only route's resample as a compiled TensorFlow op (`KerasAugResample`),
+and its header facts (`KerasAugHeaderFacts`: format, size, EXIF orientation, DCT ratio of
+a file's bytes in one op instead of ~90; `header_op.cc`) in the same library.
 
 One uint8 image warped by one 3x3 matrix on the CPU, the way OpenCV's `warpAffine`
 does it on the default route: no padding buffer, no XLA compile. The C++ source

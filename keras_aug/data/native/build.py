@@ -1,4 +1,4 @@
-"""Compiles `resample_op.cc` into a TensorFlow op library, once per TF version and source.
+"""Compiles `resample_op.cc` (and `header_op.cc`) into a TensorFlow op library, once per TF version and source.
 
 The library lands in a per-user cache, `$KERAS_AUG_OPS_DIR` or
 `~/.cache/keras_aug/ops` (`$XDG_CACHE_HOME` is honoured), in a folder named by the
@@ -20,11 +20,16 @@ import subprocess
 import tempfile
 
 SOURCE = pathlib.Path(__file__).with_name("resample_op.cc")
+# Compiled into the same library: the graph-only route's header facts (`KerasAugHeaderFacts`).
+EXTRA_SOURCES = (pathlib.Path(__file__).with_name("header_op.cc"),)
 LIBRARY_NAME = "keras_aug_ops.so"
 CACHE_ENV = "KERAS_AUG_OPS_DIR"
 # -O3 but no -march=native: the cache may sit on a disk that machines of other CPUs share.
-# -fno-math-errno lets std::lrint be one instruction (the kernel never reads errno).
-OPTIMIZE = ["-O3", "-fno-math-errno", "-fPIC", "-shared", "-w"]
+# -fno-math-errno lets std::lrint be one instruction (the kernel never reads errno);
+# -fno-trapping-math lets GCC vectorize the loop of a row's points (comparisons and
+# selects without branches; the kernel never reads floating-point exception flags).
+# Neither changes a value: both only drop promises about errno and exception flags.
+OPTIMIZE = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fPIC", "-shared", "-w"]
 
 
 class BuildError(RuntimeError):
@@ -48,7 +53,7 @@ def _command(output):
     import tensorflow as tf
 
     flags = tf.sysconfig.get_compile_flags() + tf.sysconfig.get_link_flags()
-    return [compiler(), str(SOURCE), "-o", str(output), *OPTIMIZE, *flags]
+    return [compiler(), str(SOURCE), *map(str, EXTRA_SOURCES), "-o", str(output), *OPTIMIZE, *flags]
 
 
 def library_path():
@@ -56,7 +61,9 @@ def library_path():
     import tensorflow as tf
 
     digest = hashlib.sha256(SOURCE.read_bytes())
-    digest.update(" ".join(_command(LIBRARY_NAME)[2:]).encode())
+    for extra in EXTRA_SOURCES:
+        digest.update(extra.read_bytes())
+    digest.update(" ".join(_command(LIBRARY_NAME)[2 + len(EXTRA_SOURCES):]).encode())
     return cache_root() / f"{tf.__version__}-{digest.hexdigest()[:16]}" / LIBRARY_NAME
 
 

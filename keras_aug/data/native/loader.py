@@ -23,11 +23,15 @@ class Loaded:
             interpolation, fill_mode, fill_value) -> image`, or None when unavailable.
         reason: why it is unavailable ("" when loaded).
         path: the library's path (None when no library was built).
+        header_facts: the wrapper of `KerasAugHeaderFacts` `(data, target_height,
+            target_width, keep_aspect_ratio, max_pixels) -> (route, ratio_index,
+            orientation)` (the graph-only route's header facts in one op), or None.
     """
 
     resample: Optional[Any]
     reason: str
     path: Optional[str]
+    header_facts: Optional[Any] = None
 
     @property
     def ok(self):
@@ -60,4 +64,4 @@ def _load():
         library = tf.load_op_library(str(path))
     except Exception as e:  # tf.errors.NotFoundError for a library built for another TF
         return Loaded(None, f"tf.load_op_library({str(path)!r}) failed: {e}", str(path))
-    return Loaded(library.keras_aug_resample, "", str(path))
+    return Loaded(library.keras_aug_resample, "", str(path), library.keras_aug_header_facts)

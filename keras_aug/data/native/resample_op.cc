@@ -10,7 +10,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
@@ -32,18 +37,25 @@ enum class Fill { kConstant, kNearest, kReflect, kWrap, kMirror };
 inline int64_t MapIndex(int64_t v, int64_t n, Fill fill, bool* inside) {
   *inside = v >= 0 && v < n;
   if (*inside) return v;
+  // A point within one image's width past an edge (all that sane matrices reach) takes
+  // the closed form; farther ones the modulo (an integer division: tens of cycles).
+  const bool near = v >= -n && v < 2 * n;
   switch (fill) {
     case Fill::kConstant:
     case Fill::kNearest:
       return std::min<int64_t>(std::max<int64_t>(v, 0), n - 1);
     case Fill::kWrap:
+      if (near) return v < 0 ? v + n : v - n;
       return ((v % n) + n) % n;
     case Fill::kReflect: {  // d c b a | a b c d | d c b a
+      if (near) return v < 0 ? -1 - v : 2 * n - 1 - v;
       const int64_t period = 2 * n, m = ((v % period) + period) % period;
       return m >= n ? period - 1 - m : m;
     }
     case Fill::kMirror: {  // d c b | a b c d | c b a
-      const int64_t period = std::max<int64_t>(2 * n - 2, 1), m = ((v % period) + period) % period;
+      if (n == 1) return 0;
+      if (v > -n && v < 2 * n - 1) return v < 0 ? -v : 2 * n - 2 - v;
+      const int64_t period = 2 * n - 2, m = ((v % period) + period) % period;
       return m >= n ? period - m : m;
     }
   }
@@ -77,8 +89,52 @@ constexpr std::array<float, 256> MakeToFloat() {
 }
 constexpr std::array<float, 256> kToFloat = MakeToFloat();
 
+// The interior blend: `p` the top-left neighbour's C bytes, `q` the one below it; the
+// right-hand neighbours follow them. Blends in float32 in the same order as the border
+// path and numpy (top, bottom, then down), rounding half to even.
+template <int C>
+inline void BlendScalar(const uint8_t* p, const uint8_t* q, float fx, float fy, uint8_t* out) {
+  for (int c = 0; c < C; ++c) {
+    const float top = kToFloat[p[c]] + (kToFloat[p[C + c]] - kToFloat[p[c]]) * fx;
+    const float bottom = kToFloat[q[c]] + (kToFloat[q[C + c]] - kToFloat[q[c]]) * fx;
+    // A blend of values in [0, 255]: rounds into [0, 255], no clipping needed.
+    out[c] = static_cast<uint8_t>(std::lrint(top + (bottom - top) * fy));
+  }
+}
+
+#if defined(__SSE2__)
+// The same blend with one pixel's channels in four float lanes (SSE2, baseline on
+// x86-64: no -march needed). Each lane does the scalar blend's float32 operations in
+// the same order, and _mm_cvtps_epi32 rounds half to even as std::lrint does, so the
+// bytes are bit for bit the scalar path's.
+// 8 bytes from `p` (both neighbours of a row, 2C <= 8) as two [C lanes] float vectors.
+template <int C>
+inline void LoadPair(const uint8_t* p, __m128* left, __m128* right) {
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  const __m128i shifted = _mm_srli_epi64(bytes, 8 * C);
+  *left = _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(bytes, zero), zero));
+  *right = _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(shifted, zero), zero));
+}
+
+template <int C>
+inline void BlendVector(const uint8_t* p, const uint8_t* q, float fx, float fy, uint8_t* out) {
+  __m128 p0, p1, q0, q1;
+  LoadPair<C>(p, &p0, &p1);
+  LoadPair<C>(q, &q0, &q1);
+  const __m128 wx = _mm_set1_ps(fx), wy = _mm_set1_ps(fy);
+  const __m128 top = _mm_add_ps(p0, _mm_mul_ps(_mm_sub_ps(p1, p0), wx));
+  const __m128 bottom = _mm_add_ps(q0, _mm_mul_ps(_mm_sub_ps(q1, q0), wx));
+  const __m128i rounded = _mm_cvtps_epi32(_mm_add_ps(top, _mm_mul_ps(_mm_sub_ps(bottom, top), wy)));
+  const __m128i packed = _mm_packus_epi16(_mm_packs_epi32(rounded, rounded), rounded);
+  const int32_t word = _mm_cvtsi128_si32(packed);
+  std::memcpy(out, &word, C);
+}
+#endif
+
 struct Warp {
   const uint8_t* in;
+  const uint8_t* end;  // in + height * width * channels
   int64_t height, width;
   float m[6];  // the matrix's first two rows
   Fill fill;
@@ -101,22 +157,10 @@ struct Warp {
     for (int c = 0; c < C; ++c) out[c] = outside ? ToUint8(fill_value) : p[c];
   }
 
+  // One output pixel near or past the image's edges: neighbours mapped by the fill mode.
   template <int C>
-  void Bilinear(float x, float y, uint8_t* out) const {
+  void BilinearBorder(float x, float y, uint8_t* out) const {
     const float xs = x - 0.5f, ys = y - 0.5f;
-    if (xs >= 0.0f && ys >= 0.0f && xs < last_x && ys < last_y) {  // most pixels: no fill mode
-      const int64_t x0 = static_cast<int64_t>(xs), y0 = static_cast<int64_t>(ys);  // floor: both >= 0
-      const float fx = xs - static_cast<float>(x0), fy = ys - static_cast<float>(y0);
-      const uint8_t* p = in + (y0 * width + x0) * C;
-      const uint8_t* q = p + width * C;
-      for (int c = 0; c < C; ++c) {
-        const float top = kToFloat[p[c]] + (kToFloat[p[C + c]] - kToFloat[p[c]]) * fx;
-        const float bottom = kToFloat[q[c]] + (kToFloat[q[C + c]] - kToFloat[q[c]]) * fx;
-        // A blend of values in [0, 255]: rounds into [0, 255], no clipping needed.
-        out[c] = static_cast<uint8_t>(std::lrint(top + (bottom - top) * fy));
-      }
-      return;
-    }
     const int64_t x0 = FloorIndex(xs), y0 = FloorIndex(ys);
     const float fx = xs - static_cast<float>(x0), fy = ys - static_cast<float>(y0);
     float wx[2] = {1.0f - fx, fx}, wy[2] = {1.0f - fy, fy};
@@ -145,13 +189,65 @@ struct Warp {
 
   template <int C>
   void Run(bool bilinear, int64_t out_h, int64_t out_w, uint8_t* out) const {
+    if (bilinear) return RunBilinear<C>(out_h, out_w, out);
     for (int64_t i = 0; i < out_h; ++i) {
       const float yc = static_cast<float>(i) + 0.5f;
       for (int64_t j = 0; j < out_w; ++j, out += C) {
         const float xc = static_cast<float>(j) + 0.5f;
         const float x = m[0] * xc + m[1] * yc + m[2];
         const float y = m[3] * xc + m[4] * yc + m[5];
-        if (bilinear) Bilinear<C>(x, y, out); else Nearest<C>(x, y, out);
+        Nearest<C>(x, y, out);
+      }
+    }
+  }
+
+  // Bilinear, a row in chunks of kChunk pixels: first every point of the chunk, its
+  // neighbours and weights (a branch-free loop the compiler vectorizes, four points at a
+  // time with SSE2), then each pixel's blend: interior pixels read their four neighbours
+  // directly, the rest (a thin band along the image's edges) take the fill-mode path.
+  // The points are the per-pixel formula's, operation for operation
+  // ((m0 * xc + m1 * yc) + m2, the row's m1 * yc computed once), so the bytes are too.
+  template <int C>
+  void RunBilinear(int64_t out_h, int64_t out_w, uint8_t* out) const {
+    constexpr int kChunk = 64;
+    alignas(16) float px[kChunk], py[kChunk], wx[kChunk], wy[kChunk];
+    alignas(16) int32_t x0[kChunk], y0[kChunk], interior[kChunk];
+    for (int64_t i = 0; i < out_h; ++i) {
+      const float yc = static_cast<float>(i) + 0.5f;
+      const float row_x = m[1] * yc, row_y = m[4] * yc;
+      for (int64_t start = 0; start < out_w; start += kChunk) {
+        const int n = static_cast<int>(std::min<int64_t>(kChunk, out_w - start));
+        for (int k = 0; k < n; ++k) {
+          const float xc = static_cast<float>(static_cast<int32_t>(start) + k) + 0.5f;
+          const float x = m[0] * xc + row_x + m[2];
+          const float y = m[3] * xc + row_y + m[5];
+          const float xs = x - 0.5f, ys = y - 0.5f;
+          // `&`, not `&&`: no branch, so the loop vectorizes.
+          const bool inside = (xs >= 0.0f) & (ys >= 0.0f) & (xs < last_x) & (ys < last_y);
+          // Truncation is floor for points inside; others convert 0 (no undefined cast).
+          const float tx = inside ? xs : 0.0f, ty = inside ? ys : 0.0f;
+          const int32_t ix = static_cast<int32_t>(tx), iy = static_cast<int32_t>(ty);
+          px[k] = x, py[k] = y;
+          x0[k] = ix, y0[k] = iy;
+          wx[k] = tx - static_cast<float>(ix), wy[k] = ty - static_cast<float>(iy);
+          interior[k] = inside;
+        }
+        for (int k = 0; k < n; ++k, out += C) {
+          if (!interior[k]) {
+            BilinearBorder<C>(px[k], py[k], out);
+            continue;
+          }
+          const uint8_t* p = in + (static_cast<int64_t>(y0[k]) * width + x0[k]) * C;
+          const uint8_t* q = p + width * C;
+#if defined(__SSE2__)
+          // BlendVector reads 8 bytes from each row: past the image only at its last pixels.
+          if (C >= 2 && q + 8 <= end) {
+            BlendVector<C>(p, q, wx[k], wy[k], out);
+            continue;
+          }
+#endif
+          BlendScalar<C>(p, q, wx[k], wy[k], out);
+        }
       }
     }
   }
@@ -166,6 +262,8 @@ class KerasAugResampleOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("interpolation", &interpolation));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fill_mode", &fill_mode));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fill_value", &fill_value_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("resize_height", &resize_h_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("resize_width", &resize_w_));
     bilinear_ = interpolation == "bilinear";
     fill_ = fill_mode == "constant" ? Fill::kConstant : fill_mode == "nearest" ? Fill::kNearest
           : fill_mode == "reflect"  ? Fill::kReflect  : fill_mode == "wrap"    ? Fill::kWrap : Fill::kMirror;
@@ -182,8 +280,21 @@ class KerasAugResampleOp : public OpKernel {
                 errors::InvalidArgument("matrix must be [3, 3]"));
     Tensor* output = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({out_h_, out_w_, channels}), &output));
-    const float* m = matrix.flat<float>().data();
-    const Warp warp{image.flat<uint8_t>().data(), height, width, {m[0], m[1], m[2], m[3], m[4], m[5]},
+    float m[6];
+    std::copy_n(matrix.flat<float>().data(), 6, m);
+    // The resize folded in here rather than by ops around the op (fewer ops per element):
+    // the matrix reads points of a resize_height x resize_width image, scaled to this one,
+    // with the float32 division and products the graph's fold did (bit for bit the same).
+    if (resize_w_ > 0) {
+      const float sx = static_cast<float>(width) / static_cast<float>(resize_w_);
+      for (int k = 0; k < 3; ++k) m[k] *= sx;
+    }
+    if (resize_h_ > 0) {
+      const float sy = static_cast<float>(height) / static_cast<float>(resize_h_);
+      for (int k = 3; k < 6; ++k) m[k] *= sy;
+    }
+    const uint8_t* pixels = image.flat<uint8_t>().data();
+    const Warp warp{pixels, pixels + height * width * channels, height, width, {m[0], m[1], m[2], m[3], m[4], m[5]},
                     fill_, fill_value_, static_cast<float>(width - 1), static_cast<float>(height - 1)};
     uint8_t* out = output->flat<uint8_t>().data();
     switch (channels) {
@@ -196,6 +307,7 @@ class KerasAugResampleOp : public OpKernel {
 
  private:
   int64_t out_h_ = 0, out_w_ = 0;
+  int64_t resize_h_ = 0, resize_w_ = 0;  // 0: the matrix is at the image's size already
   bool bilinear_ = true;
   Fill fill_ = Fill::kConstant;
   float fill_value_ = 0.0f;
@@ -212,6 +324,8 @@ REGISTER_OP("KerasAugResample")
     .Attr("interpolation: {'nearest', 'bilinear'} = 'bilinear'")
     .Attr("fill_mode: {'constant', 'nearest', 'reflect', 'wrap', 'mirror'} = 'constant'")
     .Attr("fill_value: float = 0.0")
+    .Attr("resize_height: int >= 0 = 0")
+    .Attr("resize_width: int >= 0 = 0")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       tensorflow::shape_inference::ShapeHandle image, matrix;
       TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &image));
@@ -222,6 +336,7 @@ REGISTER_OP("KerasAugResample")
       c->set_output(0, c->MakeShape({c->MakeDim(out_h), c->MakeDim(out_w), c->Dim(image, 2)}));
       return absl::OkStatus();
     })
-    .Doc("Warps one uint8 image by a 3x3 matrix (output pixel centre -> input point); see resample_op.cc.");
+    .Doc("Warps one uint8 image by a 3x3 matrix (output pixel centre -> input point; with resize_height/width "
+         "> 0, a point of an image of that size, scaled to this one); see resample_op.cc.");
 
 REGISTER_KERNEL_BUILDER(Name("KerasAugResample").Device(tensorflow::DEVICE_CPU), KerasAugResampleOp);

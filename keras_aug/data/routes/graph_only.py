@@ -10,8 +10,9 @@ tf.data service workers in other processes or machines
   the dataset is built, by name (no file is opened then); a file that turns out not to
   be a JPEG or PNG is a bad file;
 * what decoding needs to know of a file (format, size for the DCT scale, EXIF
-  orientation) is read from its bytes in the graph (`keras_aug.data.graph_header`),
-  not by the Python probe: a PNG's rare EXIF orientation is not applied;
+  orientation) is read from its bytes in the graph (`keras_aug.data.graph_header`, or
+  in one op, `KerasAugHeaderFacts`, where the native resample op is used), not by the
+  Python probe: a PNG's rare EXIF orientation is not applied;
 * a bad file is still replaced by a stand-in from the same epoch, but it is reported
   by the process that runs the pipeline (`tf.print` of its path to that process's
   stderr; with `on_bad_file="raise"` an error naming the file) and is not counted in
