@@ -14,6 +14,8 @@
 #include <cstring>
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
@@ -33,13 +35,13 @@ constexpr int64_t kHeadBytes = 65536;  // graph_header._HEAD_BYTES
 constexpr int kIfdEntries = 32;        // graph_header._IFD_ENTRIES
 
 // Byte `i` of `data`, 0 past either end (graph_header._bytes pads with zeros).
-inline uint32_t At(const std::string& data, int64_t i) {
+inline uint32_t At(absl::string_view data, int64_t i) {
   return i >= 0 && i < static_cast<int64_t>(data.size()) ? static_cast<uint8_t>(data[i]) : 0;
 }
 
 // An unsigned number of `count` bytes from `start`, little- or big-endian, wrapping in
 // int32 as graph_header._number's int32 sum does.
-inline int32_t Number(const std::string& data, int64_t start, int count, bool little) {
+inline int32_t Number(absl::string_view data, int64_t start, int count, bool little) {
   uint32_t value = 0;
   for (int k = 0; k < count; ++k) {
     const uint32_t byte = At(data, start + k);
@@ -49,12 +51,12 @@ inline int32_t Number(const std::string& data, int64_t start, int count, bool li
 }
 
 // graph_header._bytes reads from its start clipped to [0, len]: the same clipping here.
-inline int64_t Clip(int64_t start, const std::string& data) {
+inline int64_t Clip(int64_t start, absl::string_view data) {
   return std::min<int64_t>(std::max<int64_t>(start, 0), static_cast<int64_t>(data.size()));
 }
 
 // graph_header.jpeg_orientation, step for step (1 when absent or unreadable).
-int32_t JpegOrientation(const std::string& data) {
+int32_t JpegOrientation(absl::string_view data) {
   const size_t head = std::min<size_t>(data.size(), kHeadBytes);
   static const char kTag[] = {'E', 'x', 'i', 'f', 0, 0};
   const auto found_at = std::search(data.begin(), data.begin() + head, kTag, kTag + 6);
@@ -87,7 +89,7 @@ int32_t JpegOrientation(const std::string& data) {
 
 // A JPEG's (height, width) from its frame header (SOF0-SOF15 but DHT, JPG and DAC), read
 // up to the first scan as libjpeg's jpeg_read_header does; false when there is none.
-bool JpegSize(const std::string& data, int64_t* height, int64_t* width) {
+bool JpegSize(absl::string_view data, int64_t* height, int64_t* width) {
   const int64_t n = static_cast<int64_t>(data.size());
   int64_t i = 2;  // after SOI
   while (i + 1 < n) {
@@ -140,7 +142,8 @@ class KerasAugHeaderFactsOp : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     const Tensor& input = ctx->input(0);
     OP_REQUIRES(ctx, input.dims() == 0, errors::InvalidArgument("data must be a scalar string"));
-    const std::string data(input.scalar<tensorflow::tstring>()());
+    // A view of the tensor's bytes: no copy of the file.
+    const absl::string_view data(input.scalar<tensorflow::tstring>()());
     const bool jpeg = data.size() >= 3 && std::memcmp(data.data(), "\xff\xd8\xff", 3) == 0;
     const bool png = data.size() >= 8 && std::memcmp(data.data(), "\x89PNG\r\n\x1a\n", 8) == 0;
     // The messages name the reason as graph_header's failures do.
