@@ -193,10 +193,8 @@ def update_rows(values, flags, chunk, step, source=None):
     slice; see `_row`) and written back into `values` in place by
     dynamic-update-slices (not a scatter, which XLA:CPU runs value by
     value); a loop, not a `cond` per tier, whose branches copied the whole
-    batch. Not `ops.slice` with a row index: TensorFlow's XLA bridge takes a slice's start as a compile-time
-    constant where it can, so the call's seed became one and every call
-    compiled anew. Without `chunk` (None, or a batch size not known
-    statically), `step` runs on the whole batch.
+    batch. Without `chunk` (None, or a batch size not known statically),
+    `step` runs on the whole batch.
     """
     batch_size, rank = flags.shape[0], len(values.shape)
     source_of = (lambda current, rows: current) if source is None else (
