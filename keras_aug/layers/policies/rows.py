@@ -213,8 +213,7 @@ def update_rows(values, flags, chunk, step, source=None):
             # One row: read by its scalar index (`_row`), not by a gather of a [1] index, which XLA:CPU
             # runs value by value (the in-place warp of 17 of 32 rows of 224 x 224 x 3 float32: 1.0 ->
             # 0.5-0.6 CPU ms a row). Every turn's row is flagged (the loop stops at the count): no select.
-            results = step(source_of(_row(updated, rows[0], rank), rows) if source is None
-                           else _row(source, rows[0], rank), rows)
+            results = step(_row(updated if source is None else source, rows[0]), rows)
         else:
             current = ops.take(updated, rows, axis=0)
             # Positions past the flagged count (unflagged rows, padding) keep their values.
@@ -228,7 +227,7 @@ def update_rows(values, flags, chunk, step, source=None):
     return values
 
 
-def _row(values, row, rank):
+def _row(values, row):
     """values[row:row + 1] ([1, ...]) for an int32 scalar `row`.
 
     A take at a scalar index, which XLA simplifies to a dynamic slice of one
